@@ -1,0 +1,4 @@
+//! Support for ferrozmq's benchmarks. The benches themselves are in `benches/`.
+//!
+//! Every benchmark here runs its reference (`Vec<u8>`, `bytes::Bytes`, memcpy,
+//! libzmq) in the same run, so a figure is only ever read as a ratio.

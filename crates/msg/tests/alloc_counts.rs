@@ -1,0 +1,224 @@
+//! Heap allocations made by each message operation, counted per thread by a
+//! counting global allocator, and owners and receive blocks released exactly
+//! once, also when the last drop happens on another thread.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::ptr::NonNull;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ferrozmq_alloc::{AllocError, Heap, RecvAllocator};
+use ferrozmq_msg::{Msg, MsgMut, Multipart, Storage};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+    static FREES: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards every call to `System` unchanged; the counters are
+// const-initialised thread-locals without destructors, so touching them never
+// allocates or recurses.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let _ = FREES.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        let _ = FREES.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as ours.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// (allocations, frees) made by this thread while running `f`.
+fn counted<R>(f: impl FnOnce() -> R) -> (R, usize, usize) {
+    let (a0, f0) = (ALLOCS.get(), FREES.get());
+    let r = f();
+    (r, ALLOCS.get() - a0, FREES.get() - f0)
+}
+
+#[test]
+fn inline_makes_no_allocation() {
+    let (m, allocs, _) = counted(|| Msg::copy_from_slice(&[1; ferrozmq_msg::INLINE_CAPACITY]));
+    assert_eq!(m.storage(), Storage::Inline);
+    assert_eq!(allocs, 0);
+    let (c, allocs, _) = counted(|| m.clone());
+    assert_eq!((allocs, &c[..]), (0, &m[..]));
+    let ((), _, frees) = counted(|| drop((m, c)));
+    assert_eq!(frees, 0);
+}
+
+#[test]
+fn static_makes_no_allocation() {
+    let (m, allocs, _) = counted(|| Msg::from_static(&[9; 4096]));
+    assert_eq!(allocs, 0);
+    let (_c, allocs, _) = counted(|| m.clone());
+    assert_eq!(allocs, 0);
+}
+
+#[test]
+fn copy_of_1kib_is_exactly_one_allocation_and_one_free() {
+    let src = vec![0x5A; 1024];
+    let (m, allocs, frees) = counted(|| Msg::copy_from_slice(&src));
+    assert_eq!((allocs, frees), (1, 0));
+    assert_eq!(&m[..], &src[..]);
+    let (clones, allocs, _) = counted(|| [m.clone(), m.clone(), m.clone()]);
+    assert_eq!(allocs, 0, "cloning a chunk must not allocate");
+    let ((), _, frees) = counted(|| drop(clones));
+    assert_eq!(frees, 0, "only the last drop frees");
+    let ((), _, frees) = counted(|| drop(m));
+    assert_eq!(frees, 1);
+}
+
+#[test]
+fn from_owner_vec_is_at_most_one_allocation_and_drops_owner_once() {
+    let v = vec![3u8; 1 << 16];
+    let ptr = v.as_ptr();
+    let (m, allocs, _) = counted(|| Msg::from_owner(v));
+    assert!(allocs <= 1, "{allocs} allocations");
+    assert_eq!(m.as_ptr(), ptr, "zero-copy");
+    let c = m.clone();
+    let ((), _, frees) = counted(|| drop(m));
+    assert_eq!(frees, 0);
+    // The box and the Vec's buffer: two frees, once each.
+    let ((), _, frees) = counted(|| drop(c));
+    assert_eq!(frees, 2);
+
+    let (m, allocs, _) = counted(|| Msg::from(String::from_utf8(vec![b'a'; 100]).unwrap()));
+    assert_eq!((allocs, m.len()), (2, 100)); // the String itself, then the box
+}
+
+struct DropCounter(Arc<AtomicUsize>, Vec<u8>);
+
+impl AsRef<[u8]> for DropCounter {
+    fn as_ref(&self) -> &[u8] {
+        &self.1
+    }
+}
+
+impl Drop for DropCounter {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn last_drop_on_another_thread_frees_once_there() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let m = Msg::from_owner(DropCounter(drops.clone(), vec![1; 100]));
+    let clones = [m.clone(), m.clone(), m.clone(), m.clone()];
+    let ((), _, frees_here) = counted(|| drop(clones));
+    assert_eq!(frees_here, 0);
+    assert_eq!(drops.load(Ordering::SeqCst), 0);
+    let frees_there = std::thread::spawn(move || counted(|| drop(m)).2)
+        .join()
+        .unwrap();
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        1,
+        "owner dropped exactly once"
+    );
+    assert_eq!(
+        frees_there, 2,
+        "the box and the owner's Vec, on the dropping thread"
+    );
+
+    let chunk = Msg::copy_from_slice(&[2; 5000]);
+    let frees_there = std::thread::spawn(move || counted(|| drop(chunk)).2)
+        .join()
+        .unwrap();
+    assert_eq!(frees_there, 1);
+}
+
+/// A receive allocator that counts its blocks, over `Heap`.
+#[derive(Default)]
+struct Tally {
+    inner: Heap,
+    live: AtomicUsize,
+    freed: AtomicUsize,
+}
+
+// SAFETY: forwards to `Heap`, which upholds the contract; the counters are
+// only bookkeeping.
+unsafe impl RecvAllocator for Tally {
+    fn allocate(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
+        let block = self.inner.allocate(layout)?;
+        self.live.fetch_add(1, Ordering::SeqCst);
+        Ok(block)
+    }
+
+    unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
+        self.live.fetch_sub(1, Ordering::SeqCst);
+        self.freed.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: forwarded unchanged from our own caller.
+        unsafe { self.inner.deallocate(ptr, layout) }
+    }
+
+    fn name(&self) -> &'static str {
+        "tally"
+    }
+}
+
+#[test]
+fn received_block_returns_to_its_allocator_after_the_socket_is_gone() {
+    let tally = Arc::new(Tally::default());
+    let socket_side: Arc<dyn RecvAllocator> = tally.clone();
+    let mut m = MsgMut::new_in(&socket_side, 10_000).unwrap();
+    assert_eq!(tally.live.load(Ordering::SeqCst), 1);
+    assert_eq!(m.fill_from(&[7; 20_000]), 10_000);
+    let msg = m.freeze();
+    let c = msg.clone();
+    drop(socket_side); // the socket closes; the frames keep the allocator alive
+    drop(msg);
+    assert_eq!(tally.freed.load(Ordering::SeqCst), 0);
+    std::thread::spawn(move || {
+        assert_eq!(&c[..], &[7; 10_000][..]);
+        drop(c);
+    })
+    .join()
+    .unwrap();
+    assert_eq!(tally.freed.load(Ordering::SeqCst), 1);
+    assert_eq!(tally.live.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        Arc::strong_count(&tally),
+        1,
+        "the frame released its allocator handle"
+    );
+
+    // Small frames stay inline and never ask the allocator.
+    let socket_side: Arc<dyn RecvAllocator> = tally.clone();
+    let (m, allocs, _) = counted(|| MsgMut::new_in(&socket_side, 20).unwrap());
+    assert_eq!(allocs, 0);
+    assert_eq!(m.freeze().storage(), Storage::Inline);
+    assert_eq!(tally.freed.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn multipart_of_four_inline_frames_makes_no_allocation() {
+    let (m, allocs, _) = counted(|| {
+        Multipart::from([
+            Msg::from_static(b"topic"),
+            Msg::copy_from_slice(b"a"),
+            Msg::copy_from_slice(b"b"),
+            Msg::new(),
+        ])
+    });
+    assert_eq!((allocs, m.len()), (0, 4));
+    let (_c, allocs, _) = counted(|| m.clone());
+    assert_eq!(allocs, 0);
+}

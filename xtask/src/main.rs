@@ -1,0 +1,78 @@
+//! `cargo xtask`: the single entry for every chore of the ferrozmq workspace.
+//!
+//! `ci` runs the whole gate; `tidy` checks house rules; `loom`, `fuzz` and
+//! `bench` run the slow checks with the right flags. Run `cargo xtask help` for
+//! the flags. It depends on nothing but std and `serde_json`, so it builds in a
+//! few seconds, and it always runs from the workspace root, wherever it is called.
+
+mod bench;
+mod ci;
+mod command;
+mod fuzz;
+mod loom;
+mod metadata;
+mod tidy;
+mod tool;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// What every task returns: success, or an error message for the user.
+pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [args]
+
+tasks:
+  ci [--skip STEP,...]     the whole CI gate, failing fast; steps in order:
+                           fmt, clippy, test, run-examples, doc, tidy, deny, loom, fuzz
+  tidy                     house rules: dependency direction, `//!` headers,
+                           SAFETY comments, where unsafe and std::sync may appear
+  loom [CARGO_ARGS] [-- TEST_ARGS]
+                           loom models (tests named *loom*) in release with --cfg loom;
+                           LOOM_MAX_PREEMPTIONS defaults to 3
+  fuzz [TARGET] [--secs N] [--smoke] [-- LIBFUZZER_ARGS]
+                           run one cargo-fuzz target for N s (default 60), or every
+                           target for 20 s with --smoke
+  bench [ARGS]             cargo bench -p ferrozmq-benches with ARGS
+  help                     this text
+";
+
+/// The workspace root: the parent of this package's folder.
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root();
+    let (task, rest) = match args.split_first() {
+        Some((task, rest)) => (task.as_str(), rest),
+        None => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match task {
+        "ci" => ci::run(&root, rest),
+        "tidy" => tidy::run(&root, rest),
+        "loom" => loom::run(&root, rest),
+        "fuzz" => fuzz::run(&root, rest),
+        "bench" => bench::run(&root, rest),
+        "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown task `{other}`; run `cargo xtask help`").into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
