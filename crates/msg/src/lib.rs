@@ -10,7 +10,7 @@
 //! | static | [`Msg::from_static`], `From<&'static str>` | 0 | copies the handle |
 //! | chunk | [`Msg::copy_from_slice`], [`MsgMut::with_capacity`] | 1 (header + data) | one atomic increment |
 //! | owner | [`Msg::from_owner`], `From<Vec<u8>>`, `From<String>`, `From<Box<[u8]>>`, `From<Bytes>` | 1 (header + owner) | one atomic increment |
-//! | received | [`MsgMut::new_in`] with a [`RecvAllocator`](ferrozmq_alloc::RecvAllocator) | 1 block from that allocator | one atomic increment |
+//! | received | [`MsgMut::new_in`] with a [`RecvAllocator`] | 1 block from that allocator | one atomic increment |
 //!
 //! Refcounted bodies (chunk, owner, received) share one header layout and free
 //! themselves through it exactly once, on whatever thread drops the last
