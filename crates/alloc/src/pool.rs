@@ -22,6 +22,9 @@ use crate::{AllocError, AllocErrorKind, RecvAllocator, raw};
 /// classes serve.
 const BLOCK_ALIGN: usize = 16;
 
+/// The default [`PoolBuilder::header_room`].
+const DEFAULT_HEADER_ROOM: usize = 64;
+
 /// What a [`Pool`] does with a request its classes cannot serve (larger than
 /// the largest class, or aligned above [`Pool::MAX_ALIGN`]).
 ///
@@ -61,6 +64,7 @@ pub struct PoolBuilder {
     max_bytes: usize,
     cached_per_class: usize,
     oversize: Oversize,
+    header_room: usize,
 }
 
 impl Default for PoolBuilder {
@@ -71,6 +75,7 @@ impl Default for PoolBuilder {
             max_bytes: 64 << 20,
             cached_per_class: 1024,
             oversize: Oversize::Heap,
+            header_room: DEFAULT_HEADER_ROOM,
         }
     }
 }
@@ -108,6 +113,19 @@ impl PoolBuilder {
         self
     }
 
+    /// Bytes added to every class beyond its power of two (default 64,
+    /// rounded up to a multiple of [`Pool::MAX_ALIGN`]).
+    ///
+    /// A caller that puts a small header in front of each payload (the
+    /// message layer puts 48 bytes before a received frame) would otherwise
+    /// push every power-of-two payload, the most common sizes, into the next
+    /// class and waste half of each block. With the room, a 1 KiB payload and
+    /// its header take a 1 KiB + 64 B block. Pass 0 for plain powers of two.
+    pub fn header_room(mut self, bytes: usize) -> Self {
+        self.header_room = bytes;
+        self
+    }
+
     /// What to do with requests above the largest class (default
     /// [`Oversize::Heap`]).
     pub fn oversize(mut self, oversize: Oversize) -> Self {
@@ -135,9 +153,15 @@ impl PoolBuilder {
             smallest <= largest,
             "smallest class ({smallest}) above largest ({largest})"
         );
+        let room = self
+            .header_room
+            .checked_next_multiple_of(BLOCK_ALIGN)
+            .expect("header room too large");
         let classes = (smallest.trailing_zeros()..=largest.trailing_zeros())
             .map(|shift| {
-                let size = 1usize << shift;
+                let size = (1usize << shift)
+                    .checked_add(room)
+                    .expect("class size too large");
                 let fits = (self.max_bytes / size).min(self.cached_per_class);
                 Class {
                     layout: Layout::from_size_align(size, BLOCK_ALIGN)
@@ -149,6 +173,7 @@ impl PoolBuilder {
         Pool {
             classes,
             smallest_shift: smallest.trailing_zeros(),
+            header_room: room,
             max_bytes: self.max_bytes,
             oversize: self.oversize,
             held: AtomicUsize::new(0),
@@ -180,7 +205,7 @@ enum Route {
 /// A bounded pool of fixed size classes with lock-free free lists.
 ///
 /// Requests are rounded up to the next class (powers of two, 64 B to 1 MiB by
-/// default). Each class keeps its freed blocks in a bounded free list, so once
+/// default, each plus [`PoolBuilder::header_room`]). Each class keeps its freed blocks in a bounded free list, so once
 /// warm (every class in use has cached blocks) an allocation is one pop and a
 /// release one push: no heap call, no lock. Class blocks are aligned to
 /// [`Pool::MAX_ALIGN`].
@@ -217,17 +242,17 @@ enum Route {
 /// use std::alloc::Layout;
 /// use ferrozmq_alloc::{AllocErrorKind, Pool, RecvAllocator};
 ///
-/// let pool = Pool::new(4096); // a 4 KiB bound
-/// let layout = Layout::from_size_align(1000, 8).unwrap(); // 1 KiB class
+/// let pool = Pool::new(4 * 1088); // room for four blocks of the 1 KiB class
+/// let layout = Layout::from_size_align(1000, 8).unwrap(); // 1 KiB (+ 64 B room) class
 /// let blocks: Vec<_> = (0..4).map(|_| pool.allocate(layout).unwrap()).collect();
-/// assert_eq!(pool.held_bytes(), 4096);
+/// assert_eq!(pool.held_bytes(), 4 * 1088);
 /// let err = pool.allocate(layout).unwrap_err();
 /// assert_eq!(err.kind(), AllocErrorKind::Exhausted);
 /// for block in blocks {
 ///     // SAFETY: each block came from `pool.allocate(layout)`, used no more.
 ///     unsafe { pool.deallocate(block.cast(), layout) };
 /// }
-/// assert_eq!(pool.held_bytes(), 4096); // cached for reuse, still counted
+/// assert_eq!(pool.held_bytes(), 4 * 1088); // cached for reuse, still counted
 /// let again = pool.allocate(layout).unwrap();
 /// // SAFETY: from `pool.allocate(layout)`, used no more.
 /// unsafe { pool.deallocate(again.cast(), layout) };
@@ -235,6 +260,8 @@ enum Route {
 pub struct Pool {
     classes: Box<[Class]>,
     smallest_shift: u32,
+    /// Bytes every class has beyond its power of two.
+    header_room: usize,
     max_bytes: usize,
     oversize: Oversize,
     /// Bytes held: blocks handed out plus blocks cached, at class size (and
@@ -284,7 +311,7 @@ impl Pool {
         if layout.align() > BLOCK_ALIGN {
             return Route::Oversize;
         }
-        let size = layout.size();
+        let size = layout.size().saturating_sub(self.header_room);
         let index = if size <= 1 << self.smallest_shift {
             0
         } else {
@@ -480,6 +507,7 @@ mod tests {
     #[test]
     fn routes_round_up_to_classes() {
         let pool = Pool::builder()
+            .header_room(0)
             .smallest_class(64)
             .largest_class(1024)
             .build();
@@ -498,17 +526,42 @@ mod tests {
 
     #[test]
     fn builder_rounds_to_powers_of_two() {
-        let pool = Pool::builder().smallest_class(3).largest_class(100).build();
+        let pool = Pool::builder()
+            .header_room(0)
+            .smallest_class(3)
+            .largest_class(100)
+            .build();
         assert_eq!(pool.class_sizes().collect::<Vec<_>>(), [16, 32, 64, 128]);
         assert_eq!(pool.classes[0].free.capacity(), 1024);
-        let small = Pool::builder().max_bytes(256).largest_class(128).build();
+        let small = Pool::builder()
+            .header_room(0)
+            .max_bytes(256)
+            .largest_class(128)
+            .build();
         assert_eq!(small.classes[1].free.capacity(), 2); // 256 / 128
+    }
+
+    #[test]
+    fn header_room_keeps_power_of_two_payloads_in_their_class() {
+        let pool = Pool::builder().largest_class(4096).build();
+        let sizes: Vec<usize> = pool.class_sizes().collect();
+        assert_eq!(sizes, [128, 192, 320, 576, 1088, 2112, 4160]);
+        // A 1 KiB payload behind a 48-byte header takes the 1 KiB class.
+        assert_eq!(pool.route(layout(1024 + 48)), Route::Class(4));
+        assert_eq!(pool.route(layout(1024 + 65)), Route::Class(5));
+        assert_eq!(pool.route(layout(4096 + 64)), Route::Class(6));
+        assert_eq!(pool.route(layout(4096 + 65)), Route::Oversize);
+        let block = pool.allocate(layout(1024 + 48)).unwrap();
+        assert_eq!(block.len(), 1024 + 48);
+        // SAFETY: the block came from `pool` with this layout.
+        unsafe { pool.deallocate(block.cast(), layout(1024 + 48)) };
     }
 
     #[test]
     #[should_panic(expected = "above largest")]
     fn builder_rejects_inverted_classes() {
         let _ = Pool::builder()
+            .header_room(0)
             .smallest_class(4096)
             .largest_class(64)
             .build();
@@ -529,7 +582,11 @@ mod tests {
 
     #[test]
     fn evicts_other_classes_to_make_room() {
-        let pool = Pool::builder().max_bytes(1024).largest_class(1024).build();
+        let pool = Pool::builder()
+            .header_room(0)
+            .max_bytes(1024)
+            .largest_class(1024)
+            .build();
         let small: Vec<_> = (0..16)
             .map(|_| pool.allocate(layout(64)).unwrap())
             .collect();
@@ -547,7 +604,11 @@ mod tests {
 
     #[test]
     fn oversize_is_counted_or_refused() {
-        let pool = Pool::builder().largest_class(1024).max_bytes(8192).build();
+        let pool = Pool::builder()
+            .header_room(0)
+            .largest_class(1024)
+            .max_bytes(8192)
+            .build();
         let big = layout(4000);
         let block = pool.allocate(big).unwrap();
         assert_eq!(block.len(), 4000);
@@ -565,6 +626,7 @@ mod tests {
         assert_eq!(pool.held_bytes(), 0);
 
         let refusing = Pool::builder()
+            .header_room(0)
             .largest_class(1024)
             .oversize(Oversize::Refuse)
             .build();
@@ -587,7 +649,7 @@ mod tests {
 
     #[test]
     fn full_free_list_returns_blocks_to_the_heap() {
-        let pool = Pool::builder().cached_per_class(1).build();
+        let pool = Pool::builder().header_room(0).cached_per_class(1).build();
         let a = pool.allocate(layout(64)).unwrap();
         let b = pool.allocate(layout(64)).unwrap();
         assert_eq!(pool.held_bytes(), 128);
@@ -601,7 +663,7 @@ mod tests {
 
     #[test]
     fn exhausted_then_notified() {
-        let pool = Pool::builder().max_bytes(128).build();
+        let pool = Pool::builder().header_room(0).max_bytes(128).build();
         let a = pool.allocate(layout(128)).unwrap();
         let err = pool.allocate(layout(64)).unwrap_err();
         assert_eq!(err.kind(), AllocErrorKind::Exhausted);
@@ -639,7 +701,13 @@ mod loom_tests {
     #[test]
     fn loom_pool_release_wakes_refused_allocator() {
         loom::model(|| {
-            let pool = Arc::new(Pool::builder().largest_class(64).max_bytes(64).build());
+            let pool = Arc::new(
+                Pool::builder()
+                    .header_room(0)
+                    .largest_class(64)
+                    .max_bytes(64)
+                    .build(),
+            );
             let block = pool.allocate(small()).unwrap().cast::<u8>();
             // SAFETY: the block is valid for 64 bytes of writes.
             unsafe { block.write_bytes(0xAA, 64) };
@@ -687,7 +755,13 @@ mod loom_tests {
     fn loom_pool_eviction_handoff() {
         loom::model(|| {
             let big = Layout::from_size_align(128, 8).unwrap();
-            let pool = Arc::new(Pool::builder().largest_class(128).max_bytes(128).build());
+            let pool = Arc::new(
+                Pool::builder()
+                    .header_room(0)
+                    .largest_class(128)
+                    .max_bytes(128)
+                    .build(),
+            );
             let block = Sent(pool.allocate(big).unwrap().cast());
             let releaser = {
                 let pool = Arc::clone(&pool);

@@ -208,6 +208,7 @@ fn every_allocator() -> Vec<Arc<dyn RecvAllocator>> {
         Arc::new(Heap::new()),
         Arc::new(
             Pool::builder()
+                .header_room(0)
                 .largest_class(4096)
                 .max_bytes(8 << 20)
                 .build(),
@@ -231,6 +232,7 @@ fn every_allocator_non_overlap_and_reuse() {
 #[test]
 fn pool_oversize_route_non_overlap() {
     let pool = Pool::builder()
+        .header_room(0)
         .largest_class(256)
         .max_bytes(64 << 20)
         .build();
@@ -291,8 +293,13 @@ fn allocate_on_one_thread_free_on_many() {
 
 #[test]
 fn pool_exhausted_then_success_after_release_with_wake() {
-    let pool: Arc<dyn RecvAllocator> =
-        Arc::new(Pool::builder().largest_class(1024).max_bytes(4096).build());
+    let pool: Arc<dyn RecvAllocator> = Arc::new(
+        Pool::builder()
+            .header_room(0)
+            .largest_class(1024)
+            .max_bytes(4096)
+            .build(),
+    );
     let layout = Layout::from_size_align(1024, 8).unwrap();
     let live: Vec<Live> = (0..4).map(|i| alloc_tagged(&*pool, layout, i)).collect();
     let err = pool.allocate(layout).unwrap_err();
@@ -322,7 +329,11 @@ fn pool_exhausted_then_success_after_release_with_wake() {
 
 #[test]
 fn pool_release_before_registration_wakes_at_once() {
-    let pool = Pool::builder().largest_class(1024).max_bytes(1024).build();
+    let pool = Pool::builder()
+        .header_room(0)
+        .largest_class(1024)
+        .max_bytes(1024)
+        .build();
     let layout = Layout::from_size_align(1024, 8).unwrap();
     let live = alloc_tagged(&pool, layout, 1);
     assert_eq!(
@@ -338,6 +349,7 @@ fn pool_release_before_registration_wakes_at_once() {
 #[test]
 fn pool_bound_is_never_exceeded_and_other_classes_are_not_starved() {
     let pool = Pool::builder()
+        .header_room(0)
         .smallest_class(64)
         .largest_class(4096)
         .max_bytes(16 * 1024)
@@ -369,6 +381,7 @@ fn pool_bound_is_never_exceeded_and_other_classes_are_not_starved() {
 #[test]
 fn pool_oversize_policies() {
     let heap_route = Pool::builder()
+        .header_room(0)
         .largest_class(1024)
         .max_bytes(1 << 20)
         .build();
@@ -380,6 +393,7 @@ fn pool_oversize_policies() {
     assert_eq!(heap_route.held_bytes(), 0);
 
     let refusing = Pool::builder()
+        .header_room(0)
         .largest_class(1024)
         .oversize(Oversize::Refuse)
         .build();
@@ -516,6 +530,7 @@ fn adapter_maps_inner_failure_to_failed() {
 #[test]
 fn pool_makes_no_heap_calls_once_warm() {
     let pool = Pool::builder()
+        .header_room(0)
         .smallest_class(64)
         .largest_class(64 * 1024)
         .max_bytes(16 << 20)

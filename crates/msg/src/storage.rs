@@ -205,6 +205,10 @@ struct RecvHeader {
     layout: Layout,
 }
 
+// The pool's default header room (64 bytes beyond each power-of-two class) is
+// sized for this header, so a power-of-two payload keeps its own class.
+static_assertions::const_assert!(core::mem::size_of::<RecvHeader>() <= 64);
+
 /// Allocates a body for `cap` bytes from `alloc`.
 ///
 /// # Errors
