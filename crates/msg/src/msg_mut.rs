@@ -156,11 +156,14 @@ impl MsgMut {
     /// Appends as much of `src` as fits and returns how many bytes that was.
     pub fn fill_from(&mut self, src: &[u8]) -> usize {
         let n = src.len().min(self.remaining());
-        let spare = &mut self.spare_capacity_mut()[..n];
-        // `MaybeUninit<u8>` and `u8` have the same layout; copying initialises.
-        for (dst, &b) in spare.iter_mut().zip(&src[..n]) {
-            dst.write(b);
-        }
+        let dst = self.spare_capacity_mut().as_mut_ptr().cast::<u8>();
+        // SAFETY: 1. `src` is valid for reads of `n` bytes; 2. `dst` is valid
+        // for writes of `remaining() >= n` bytes (`MaybeUninit<u8>` has the
+        // layout of `u8`); 3. they cannot overlap: `dst` is memory this builder
+        // holds exclusively (`&mut self`) while `src` is a shared borrow. A
+        // plain memcpy: the per-byte loop it replaces ran at half of `Vec`'s
+        // copy speed.
+        unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), dst, n) };
         let len = self.len() + n;
         // SAFETY: the `n` bytes after the old length were just written, and
         // `len` is at most the capacity.
