@@ -13,7 +13,7 @@ use crate::command::Cmd;
 
 /// The packages whose libraries hold loom models. Add a package here when it
 /// gets its first model.
-pub const PACKAGES: &[&str] = &["ferrozmq-alloc", "ferrozmq-msg"];
+pub const PACKAGES: &[&str] = &["ferrozmq-alloc", "ferrozmq-msg", "ferrozmq-socket"];
 
 /// Preemption bound when `LOOM_MAX_PREEMPTIONS` is not set: small models with 2
 /// or 3 threads find their bugs within 2 or 3 preemptions, and the run stays short.

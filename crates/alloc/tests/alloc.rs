@@ -8,8 +8,7 @@
 //! It does not test concurrency interleavings exhaustively; the loom models
 //! in the crate do.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use std::alloc::Layout;
 use std::ptr::NonNull;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,57 +21,14 @@ use ferrozmq_alloc::{
     AllocErrorKind, ApiAllocator, Bump, Heap, Mimalloc, Oversize, Pool, RecvAllocator,
 };
 
-// ---------------------------------------------------------------------------
-// A global allocator that counts the calls made by threads that ask for it.
-
-struct Counting;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static CALLS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count_call() {
-    // `try_with`: the thread-locals may be gone during thread teardown.
-    let _ = COUNTING.try_with(|on| {
-        if on.get() {
-            let _ = CALLS.try_with(|calls| calls.set(calls.get() + 1));
-        }
-    });
-}
-
-// SAFETY: forwards every call to `System` unchanged; counting touches only
-// const-initialised thread-locals, which never allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_call();
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        count_call();
-        // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_call();
-        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: ferrozmq_test_support::CountingAlloc = ferrozmq_test_support::CountingAlloc;
 
-/// Runs `f` and returns how many global allocator calls this thread made.
+/// Runs `f` and returns how many global allocator calls (allocations and
+/// frees) this thread made.
 fn heap_calls_during(f: impl FnOnce()) -> usize {
-    CALLS.with(|calls| calls.set(0));
-    COUNTING.with(|on| on.set(true));
-    f();
-    COUNTING.with(|on| on.set(false));
-    CALLS.with(|calls| calls.get())
+    let ((), counts) = ferrozmq_test_support::counted(f);
+    counts.allocs + counts.frees
 }
 
 // ---------------------------------------------------------------------------

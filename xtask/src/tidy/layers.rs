@@ -5,8 +5,9 @@
 //! packages to its left (dev-dependencies also on itself, which is what a doctest
 //! or an integration test naming its own crate looks like). The leaves (the CLI,
 //! the benches and xtask) may depend on any chain crate, and nothing may depend on
-//! a leaf. A workspace member in neither list is an error, so a new crate has to
-//! be placed here on purpose. Registry dependencies are not this check's business.
+//! a leaf. The test-support crate depends on no workspace crate, and any crate
+//! may name it, but only as a dev-dependency. A workspace member in none of the
+//! lists is an error, so a new crate has to be placed here on purpose. Registry dependencies are not this check's business.
 
 use super::Violation;
 use crate::metadata::{DepKind, Package, Workspace};
@@ -23,12 +24,17 @@ pub const CHAIN: &[&str] = &[
 /// Packages that may depend on anything in [`CHAIN`] and that nothing may depend on.
 pub const LEAVES: &[&str] = &["ferrozmq-cli", "ferrozmq-benches", "xtask"];
 
+/// Shared test helpers (h2's pattern): a dev-dependency of anyone, depending
+/// on no workspace crate.
+pub const TEST_SUPPORT: &[&str] = &["ferrozmq-test-support"];
+
 /// Where a package sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Layer {
     /// Its index in [`CHAIN`].
     Chain(usize),
     Leaf,
+    TestSupport,
 }
 
 fn layer(name: &str) -> Option<Layer> {
@@ -36,6 +42,8 @@ fn layer(name: &str) -> Option<Layer> {
         Some(Layer::Chain(i))
     } else if LEAVES.contains(&name) {
         Some(Layer::Leaf)
+    } else if TEST_SUPPORT.contains(&name) {
+        Some(Layer::TestSupport)
     } else {
         None
     }
@@ -45,6 +53,8 @@ fn layer(name: &str) -> Option<Layer> {
 fn allowed(from: Layer, to: Layer, kind: DepKind) -> bool {
     match (from, to) {
         (_, Layer::Leaf) => false,
+        (Layer::TestSupport, _) => false,
+        (_, Layer::TestSupport) => kind == DepKind::Dev,
         (Layer::Leaf, Layer::Chain(_)) => true,
         (Layer::Chain(a), Layer::Chain(b)) => match kind {
             DepKind::Normal | DepKind::Build => b < a,
@@ -173,7 +183,22 @@ mod tests {
                 &[("ferrozmq-msg", Normal), ("ferrozmq", Dev)],
             ),
             package("xtask", &[("serde_json", Normal)]),
+            package("ferrozmq-test-support", &[]),
         ]
+    }
+
+    #[test]
+    fn test_support_is_a_dev_dependency_only_and_depends_on_nothing() {
+        use DepKind::*;
+        let mut packages = good();
+        packages[1] = package(
+            "ferrozmq-msg",
+            &[("ferrozmq-alloc", Normal), ("ferrozmq-test-support", Dev)],
+        );
+        assert_eq!(check(&workspace(packages.clone()), &no_manifest), []);
+        packages[1] = package("ferrozmq-msg", &[("ferrozmq-test-support", Normal)]);
+        packages.push(package("ferrozmq-test-support", &[("ferrozmq-alloc", Normal)]));
+        assert_eq!(check(&workspace(packages), &no_manifest).len(), 2);
     }
 
     fn no_manifest(_: &Package) -> Option<String> {

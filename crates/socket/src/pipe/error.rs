@@ -1,0 +1,172 @@
+//! The errors of the pipe operations, one type per operation. A failed send
+//! hands the message back (crossbeam's `TrySendError` convention); nothing
+//! here is ever dropped on the caller's behalf.
+
+use core::fmt;
+
+use ferrozmq_msg::Multipart;
+
+/// Why [`PipeWriter::try_send`](crate::PipeWriter::try_send) did not queue a
+/// message; the message comes back inside.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrySendError {
+    /// The pipe holds its capacity (the high-water mark) in messages. The
+    /// writer's signal will be notified once the reader takes one, or goes.
+    Full(Multipart),
+    /// The reader is gone; nothing sent now would be read.
+    Disconnected(Multipart),
+}
+
+/// Why [`PipeWriter::send_timeout`](crate::PipeWriter::send_timeout) did not
+/// queue a message; the message comes back inside.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SendTimeoutError {
+    /// The pipe stayed full until the deadline.
+    Timeout(Multipart),
+    /// The reader is gone; nothing sent now would be read.
+    Disconnected(Multipart),
+}
+
+/// Why [`PipeReader::try_recv`](crate::PipeReader::try_recv) returned no
+/// message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TryRecvError {
+    /// No message now. The reader's signal will be notified after the
+    /// writer's next send, or when it goes.
+    Empty,
+    /// The writer is gone and every message it sent has been received.
+    Disconnected,
+}
+
+/// Why [`PipeReader::recv_timeout`](crate::PipeReader::recv_timeout) returned
+/// no message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecvTimeoutError {
+    /// No message arrived before the deadline.
+    Timeout,
+    /// The writer is gone and every message it sent has been received.
+    Disconnected,
+}
+
+impl TrySendError {
+    /// The message that was not sent.
+    pub fn into_inner(self) -> Multipart {
+        match self {
+            Self::Full(msg) | Self::Disconnected(msg) => msg,
+        }
+    }
+
+    /// Whether the pipe was full.
+    pub fn is_full(&self) -> bool {
+        matches!(self, Self::Full(_))
+    }
+
+    /// Whether the reader is gone.
+    pub fn is_disconnected(&self) -> bool {
+        matches!(self, Self::Disconnected(_))
+    }
+}
+
+impl SendTimeoutError {
+    /// The message that was not sent.
+    pub fn into_inner(self) -> Multipart {
+        match self {
+            Self::Timeout(msg) | Self::Disconnected(msg) => msg,
+        }
+    }
+
+    /// Whether the deadline passed.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout(_))
+    }
+
+    /// Whether the reader is gone.
+    pub fn is_disconnected(&self) -> bool {
+        matches!(self, Self::Disconnected(_))
+    }
+}
+
+// The message is left out of `Debug`, as crossbeam does: it may be large, and
+// an error report is not the place for its bytes.
+impl fmt::Debug for TrySendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full(_) => f.write_str("Full(..)"),
+            Self::Disconnected(_) => f.write_str("Disconnected(..)"),
+        }
+    }
+}
+
+impl fmt::Debug for SendTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout(_) => f.write_str("Timeout(..)"),
+            Self::Disconnected(_) => f.write_str("Disconnected(..)"),
+        }
+    }
+}
+
+impl fmt::Display for TrySendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Full(_) => "sending on a full pipe",
+            Self::Disconnected(_) => "sending on a pipe whose reader is gone",
+        })
+    }
+}
+
+impl fmt::Display for SendTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Timeout(_) => "timed out sending on a full pipe",
+            Self::Disconnected(_) => "sending on a pipe whose reader is gone",
+        })
+    }
+}
+
+impl fmt::Display for TryRecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "receiving on an empty pipe",
+            Self::Disconnected => "receiving on an empty pipe whose writer is gone",
+        })
+    }
+}
+
+impl fmt::Display for RecvTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Timeout => "timed out receiving on an empty pipe",
+            Self::Disconnected => "receiving on an empty pipe whose writer is gone",
+        })
+    }
+}
+
+impl std::error::Error for TrySendError {}
+impl std::error::Error for SendTimeoutError {}
+impl std::error::Error for TryRecvError {}
+impl std::error::Error for RecvTimeoutError {}
+
+impl From<TrySendError> for SendTimeoutError {
+    /// `Full` becomes `Timeout`: a send that gave up waiting.
+    fn from(e: TrySendError) -> Self {
+        match e {
+            TrySendError::Full(msg) => Self::Timeout(msg),
+            TrySendError::Disconnected(msg) => Self::Disconnected(msg),
+        }
+    }
+}
+
+impl From<TryRecvError> for RecvTimeoutError {
+    /// `Empty` becomes `Timeout`: a receive that gave up waiting.
+    fn from(e: TryRecvError) -> Self {
+        match e {
+            TryRecvError::Empty => Self::Timeout,
+            TryRecvError::Disconnected => Self::Disconnected,
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The queue inside a pipe: crossbeam's `ArrayQueue` (bounded) or `SegQueue`
+//! (unbounded) normally, a loom-visible stand-in under `cfg(loom)`.
+//!
+//! It moves values and says nothing about wake-ups or disconnection; those are
+//! the pipe's. crossbeam-queue is invisible to loom, so under `cfg(loom)` this
+//! one type is swapped for a stand-in, and the models check *our* handshake
+//! around the queue, not the queue itself, which crossbeam tests.
+//!
+//! # What the pipe relies on
+//!
+//! One producer and one consumer (the pipe's ends take `&mut self`), and:
+//! a successful `push` is a release of the value and of everything the
+//! producer wrote before; a `pop` that returns it acquires them; a `pop` (or a
+//! `push` on a full queue) that runs after a `SeqCst` fence which is ordered
+//! after the other side's fence sees the other side's earlier `push` (or
+//! `pop`). `ArrayQueue` and `SegQueue` give this: a push ends with a release
+//! store of the slot's stamp, and a pop (or push) starts with an acquire load
+//! of it.
+//!
+//! The loom stand-in gives exactly that and no more. It is *not* a plain
+//! `Mutex<VecDeque>`: a mutex taken by both sides to decide "empty" or "full"
+//! would order the two sides by itself and hide a missing fence in the pipe.
+//! Here "empty" and "full" are decided from two counters (`pushed`, `popped`)
+//! with acquire loads and release stores, and the mutex only guards the
+//! storage once an item is known to be there.
+
+#[cfg(loom)]
+use std::collections::VecDeque;
+
+#[cfg(loom)]
+use crate::sync::{AtomicUsize, Mutex, Ordering, lock};
+
+/// A single-producer single-consumer FIFO; see the module docs.
+pub(super) struct Queue<T> {
+    #[cfg(not(loom))]
+    inner: Inner<T>,
+    #[cfg(loom)]
+    items: Mutex<VecDeque<T>>,
+    /// Items pushed so far; written by the producer only.
+    #[cfg(loom)]
+    pushed: AtomicUsize,
+    /// Items popped so far; written by the consumer only.
+    #[cfg(loom)]
+    popped: AtomicUsize,
+    /// `None`: unbounded.
+    #[cfg(loom)]
+    capacity: Option<usize>,
+}
+
+#[cfg(not(loom))]
+enum Inner<T> {
+    Bounded(crossbeam_queue::ArrayQueue<T>),
+    Unbounded(crossbeam_queue::SegQueue<T>),
+}
+
+impl<T> Queue<T> {
+    /// A queue holding at most `capacity` items, or any number when
+    /// `capacity` is 0. A bounded queue allocates its slots here, once; an
+    /// unbounded one allocates a block every 31 items as it grows.
+    pub(super) fn new(capacity: usize) -> Self {
+        #[cfg(not(loom))]
+        {
+            let inner = match capacity {
+                0 => Inner::Unbounded(crossbeam_queue::SegQueue::new()),
+                n => Inner::Bounded(crossbeam_queue::ArrayQueue::new(n)),
+            };
+            Self { inner }
+        }
+        #[cfg(loom)]
+        {
+            Self {
+                items: Mutex::new(VecDeque::with_capacity(capacity)),
+                pushed: AtomicUsize::new(0),
+                popped: AtomicUsize::new(0),
+                capacity: (capacity != 0).then_some(capacity),
+            }
+        }
+    }
+
+    /// Appends `value`, or hands it back when the queue is full.
+    #[inline]
+    pub(super) fn push(&self, value: T) -> Result<(), T> {
+        #[cfg(not(loom))]
+        {
+            match &self.inner {
+                Inner::Bounded(q) => q.push(value),
+                Inner::Unbounded(q) => {
+                    q.push(value);
+                    Ok(())
+                }
+            }
+        }
+        #[cfg(loom)]
+        {
+            // Our own count: only this side writes `pushed`.
+            let pushed = self.pushed.load(Ordering::Relaxed);
+            if let Some(capacity) = self.capacity {
+                let popped = self.popped.load(Ordering::Acquire);
+                if pushed - popped >= capacity {
+                    return Err(value);
+                }
+            }
+            lock(&self.items).push_back(value);
+            self.pushed.store(pushed + 1, Ordering::Release);
+            Ok(())
+        }
+    }
+
+    /// Removes the oldest item, if any.
+    #[inline]
+    pub(super) fn pop(&self) -> Option<T> {
+        #[cfg(not(loom))]
+        {
+            match &self.inner {
+                Inner::Bounded(q) => q.pop(),
+                Inner::Unbounded(q) => q.pop(),
+            }
+        }
+        #[cfg(loom)]
+        {
+            let popped = self.popped.load(Ordering::Relaxed);
+            if self.pushed.load(Ordering::Acquire) == popped {
+                return None;
+            }
+            let value = lock(&self.items).pop_front();
+            assert!(value.is_some(), "a published item is missing");
+            self.popped.store(popped + 1, Ordering::Release);
+            value
+        }
+    }
+
+    /// How many items it holds (a snapshot).
+    pub(super) fn len(&self) -> usize {
+        #[cfg(not(loom))]
+        {
+            match &self.inner {
+                Inner::Bounded(q) => q.len(),
+                Inner::Unbounded(q) => q.len(),
+            }
+        }
+        #[cfg(loom)]
+        {
+            // `popped` first: it never passes `pushed`, so the difference
+            // cannot underflow.
+            let popped = self.popped.load(Ordering::Acquire);
+            self.pushed.load(Ordering::Acquire) - popped
+        }
+    }
+
+    /// Whether a push would fail now (a snapshot); never for an unbounded
+    /// queue.
+    pub(super) fn is_full(&self) -> bool {
+        #[cfg(not(loom))]
+        {
+            match &self.inner {
+                Inner::Bounded(q) => q.is_full(),
+                Inner::Unbounded(_) => false,
+            }
+        }
+        #[cfg(loom)]
+        {
+            self.capacity.is_some_and(|c| self.len() >= c)
+        }
+    }
+
+    /// How many items it can hold; `None` when unbounded.
+    pub(super) fn capacity(&self) -> Option<usize> {
+        #[cfg(not(loom))]
+        {
+            match &self.inner {
+                Inner::Bounded(q) => Some(q.capacity()),
+                Inner::Unbounded(_) => None,
+            }
+        }
+        #[cfg(loom)]
+        {
+            self.capacity
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_fifo() {
+        let q = Queue::new(2);
+        assert_eq!(q.capacity(), Some(2));
+        assert_eq!(q.push(1), Ok(()));
+        assert_eq!(q.push(2), Ok(()));
+        assert!(q.is_full());
+        assert_eq!(q.push(3), Err(3));
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.pop(), Some(1));
+        assert_eq!(q.pop(), Some(2));
+        assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn zero_capacity_is_unbounded() {
+        let q = Queue::new(0);
+        assert_eq!(q.capacity(), None);
+        for i in 0..100 {
+            assert_eq!(q.push(i), Ok(()));
+        }
+        assert!(!q.is_full());
+        assert_eq!(q.len(), 100);
+        assert!((0..100).all(|i| q.pop() == Some(i)));
+        assert_eq!(q.pop(), None);
+    }
+}

@@ -1,0 +1,34 @@
+//! The synchronisation primitives this crate uses: from std normally and from
+//! loom under `cfg(loom)`, so the loom models check the real code (tokio's
+//! `loom` module pattern).
+//!
+//! Nothing else in the crate names `std::sync` or `core::sync` directly. This
+//! module holds no logic beyond a poison-tolerant [`lock`].
+
+/// Counters in the unit tests (the loom stand-in queue's, under `cfg(loom)`).
+#[cfg(all(test, not(loom)))]
+pub(crate) use std::sync::atomic::AtomicUsize;
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicBool, Ordering, fence};
+#[cfg(not(loom))]
+pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
+#[cfg(loom)]
+pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+/// std's `Arc`, always: signals are shared as `Arc<dyn Signal>`, and loom's
+/// `Arc` cannot hold a trait object. A signal's own refcount is not what the
+/// models check; the pipe's shared state (in [`Arc`]) is.
+pub(crate) use std::sync::Arc as StdArc;
+
+/// Locks `mutex`, ignoring poisoning: the data behind our mutexes (a parker's
+/// flags, the loom stand-in queue) stays consistent even if a holder
+/// panicked, because every critical section leaves it valid at each step.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}

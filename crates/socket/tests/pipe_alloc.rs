@@ -1,0 +1,89 @@
+//! Heap allocations per message through a pipe in the steady state: none,
+//! on either side, including when both sides park and wake each other.
+//!
+//! An integration test because it needs its own `#[global_allocator]`, which
+//! counts allocations per thread, so the writer's and the reader's counts are
+//! taken separately and the test harness's own threads do not disturb them.
+//! It does not measure speed.
+
+use std::sync::Arc;
+use std::thread;
+
+use ferrozmq_msg::{Msg, Multipart};
+use ferrozmq_socket::{Parker, RecvTimeoutError, pipe};
+use ferrozmq_test_support::{CountingAlloc, counted};
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+/// Allocations made by the calling thread while `f` runs.
+fn allocs_during<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    let (r, counts) = counted(f);
+    (r, counts.allocs)
+}
+
+const WARM_UP: u64 = 1_000;
+const MEASURED: u64 = 20_000;
+
+/// Message `seq`: an inline frame with its number, and a shared 64 KiB body
+/// (a clone is one atomic increment, not an allocation).
+fn message(seq: u64, body: &Msg) -> Multipart {
+    Multipart::from([Msg::copy_from_slice(&seq.to_le_bytes()), body.clone()])
+}
+
+#[test]
+fn steady_state_send_and_recv_allocate_nothing() {
+    let body = Msg::from(vec![0xA5u8; 64 * 1024]);
+    // A small pipe, so both sides keep filling, draining, parking and waking.
+    let (mut tx, mut rx) = pipe(8, Arc::new(Parker::new()), Arc::new(Parker::new()));
+
+    let writer_body = body.clone();
+    let writer = thread::spawn(move || {
+        for seq in 0..WARM_UP {
+            tx.send_timeout(message(seq, &writer_body), None).unwrap();
+        }
+        let ((), allocs) = allocs_during(|| {
+            for seq in WARM_UP..WARM_UP + MEASURED {
+                tx.send_timeout(message(seq, &writer_body), None).unwrap();
+            }
+        });
+        allocs
+    });
+
+    let check = |m: Multipart, seq: u64| {
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].as_slice(), seq.to_le_bytes());
+        // The same memory as the writer's body: moved as a pointer, not copied.
+        assert_eq!(m[1].as_ptr(), body.as_ptr());
+    };
+    for seq in 0..WARM_UP {
+        check(rx.recv_timeout(None).unwrap(), seq);
+    }
+    let ((), reader_allocs) = allocs_during(|| {
+        for seq in WARM_UP..WARM_UP + MEASURED {
+            check(rx.recv_timeout(None).unwrap(), seq);
+        }
+    });
+    let writer_allocs = writer.join().unwrap();
+    assert_eq!(rx.recv_timeout(None), Err(RecvTimeoutError::Disconnected));
+
+    assert_eq!(
+        (writer_allocs, reader_allocs),
+        (0, 0),
+        "allocations in {MEASURED} messages (writer, reader)"
+    );
+}
+
+/// The counter works: an unbounded pipe does allocate as it grows, so a zero
+/// above is a measurement, not a counter that never moves.
+#[test]
+fn the_counter_sees_an_unbounded_pipe_grow() {
+    let (mut tx, _rx) = pipe(0, Arc::new(Parker::new()), Arc::new(Parker::new()));
+    let ((), allocs) = allocs_during(|| {
+        for seq in 0..100 {
+            tx.try_send(Multipart::from([Msg::copy_from_slice(&[seq])]))
+                .unwrap();
+        }
+    });
+    assert!(allocs > 0);
+}

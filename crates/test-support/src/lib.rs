@@ -1,0 +1,102 @@
+//! Shared test helpers for ferrozmq's crates (h2's `publish = false`
+//! test-support pattern): a counting global allocator whose counts are per
+//! thread, so tests that run in parallel in one binary do not see each
+//! other's allocations.
+//!
+//! It only counts; it never changes what the system allocator does. Each test
+//! binary that wants counts installs it itself:
+//!
+//! ```
+//! use ferrozmq_test_support::{CountingAlloc, counted};
+//!
+//! #[global_allocator]
+//! static GLOBAL: CountingAlloc = CountingAlloc;
+//!
+//! let (v, counts) = counted(|| vec![1u8; 100]);
+//! assert_eq!(counts.allocs, 1);
+//! let ((), counts) = counted(|| drop(v));
+//! assert_eq!(counts.frees, 1);
+//! ```
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+/// A global allocator that forwards to [`System`] and counts, per thread, the
+/// allocations and frees the calling thread makes. A `realloc` counts as one
+/// of each.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CountingAlloc;
+
+thread_local! {
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+    static FREES: Cell<usize> = const { Cell::new(0) };
+}
+
+fn bump(counter: &'static std::thread::LocalKey<Cell<usize>>) {
+    // `try_with`: during thread teardown the counters may be gone; not
+    // counting there is fine, panicking inside the allocator is not.
+    let _ = counter.try_with(|c| c.set(c.get() + 1));
+}
+
+// SAFETY: every call is forwarded unchanged to `System`, which implements the
+// contract; the counters are const-initialised thread-locals without
+// destructors, so touching them never allocates or re-enters the allocator.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        bump(&ALLOCS);
+        // SAFETY: our caller upholds `GlobalAlloc::alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        bump(&ALLOCS);
+        // SAFETY: our caller upholds `GlobalAlloc::alloc_zeroed`'s contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        bump(&FREES);
+        // SAFETY: our caller upholds `GlobalAlloc::dealloc`'s contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        bump(&ALLOCS);
+        bump(&FREES);
+        // SAFETY: our caller upholds `GlobalAlloc::realloc`'s contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// What the calling thread allocated and freed during one [`counted`] call.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// Allocations (including reallocations).
+    pub allocs: usize,
+    /// Frees (including reallocations).
+    pub frees: usize,
+}
+
+/// The calling thread's running totals since it started.
+pub fn totals() -> Counts {
+    Counts {
+        allocs: ALLOCS.with(Cell::get),
+        frees: FREES.with(Cell::get),
+    }
+}
+
+/// Runs `f` and returns its result with what the calling thread allocated and
+/// freed meanwhile. Meaningful only in a binary whose `#[global_allocator]` is
+/// [`CountingAlloc`] (otherwise the counts stay 0).
+pub fn counted<R>(f: impl FnOnce() -> R) -> (R, Counts) {
+    let before = totals();
+    let r = f();
+    let after = totals();
+    (
+        r,
+        Counts {
+            allocs: after.allocs - before.allocs,
+            frees: after.frees - before.frees,
+        },
+    )
+}
