@@ -197,7 +197,10 @@ mod tests {
         );
         assert_eq!(check(&workspace(packages.clone()), &no_manifest), []);
         packages[1] = package("ferrozmq-msg", &[("ferrozmq-test-support", Normal)]);
-        packages.push(package("ferrozmq-test-support", &[("ferrozmq-alloc", Normal)]));
+        packages.push(package(
+            "ferrozmq-test-support",
+            &[("ferrozmq-alloc", Normal)],
+        ));
         assert_eq!(check(&workspace(packages), &no_manifest).len(), 2);
     }
 
