@@ -2,14 +2,12 @@
 //! counting global allocator, and owners and receive blocks released exactly
 //! once, also when the last drop happens on another thread.
 
-use std::alloc::Layout;
-use std::ptr::NonNull;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ferrozmq_alloc::{AllocError, Heap, RecvAllocator};
+use ferrozmq_alloc::RecvAllocator;
 use ferrozmq_msg::{Msg, MsgMut, Multipart, Storage};
-use ferrozmq_test_support::CountingAlloc;
+use ferrozmq_test_support::{CountingAlloc, Metered};
 
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
@@ -113,55 +111,26 @@ fn last_drop_on_another_thread_frees_once_there() {
     assert_eq!(frees_there, 1);
 }
 
-/// A receive allocator that counts its blocks, over `Heap`.
-#[derive(Default)]
-struct Tally {
-    inner: Heap,
-    live: AtomicUsize,
-    freed: AtomicUsize,
-}
-
-// SAFETY: forwards to `Heap`, which upholds the contract; the counters are
-// only bookkeeping.
-unsafe impl RecvAllocator for Tally {
-    fn allocate(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
-        let block = self.inner.allocate(layout)?;
-        self.live.fetch_add(1, Ordering::SeqCst);
-        Ok(block)
-    }
-
-    unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
-        self.live.fetch_sub(1, Ordering::SeqCst);
-        self.freed.fetch_add(1, Ordering::SeqCst);
-        // SAFETY: forwarded unchanged from our own caller.
-        unsafe { self.inner.deallocate(ptr, layout) }
-    }
-
-    fn name(&self) -> &'static str {
-        "tally"
-    }
-}
-
 #[test]
 fn received_block_returns_to_its_allocator_after_the_socket_is_gone() {
-    let tally = Arc::new(Tally::default());
+    let tally = Arc::new(Metered::default());
     let socket_side: Arc<dyn RecvAllocator> = tally.clone();
     let mut m = MsgMut::new_in(&socket_side, 10_000).unwrap();
-    assert_eq!(tally.live.load(Ordering::SeqCst), 1);
+    assert_eq!(tally.live(), 1);
     assert_eq!(m.fill_from(&[7; 20_000]), 10_000);
     let msg = m.freeze();
     let c = msg.clone();
     drop(socket_side); // the socket closes; the frames keep the allocator alive
     drop(msg);
-    assert_eq!(tally.freed.load(Ordering::SeqCst), 0);
+    assert_eq!(tally.freed(), 0);
     std::thread::spawn(move || {
         assert_eq!(&c[..], &[7; 10_000][..]);
         drop(c);
     })
     .join()
     .unwrap();
-    assert_eq!(tally.freed.load(Ordering::SeqCst), 1);
-    assert_eq!(tally.live.load(Ordering::SeqCst), 0);
+    assert_eq!(tally.freed(), 1);
+    assert_eq!(tally.live(), 0);
     assert_eq!(
         Arc::strong_count(&tally),
         1,
@@ -173,7 +142,7 @@ fn received_block_returns_to_its_allocator_after_the_socket_is_gone() {
     let (m, allocs, _) = counted(|| MsgMut::new_in(&socket_side, 20).unwrap());
     assert_eq!(allocs, 0);
     assert_eq!(m.freeze().storage(), Storage::Inline);
-    assert_eq!(tally.freed.load(Ordering::SeqCst), 1);
+    assert_eq!(tally.freed(), 1);
 }
 
 #[test]

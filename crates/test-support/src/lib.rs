@@ -1,9 +1,11 @@
 //! Shared test helpers for ferrozmq's crates (h2's `publish = false`
 //! test-support pattern): a counting global allocator whose counts are per
 //! thread, so tests that run in parallel in one binary do not see each
-//! other's allocations.
+//! other's allocations, and [`Metered`], a receive allocator that meters its
+//! traffic and can be made to refuse.
 //!
-//! It only counts; it never changes what the system allocator does. Each test
+//! The counting allocator only counts; it never changes what the system
+//! allocator does. Each test
 //! binary that wants counts installs it itself:
 //!
 //! ```
@@ -20,6 +22,10 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use ferrozmq_alloc::{AllocError, AllocErrorKind, Heap, RecvAllocator};
 
 /// A global allocator that forwards to [`System`] and counts, per thread, the
 /// allocations and frees the calling thread makes. A `realloc` counts as one
@@ -99,4 +105,76 @@ pub fn counted<R>(f: impl FnOnce() -> R) -> (R, Counts) {
             frees: after.frees - before.frees,
         },
     )
+}
+
+/// A [`RecvAllocator`] over [`Heap`] that meters what passes through it and
+/// can be switched to answer `Exhausted`, for tests of the receive path.
+///
+/// ```
+/// use std::alloc::Layout;
+/// use std::sync::atomic::Ordering;
+/// use ferrozmq_alloc::RecvAllocator;
+/// use ferrozmq_test_support::Metered;
+///
+/// let m = Metered::default();
+/// let layout = Layout::from_size_align(100, 8).unwrap();
+/// let block = m.allocate(layout).unwrap();
+/// assert_eq!((m.live(), m.largest()), (1, 100));
+/// m.exhausted.store(true, Ordering::Relaxed);
+/// assert!(m.allocate(layout).unwrap_err().is_transient());
+/// // SAFETY: the block came from `m.allocate(layout)` and is not used again.
+/// unsafe { m.deallocate(block.cast(), layout) };
+/// assert_eq!((m.live(), m.freed()), (0, 1));
+/// ```
+#[derive(Debug, Default)]
+pub struct Metered {
+    inner: Heap,
+    largest: AtomicUsize,
+    live: AtomicUsize,
+    freed: AtomicUsize,
+    /// While true, every request is answered `Exhausted`.
+    pub exhausted: AtomicBool,
+}
+
+impl Metered {
+    /// The largest request seen, in bytes.
+    pub fn largest(&self) -> usize {
+        self.largest.load(Ordering::SeqCst)
+    }
+
+    /// Blocks handed out and not yet returned.
+    pub fn live(&self) -> usize {
+        self.live.load(Ordering::SeqCst)
+    }
+
+    /// Blocks returned so far.
+    pub fn freed(&self) -> usize {
+        self.freed.load(Ordering::SeqCst)
+    }
+}
+
+// SAFETY: every block comes from `Heap` and goes back to it unchanged; the
+// counters never touch the blocks.
+unsafe impl RecvAllocator for Metered {
+    fn allocate(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
+        if self.exhausted.load(Ordering::SeqCst) {
+            return Err(AllocError::new(AllocErrorKind::Exhausted, layout));
+        }
+        let block = self.inner.allocate(layout)?;
+        self.largest.fetch_max(layout.size(), Ordering::SeqCst);
+        self.live.fetch_add(1, Ordering::SeqCst);
+        Ok(block)
+    }
+
+    unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
+        self.live.fetch_sub(1, Ordering::SeqCst);
+        self.freed.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: forwarded from our caller, who got `ptr` from `allocate`
+        // with this layout, which got it from `inner`.
+        unsafe { self.inner.deallocate(ptr, layout) }
+    }
+
+    fn name(&self) -> &'static str {
+        "metered"
+    }
 }

@@ -160,6 +160,10 @@ pub fn sync_rule_applies(path: &str) -> bool {
     if src == 0 || SYNC_EXEMPT_ROOTS.contains(&parts[0]) {
         return false;
     }
+    // Test helpers are never modelled by loom; they use std directly.
+    if path.starts_with("crates/test-support/") {
+        return false;
+    }
     // Integration tests, benches and examples live beside src/, never in it,
     // so they are exempt by construction.
     parts[src + 1..] != ["sync.rs"]

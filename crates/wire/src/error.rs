@@ -1,0 +1,555 @@
+//! The error types, one per operation: greeting ([`GreetingError`]), frame
+//! decoding ([`FrameError`]), command and metadata parsing ([`CommandError`],
+//! [`MetadataError`]), the mechanism handshake ([`HandshakeError`]), a whole
+//! connection ([`ConnectionError`]), sending ([`SendError`]) and configuration
+//! ([`ConfigError`]).
+//!
+//! Every error a peer can cause says what was wrong and where (a byte offset
+//! or the stage). Display and Error are written by hand (no `thiserror` below
+//! the socket layer, STYLE.md). Nothing here decides what to do about an
+//! error; the connection closes, the socket layer reconnects or not.
+
+use core::fmt;
+
+use ferrozmq_alloc::AllocError;
+use ferrozmq_msg::Msg;
+
+use crate::SocketType;
+use crate::greeting::MechanismName;
+
+/// Writes `bytes` as escaped ASCII, at most 64 of them.
+struct Escaped<'a>(&'a [u8]);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 64;
+        for &b in self.0.iter().take(SHOWN) {
+            for c in core::ascii::escape_default(b) {
+                fmt::Write::write_char(f, char::from(c))?;
+            }
+        }
+        if self.0.len() > SHOWN {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
+}
+
+/// The peer's greeting was refused (ZMTP.md §2). Offsets count from the first
+/// byte the peer sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GreetingError {
+    /// The peer speaks ZMTP 1.0: its first byte is not `0xFF`, or the low bit
+    /// of byte 9 is clear (ZMTP.md §2.3, first two rows). We do not downgrade.
+    Zmtp10 {
+        /// Where the tell-tale byte is (0 or 9).
+        offset: usize,
+        /// Its value.
+        byte: u8,
+    },
+    /// The peer's major version (byte 10) is below 3: `0x01` is ZMTP 2.0
+    /// (libzmq 3.x), `0x00` an older revision. We do not downgrade.
+    UnsupportedVersion {
+        /// The peer's byte 10.
+        major: u8,
+    },
+    /// The peer's 20-byte mechanism field differs from ours. libzmq closes
+    /// without sending ERROR in this case, and so do we (ZMTP.md §2.3).
+    MechanismMismatch {
+        /// Our mechanism.
+        ours: MechanismName,
+        /// The peer's mechanism field, as received.
+        peer: MechanismName,
+    },
+}
+
+impl fmt::Display for GreetingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GreetingError::Zmtp10 { offset, byte } => write!(
+                f,
+                "greeting: peer speaks ZMTP 1.0 (byte {offset} is {byte:#04x}), which is not supported"
+            ),
+            GreetingError::UnsupportedVersion { major } => write!(
+                f,
+                "greeting: peer's major version is {major} (ZMTP 2.0 or older), at least 3 is required"
+            ),
+            GreetingError::MechanismMismatch { ours, peer } => {
+                write!(
+                    f,
+                    "greeting: mechanism mismatch, we use {ours} and the peer {peer}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for GreetingError {}
+
+/// A frame header the decoder refuses (ZMTP.md §3). `offset` is the position
+/// of the frame's flags byte, counted from the first byte after the greeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FrameError {
+    /// A long frame announced a size of 2^63 or more (or more than this
+    /// platform's address space). Such a size is never trusted: nothing is
+    /// allocated.
+    InvalidSize {
+        /// Where the frame starts.
+        offset: u64,
+        /// The announced size.
+        size: u64,
+    },
+    /// The announced size is above the configured maximum (libzmq
+    /// `ZMQ_MAXMSGSIZE`, checked per frame as libzmq's `v2_decoder` does, or the
+    /// command size limit). Checked before any allocation.
+    TooLarge {
+        /// Where the frame starts.
+        offset: u64,
+        /// The announced size.
+        size: u64,
+        /// The limit it broke.
+        max: u64,
+        /// Whether the frame was a command (the command limit applies).
+        command: bool,
+    },
+    /// A command frame has the MORE bit set; commands are always single
+    /// frames (ZMTP.md §3, §14 item 10).
+    CommandWithMore {
+        /// Where the frame starts.
+        offset: u64,
+        /// The flags byte.
+        flags: u8,
+    },
+    /// A command frame arrived between the frames of one message, which the
+    /// protocol forbids (ZMTP.md §1 step 4).
+    CommandInsideMessage {
+        /// Where the command frame starts.
+        offset: u64,
+    },
+    /// The receive allocator refused the body for good (too large for it, or
+    /// its memory source failed). Exhaustion is not an error: it is reported
+    /// as [`Decoded::Blocked`](crate::Decoded::Blocked).
+    Alloc {
+        /// Where the frame starts.
+        offset: u64,
+        /// The allocator's answer.
+        error: AllocError,
+    },
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FrameError::InvalidSize { offset, size } => {
+                write!(
+                    f,
+                    "frame at offset {offset}: announced size {size} is not a valid frame size"
+                )
+            }
+            FrameError::TooLarge {
+                offset,
+                size,
+                max,
+                command,
+            } => write!(
+                f,
+                "frame at offset {offset}: {} of {size} bytes exceeds the maximum of {max}",
+                if *command { "command" } else { "frame" }
+            ),
+            FrameError::CommandWithMore { offset, flags } => {
+                write!(
+                    f,
+                    "frame at offset {offset}: command with MORE set (flags {flags:#04x})"
+                )
+            }
+            FrameError::CommandInsideMessage { offset } => write!(
+                f,
+                "frame at offset {offset}: command between the frames of a multi-part message"
+            ),
+            FrameError::Alloc { offset, error } => {
+                write!(
+                    f,
+                    "frame at offset {offset}: cannot allocate the body: {error}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for FrameError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            FrameError::Alloc { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// Metadata (a READY or INITIATE property list, ZMTP.md §5) that does not
+/// parse. Offsets count from the first byte of the property list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MetadataError {
+    /// A property name runs past the end of the list.
+    NameTruncated {
+        /// Where the name-length byte is.
+        offset: usize,
+        /// The announced name length.
+        len: u8,
+        /// How many bytes were left after the length byte.
+        available: usize,
+    },
+    /// Fewer than the 4 bytes of a value length are left after a name.
+    ValueLengthTruncated {
+        /// Where the value length should start.
+        offset: usize,
+        /// How many bytes were left.
+        available: usize,
+    },
+    /// A property value runs past the end of the list.
+    ValueTruncated {
+        /// Where the value length is.
+        offset: usize,
+        /// The announced value length.
+        len: u32,
+        /// How many bytes were left after the value length.
+        available: usize,
+    },
+}
+
+impl fmt::Display for MetadataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MetadataError::NameTruncated {
+                offset,
+                len,
+                available,
+            } => write!(
+                f,
+                "metadata at offset {offset}: property name of {len} bytes but only {available} left"
+            ),
+            MetadataError::ValueLengthTruncated { offset, available } => write!(
+                f,
+                "metadata at offset {offset}: value length needs 4 bytes but only {available} left"
+            ),
+            MetadataError::ValueTruncated {
+                offset,
+                len,
+                available,
+            } => write!(
+                f,
+                "metadata at offset {offset}: value of {len} bytes but only {available} left"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for MetadataError {}
+
+/// A command frame whose body does not parse (ZMTP.md §4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CommandError {
+    /// The command frame is empty: not even a name length.
+    Empty,
+    /// The name length byte is larger than what follows it (libzmq
+    /// `process_command_message`: "malformed command").
+    NameTruncated {
+        /// The announced name length.
+        len: u8,
+        /// How many bytes follow the length byte.
+        available: usize,
+    },
+    /// PING without its 2-byte TTL (ZMTP.md §11.3).
+    PingTruncated {
+        /// Bytes of data after the name.
+        len: usize,
+    },
+    /// ERROR whose reason length is missing or larger than what follows
+    /// (libzmq `process_error`).
+    ErrorTruncated {
+        /// Bytes of data after the name.
+        len: usize,
+    },
+    /// READY whose metadata does not parse.
+    Metadata {
+        /// The command (`READY`).
+        command: &'static str,
+        /// What is wrong with the property list.
+        error: MetadataError,
+    },
+}
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CommandError::Empty => f.write_str("command: empty command frame"),
+            CommandError::NameTruncated { len, available } => write!(
+                f,
+                "command: name of {len} bytes but only {available} bytes in the frame"
+            ),
+            CommandError::PingTruncated { len } => {
+                write!(f, "command PING: {len} bytes of data, the TTL needs 2")
+            }
+            CommandError::ErrorTruncated { len } => {
+                write!(
+                    f,
+                    "command ERROR: reason length runs past the {len} bytes of data"
+                )
+            }
+            CommandError::Metadata { command, error } => write!(f, "command {command}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for CommandError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CommandError::Metadata { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// The mechanism handshake failed (ZMTP.md §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HandshakeError {
+    /// The peer sent ERROR: fatal, and per the RFC the connecting side must
+    /// not retry with the same credentials (ZMTP.md §6).
+    PeerError {
+        /// The peer's reason (0-255 bytes, normally printable ASCII).
+        reason: Vec<u8>,
+    },
+    /// A command the mechanism does not expect at this point (ZMTP.md §4.2:
+    /// "during the handshake an unexpected command is a protocol error").
+    UnexpectedCommand {
+        /// The command name.
+        name: Vec<u8>,
+    },
+    /// A data frame arrived before the handshake completed.
+    UnexpectedMessage,
+    /// A handshake command did not parse.
+    Malformed(CommandError),
+    /// The peer's READY has no `Socket-Type` property. libzmq tolerates
+    /// this; we do not, because the §12 check cannot be made without it.
+    MissingSocketType,
+    /// The peer's `Socket-Type` names no type we know. We sent ERROR.
+    UnknownSocketType {
+        /// The value received.
+        name: Vec<u8>,
+    },
+    /// The peer's socket type may not talk to ours (ZMTP.md §12). We sent
+    /// ERROR.
+    IncompatibleSocketType {
+        /// Our type.
+        ours: SocketType,
+        /// The peer's type.
+        peer: SocketType,
+    },
+}
+
+impl fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandshakeError::PeerError { reason } => {
+                write!(f, "handshake: peer sent ERROR \"{}\"", Escaped(reason))
+            }
+            HandshakeError::UnexpectedCommand { name } => {
+                write!(f, "handshake: unexpected command \"{}\"", Escaped(name))
+            }
+            HandshakeError::UnexpectedMessage => {
+                f.write_str("handshake: message frame before the handshake completed")
+            }
+            HandshakeError::Malformed(e) => write!(f, "handshake: {e}"),
+            HandshakeError::MissingSocketType => {
+                f.write_str("handshake: peer's READY has no Socket-Type property")
+            }
+            HandshakeError::UnknownSocketType { name } => {
+                write!(
+                    f,
+                    "handshake: unknown peer socket type \"{}\"",
+                    Escaped(name)
+                )
+            }
+            HandshakeError::IncompatibleSocketType { ours, peer } => {
+                write!(f, "handshake: a {ours} socket cannot talk to a {peer} peer")
+            }
+        }
+    }
+}
+
+impl std::error::Error for HandshakeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HandshakeError::Malformed(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Why a [`Connection`](crate::Connection) failed. After any of these the
+/// connection is dead: flush what [`poll_transmit`](crate::Connection::poll_transmit)
+/// still offers (it may hold an ERROR command for the peer) and close.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectionError {
+    /// The greeting was refused.
+    Greeting(GreetingError),
+    /// The mechanism handshake failed.
+    Handshake(HandshakeError),
+    /// A frame header was refused (during the handshake or after it).
+    Frame(FrameError),
+    /// A command after the handshake did not parse (libzmq closes on a
+    /// malformed command too).
+    Command(CommandError),
+    /// The greeting and handshake did not finish within the configured time
+    /// (libzmq `ZMQ_HANDSHAKE_IVL`).
+    HandshakeTimeout,
+    /// Nothing arrived within the heartbeat timeout after our PING (libzmq
+    /// `ZMQ_HEARTBEAT_TIMEOUT`).
+    HeartbeatTimeout,
+    /// Nothing arrived within the TTL the peer asked for in its PING
+    /// (ZMTP.md §11.3).
+    TtlExpired,
+    /// The connection had already failed; this call did nothing.
+    Closed,
+}
+
+impl fmt::Display for ConnectionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectionError::Greeting(e) => e.fmt(f),
+            ConnectionError::Handshake(e) => e.fmt(f),
+            ConnectionError::Frame(e) => e.fmt(f),
+            ConnectionError::Command(e) => write!(f, "traffic: {e}"),
+            ConnectionError::HandshakeTimeout => f.write_str("handshake did not complete in time"),
+            ConnectionError::HeartbeatTimeout => {
+                f.write_str("no traffic from the peer after our PING")
+            }
+            ConnectionError::TtlExpired => {
+                f.write_str("no traffic from the peer within its PING's TTL")
+            }
+            ConnectionError::Closed => f.write_str("the connection has already failed"),
+        }
+    }
+}
+
+impl std::error::Error for ConnectionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConnectionError::Greeting(e) => Some(e),
+            ConnectionError::Handshake(e) => Some(e),
+            ConnectionError::Frame(e) => Some(e),
+            ConnectionError::Command(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<GreetingError> for ConnectionError {
+    fn from(e: GreetingError) -> Self {
+        ConnectionError::Greeting(e)
+    }
+}
+
+impl From<HandshakeError> for ConnectionError {
+    fn from(e: HandshakeError) -> Self {
+        ConnectionError::Handshake(e)
+    }
+}
+
+impl From<FrameError> for ConnectionError {
+    fn from(e: FrameError) -> Self {
+        ConnectionError::Frame(e)
+    }
+}
+
+/// A message could not be queued; it is handed back untouched
+/// (crossbeam's `TrySendError` pattern).
+#[derive(PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The handshake has not completed yet (ZMTP.md §6: "a side may send
+    /// messages once it has both sent and received READY").
+    HandshakeIncomplete(Msg),
+    /// The connection has failed.
+    Closed(Msg),
+}
+
+impl SendError {
+    /// The message that was not sent.
+    pub fn into_msg(self) -> Msg {
+        match self {
+            SendError::HandshakeIncomplete(m) | SendError::Closed(m) => m,
+        }
+    }
+}
+
+impl fmt::Debug for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::HandshakeIncomplete(_) => f.write_str("HandshakeIncomplete(..)"),
+            SendError::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::HandshakeIncomplete(_) => {
+                f.write_str("cannot send before the handshake completes")
+            }
+            SendError::Closed(_) => f.write_str("cannot send on a failed connection"),
+        }
+    }
+}
+
+impl std::error::Error for SendError {}
+
+/// A [`Config`](crate::Config) or [`Metadata`](crate::Metadata) value that
+/// cannot go on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The identity is longer than 255 bytes (ZMTP.md §5).
+    IdentityTooLong {
+        /// Its length.
+        len: usize,
+    },
+    /// A property name is empty, longer than 255 bytes, or has a character
+    /// outside letters, digits, `-`, `_`, `.`, `+` (ZMTP.md §5).
+    InvalidPropertyName {
+        /// The name.
+        name: String,
+    },
+    /// A property value is longer than 2^31 - 1 bytes (ZMTP.md §5).
+    PropertyValueTooLong {
+        /// Its length.
+        len: usize,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::IdentityTooLong { len } => {
+                write!(f, "identity of {len} bytes, at most 255 are allowed")
+            }
+            ConfigError::InvalidPropertyName { name } => {
+                write!(f, "invalid property name {name:?}")
+            }
+            ConfigError::PropertyValueTooLong { len } => {
+                write!(
+                    f,
+                    "property value of {len} bytes, at most 2^31-1 are allowed"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
