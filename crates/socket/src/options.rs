@@ -1,0 +1,973 @@
+//! [`Options`]: a socket's settings, with libzmq's names, defaults and range
+//! checks; [`SocketOption`]: one setting, to apply with [`Options::set`].
+//!
+//! Not here: `ZMQ_SUBSCRIBE`/`ZMQ_UNSUBSCRIBE` (a SUB socket's subscriptions
+//! are state, not settings), the receive allocator (set on the socket), and
+//! libzmq options that issue 4 does not need (CONFLATE, ROUTER_HANDOVER,
+//! XPUB_*, TCP keepalive, security). This module does not apply settings to
+//! live connections; the socket decides when each takes effect (libzmq: most
+//! at the next bind or connect; LINGER, HWMs, REQ_* and ROUTER_MANDATORY at
+//! once).
+
+use core::fmt;
+use std::time::Duration;
+
+use ferrozmq_wire::SocketType;
+
+/// The largest value of libzmq's `int` options, as a count.
+const INT_MAX: u64 = i32::MAX as u64;
+
+/// The longest duration any option takes: libzmq's `int` of milliseconds.
+pub const MAX_DURATION: Duration = Duration::from_millis(INT_MAX);
+
+/// The longest `ZMQ_HEARTBEAT_TTL`: 2^16 - 1 deciseconds, as the 16-bit TTL
+/// field of PING carries it (ZMTP.md §11.3), written in ms as libzmq's docs
+/// do (6553599 ms).
+pub const MAX_HEARTBEAT_TTL: Duration = Duration::from_millis(6_553_599);
+
+/// The shortest `ZMQ_HEARTBEAT_TTL` that means something: the PING field
+/// counts whole deciseconds, and libzmq rounds down, so less is 0 (none).
+pub const MIN_HEARTBEAT_TTL: Duration = Duration::from_millis(100);
+
+/// A socket's settings. `Options::default()` holds libzmq's defaults.
+///
+/// Read a setting with the getter named after its libzmq option (lowercase,
+/// without `ZMQ_`); change one with [`set`](Self::set) or
+/// [`with`](Self::with), which check it first.
+///
+/// | libzmq name | [`SocketOption`] / getter | type here | default | libzmq |
+/// | --- | --- | --- | --- | --- |
+/// | `ZMQ_SNDHWM` | `SndHwm` / [`sndhwm`](Options::sndhwm) | `usize`, 0 = no limit | 1000 | int ≥ 0 |
+/// | `ZMQ_RCVHWM` | `RcvHwm` / [`rcvhwm`](Options::rcvhwm) | `usize`, 0 = no limit | 1000 | int ≥ 0 |
+/// | `ZMQ_LINGER` | `Linger` / [`linger`](Options::linger) | `Option<Duration>`, `None` = forever | `None` | -1 (ms) |
+/// | `ZMQ_RECONNECT_IVL` | `ReconnectIvl` / [`reconnect_ivl`](Options::reconnect_ivl) | `Option<Duration>`, `None` = never reconnect | 100 ms | 100 (ms; -1 = never) |
+/// | `ZMQ_RECONNECT_IVL_MAX` | `ReconnectIvlMax` / [`reconnect_ivl_max`](Options::reconnect_ivl_max) | `Option<Duration>`, `None` = no backoff | `None` | 0 (ms) |
+/// | `ZMQ_RCVTIMEO` | `RcvTimeo` / [`rcvtimeo`](Options::rcvtimeo) | `Option<Duration>`, `None` = block | `None` | -1 (ms) |
+/// | `ZMQ_SNDTIMEO` | `SndTimeo` / [`sndtimeo`](Options::sndtimeo) | `Option<Duration>`, `None` = block | `None` | -1 (ms) |
+/// | `ZMQ_MAXMSGSIZE` | `MaxMsgSize` / [`maxmsgsize`](Options::maxmsgsize) | `Option<u64>`, `None` = no limit | `None` | -1 (int64 bytes) |
+/// | `ZMQ_ROUTING_ID` | `RoutingId` / [`routing_id`](Options::routing_id) | `Option<RoutingId>` | `None` | empty |
+/// | `ZMQ_HANDSHAKE_IVL` | `HandshakeIvl` / [`handshake_ivl`](Options::handshake_ivl) | `Option<Duration>`, `None` = no limit | 30 s | 30000 (ms; 0 = none) |
+/// | `ZMQ_HEARTBEAT_IVL` | `HeartbeatIvl` / [`heartbeat_ivl`](Options::heartbeat_ivl) | `Option<Duration>`, `None` = off | `None` | 0 (ms) |
+/// | `ZMQ_HEARTBEAT_TTL` | `HeartbeatTtl` / [`heartbeat_ttl`](Options::heartbeat_ttl) | `Option<Duration>`, `None` = none | `None` | 0 (ms, sent in ds) |
+/// | `ZMQ_HEARTBEAT_TIMEOUT` | `HeartbeatTimeout` / [`heartbeat_timeout`](Options::heartbeat_timeout) | `Option<Duration>`, `None` = the interval | `None` | -1 (ms; = IVL) |
+/// | `ZMQ_REQ_RELAXED` | `ReqRelaxed` / [`req_relaxed`](Options::req_relaxed) | `bool` | `false` | 0 |
+/// | `ZMQ_REQ_CORRELATE` | `ReqCorrelate` / [`req_correlate`](Options::req_correlate) | `bool` | `false` | 0 |
+/// | `ZMQ_ROUTER_MANDATORY` | `RouterMandatory` / [`router_mandatory`](Options::router_mandatory) | `bool` | `false` | 0 |
+/// | `ZMQ_IMMEDIATE` | `Immediate` / [`immediate`](Options::immediate) | `bool` | `false` | 0 |
+///
+/// Sources: the defaults are those of libzmq's `options_t::options_t()`
+/// (`src/options.cpp`, libzmq 4.3) and its `zmq_setsockopt(3)` page, which
+/// also give the accepted ranges that [`Options::set`] checks. ZMQ_LINGER
+/// is -1 (infinite) in both, and was already in libzmq 4.0's `options.cpp`;
+/// a binding may set its own default, libzmq does not. ZMTP.md §1 and §11.3
+/// agree on RECONNECT_IVL, HANDSHAKE_IVL and the heartbeat rules.
+///
+/// Where libzmq writes -1 or 0 for "off" or "forever", this type writes
+/// `None`, and a `Some` must then be a meaningful value: `Some(Duration::ZERO)`
+/// is refused where libzmq's 0 means "off" (HANDSHAKE_IVL, HEARTBEAT_*,
+/// RECONNECT_IVL_MAX), and kept where 0 means zero (LINGER: discard at once;
+/// RCVTIMEO/SNDTIMEO: do not wait; RECONNECT_IVL: retry at once). Durations
+/// are capped at libzmq's `int` of milliseconds (about 24.8 days), which also
+/// keeps every deadline computed from them (`Instant + Duration`) from
+/// overflowing.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use ferrozmq_socket::{Options, SocketOption};
+///
+/// let mut opts = Options::default();
+/// assert_eq!(opts.sndhwm(), 1000);
+/// opts.set(SocketOption::Linger(Some(Duration::ZERO)))?;
+/// opts.set(SocketOption::RoutingId(Some(b"client-7".try_into()?)))?;
+/// assert_eq!(opts.routing_id().unwrap().as_bytes(), b"client-7");
+///
+/// // Or chained:
+/// let opts = Options::default()
+///     .with(SocketOption::SndHwm(0))?                       // no limit
+///     .with(SocketOption::RcvTimeo(Some(Duration::from_millis(250))))?;
+/// assert_eq!(opts.rcvtimeo(), Some(Duration::from_millis(250)));
+///
+/// // Out of range: refused, nothing changed.
+/// let err = opts.clone().with(SocketOption::HeartbeatIvl(Some(Duration::ZERO))).unwrap_err();
+/// assert_eq!(err.option(), "ZMQ_HEARTBEAT_IVL");
+/// # Ok::<(), ferrozmq_socket::OptionError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    sndhwm: usize,
+    rcvhwm: usize,
+    linger: Option<Duration>,
+    reconnect_ivl: Option<Duration>,
+    reconnect_ivl_max: Option<Duration>,
+    rcvtimeo: Option<Duration>,
+    sndtimeo: Option<Duration>,
+    maxmsgsize: Option<u64>,
+    routing_id: Option<RoutingId>,
+    handshake_ivl: Option<Duration>,
+    heartbeat_ivl: Option<Duration>,
+    heartbeat_ttl: Option<Duration>,
+    heartbeat_timeout: Option<Duration>,
+    req_relaxed: bool,
+    req_correlate: bool,
+    router_mandatory: bool,
+    immediate: bool,
+}
+
+impl Default for Options {
+    /// libzmq's defaults (`options_t::options_t()`).
+    fn default() -> Self {
+        Self {
+            sndhwm: 1000,
+            rcvhwm: 1000,
+            linger: None,
+            reconnect_ivl: Some(Duration::from_millis(100)),
+            reconnect_ivl_max: None,
+            rcvtimeo: None,
+            sndtimeo: None,
+            maxmsgsize: None,
+            routing_id: None,
+            handshake_ivl: Some(Duration::from_secs(30)),
+            heartbeat_ivl: None,
+            heartbeat_ttl: None,
+            heartbeat_timeout: None,
+            req_relaxed: false,
+            req_correlate: false,
+            router_mandatory: false,
+            immediate: false,
+        }
+    }
+}
+
+impl Options {
+    /// libzmq's defaults; the same as [`Options::default`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks `option` and, if it is in range, applies it.
+    ///
+    /// # Errors
+    ///
+    /// [`OptionError`] if the value is out of the range libzmq accepts (see
+    /// each [`SocketOption`] variant); `self` is then unchanged.
+    pub fn set(&mut self, option: SocketOption) -> Result<(), OptionError> {
+        use SocketOption as O;
+        let name = option.name();
+        match option {
+            O::SndHwm(n) => self.sndhwm = check_count(name, n)?,
+            O::RcvHwm(n) => self.rcvhwm = check_count(name, n)?,
+            O::Linger(d) => self.linger = check_duration(name, d, Duration::ZERO)?,
+            O::ReconnectIvl(d) => self.reconnect_ivl = check_duration(name, d, Duration::ZERO)?,
+            O::ReconnectIvlMax(d) => self.reconnect_ivl_max = check_duration(name, d, NONZERO)?,
+            O::RcvTimeo(d) => self.rcvtimeo = check_duration(name, d, Duration::ZERO)?,
+            O::SndTimeo(d) => self.sndtimeo = check_duration(name, d, Duration::ZERO)?,
+            O::MaxMsgSize(n) => {
+                // libzmq's is an int64_t.
+                if let Some(n) = n.filter(|&n| n > i64::MAX as u64) {
+                    return Err(OptionError::ValueOutOfRange {
+                        option: name,
+                        value: n,
+                        max: i64::MAX as u64,
+                    });
+                }
+                self.maxmsgsize = n;
+            }
+            O::RoutingId(id) => self.routing_id = id,
+            O::HandshakeIvl(d) => self.handshake_ivl = check_duration(name, d, NONZERO)?,
+            O::HeartbeatIvl(d) => self.heartbeat_ivl = check_duration(name, d, NONZERO)?,
+            O::HeartbeatTtl(d) => {
+                self.heartbeat_ttl = check_range(name, d, MIN_HEARTBEAT_TTL, MAX_HEARTBEAT_TTL)?;
+            }
+            O::HeartbeatTimeout(d) => self.heartbeat_timeout = check_duration(name, d, NONZERO)?,
+            O::ReqRelaxed(b) => self.req_relaxed = b,
+            O::ReqCorrelate(b) => self.req_correlate = b,
+            O::RouterMandatory(b) => self.router_mandatory = b,
+            O::Immediate(b) => self.immediate = b,
+        }
+        Ok(())
+    }
+
+    /// [`set`](Self::set), by value, for chaining.
+    ///
+    /// # Errors
+    ///
+    /// As [`set`](Self::set).
+    pub fn with(mut self, option: SocketOption) -> Result<Self, OptionError> {
+        self.set(option)?;
+        Ok(self)
+    }
+
+    /// `ZMQ_SNDHWM`: at most this many whole messages are queued per peer
+    /// for sending; 0 means no limit. Default 1000. What a socket does at the
+    /// mark depends on its type (PUB drops, PUSH/REQ/DEALER block, ZMTP.md
+    /// §13).
+    pub fn sndhwm(&self) -> usize {
+        self.sndhwm
+    }
+
+    /// `ZMQ_RCVHWM`: at most this many whole messages are queued per peer on
+    /// receipt; 0 means no limit. Default 1000. At the mark the connection
+    /// stops reading (back-pressure through TCP).
+    pub fn rcvhwm(&self) -> usize {
+        self.rcvhwm
+    }
+
+    /// `ZMQ_LINGER`: how long unsent messages are kept, trying to deliver
+    /// them, after the socket is closed; closing the context waits that long.
+    /// `None` (default, libzmq -1): until delivered. `Some(ZERO)`: discard at
+    /// once.
+    pub fn linger(&self) -> Option<Duration> {
+        self.linger
+    }
+
+    /// `ZMQ_RECONNECT_IVL`: the wait before reconnecting a lost or refused
+    /// connection. Default 100 ms. `None` (libzmq -1): never reconnect.
+    pub fn reconnect_ivl(&self) -> Option<Duration> {
+        self.reconnect_ivl
+    }
+
+    /// `ZMQ_RECONNECT_IVL_MAX`: if set, the reconnect wait doubles on each
+    /// failed attempt up to this ceiling (libzmq ignores a ceiling below
+    /// `ZMQ_RECONNECT_IVL`). `None` (default, libzmq 0): no backoff.
+    pub fn reconnect_ivl_max(&self) -> Option<Duration> {
+        self.reconnect_ivl_max
+    }
+
+    /// `ZMQ_RCVTIMEO`: how long a blocking receive waits before failing with
+    /// `EAGAIN`. `None` (default, libzmq -1): forever. `Some(ZERO)`: do not
+    /// wait.
+    pub fn rcvtimeo(&self) -> Option<Duration> {
+        self.rcvtimeo
+    }
+
+    /// `ZMQ_SNDTIMEO`: how long a blocking send waits before failing with
+    /// `EAGAIN`. `None` (default, libzmq -1): forever. `Some(ZERO)`: do not
+    /// wait.
+    pub fn sndtimeo(&self) -> Option<Duration> {
+        self.sndtimeo
+    }
+
+    /// `ZMQ_MAXMSGSIZE`: the largest inbound message, in bytes, summed over
+    /// its frames; a peer that sends more is disconnected. Checked before
+    /// any allocation (ZMTP.md §14.9). `None` (default, libzmq -1): no limit.
+    pub fn maxmsgsize(&self) -> Option<u64> {
+        self.maxmsgsize
+    }
+
+    /// `ZMQ_ROUTING_ID`: the identity this socket announces in READY, by
+    /// which a ROUTER peer addresses it. `None` (default): the peer
+    /// generates one.
+    pub fn routing_id(&self) -> Option<&RoutingId> {
+        self.routing_id.as_ref()
+    }
+
+    /// `ZMQ_HANDSHAKE_IVL`: a connection whose ZMTP handshake (greeting,
+    /// mechanism, READY) has not finished in this time is closed. Default
+    /// 30 s. `None` (libzmq 0): no limit.
+    pub fn handshake_ivl(&self) -> Option<Duration> {
+        self.handshake_ivl
+    }
+
+    /// `ZMQ_HEARTBEAT_IVL`: send a PING this often on each connection.
+    /// `None` (default, libzmq 0): no heartbeats.
+    pub fn heartbeat_ivl(&self) -> Option<Duration> {
+        self.heartbeat_ivl
+    }
+
+    /// `ZMQ_HEARTBEAT_TTL`: the TTL our PINGs carry, asking the peer to drop
+    /// the connection if it hears nothing from us for that long. Only sent
+    /// with heartbeats on. `None` (default, libzmq 0): no TTL. See
+    /// [`heartbeat_ttl_deciseconds`](Self::heartbeat_ttl_deciseconds).
+    pub fn heartbeat_ttl(&self) -> Option<Duration> {
+        self.heartbeat_ttl
+    }
+
+    /// `ZMQ_HEARTBEAT_TIMEOUT` as set: after a PING, how long to wait for any
+    /// traffic before closing the connection. `None` (default, libzmq -1):
+    /// the heartbeat interval; see
+    /// [`effective_heartbeat_timeout`](Self::effective_heartbeat_timeout).
+    pub fn heartbeat_timeout(&self) -> Option<Duration> {
+        self.heartbeat_timeout
+    }
+
+    /// The heartbeat timeout in force: `ZMQ_HEARTBEAT_TIMEOUT` if set, else
+    /// the interval; `None` when heartbeats are off (libzmq
+    /// `stream_engine_base.cpp`).
+    pub fn effective_heartbeat_timeout(&self) -> Option<Duration> {
+        self.heartbeat_ivl
+            .map(|ivl| self.heartbeat_timeout.unwrap_or(ivl))
+    }
+
+    /// The TTL field of our PINGs: `ZMQ_HEARTBEAT_TTL` in whole deciseconds,
+    /// rounded down as libzmq does; 0 when unset.
+    pub fn heartbeat_ttl_deciseconds(&self) -> u16 {
+        let ds = self.heartbeat_ttl.map_or(0, |ttl| ttl.as_millis() / 100);
+        // `set` capped the TTL at MAX_HEARTBEAT_TTL, 65535 ds.
+        u16::try_from(ds).unwrap_or(u16::MAX)
+    }
+
+    /// `ZMQ_REQ_RELAXED` (REQ only): a new request may be sent before the
+    /// reply to the last one arrived; a late reply is then dropped. Default
+    /// `false`: strict alternation (`EFSM`).
+    pub fn req_relaxed(&self) -> bool {
+        self.req_relaxed
+    }
+
+    /// `ZMQ_REQ_CORRELATE` (REQ only): each request carries a 4-byte request
+    /// id frame before the delimiter, and replies without the current id are
+    /// dropped. Default `false`.
+    pub fn req_correlate(&self) -> bool {
+        self.req_correlate
+    }
+
+    /// `ZMQ_ROUTER_MANDATORY` (ROUTER only): a message for an unknown peer
+    /// fails with `EHOSTUNREACH`, and one for a peer at its HWM blocks or
+    /// fails with `EAGAIN`, instead of being dropped silently. Default
+    /// `false`.
+    pub fn router_mandatory(&self) -> bool {
+        self.router_mandatory
+    }
+
+    /// `ZMQ_IMMEDIATE`: queue outgoing messages only on connections whose
+    /// handshake is complete, so round-robin sockets do not park messages on
+    /// a peer that is not there yet. Default `false`: a connecting peer's
+    /// queue fills too (messages sent before the connection is up wait for
+    /// it, issue 4).
+    pub fn immediate(&self) -> bool {
+        self.immediate
+    }
+}
+
+/// One setting, named after its libzmq option, with the value it takes.
+///
+/// `None` stands for libzmq's -1 or 0 where that means "off" or "forever";
+/// each variant says which. Apply it with [`Options::set`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SocketOption {
+    /// `ZMQ_SNDHWM`: messages queued per peer for sending; 0 = no limit. At
+    /// most `i32::MAX`.
+    SndHwm(usize),
+    /// `ZMQ_RCVHWM`: messages queued per peer on receipt; 0 = no limit. At
+    /// most `i32::MAX`.
+    RcvHwm(usize),
+    /// `ZMQ_LINGER`: `None` = until delivered; `Some(ZERO)` = discard. At
+    /// most [`MAX_DURATION`].
+    Linger(Option<Duration>),
+    /// `ZMQ_RECONNECT_IVL`: `None` = never reconnect; `Some(ZERO)` = at once.
+    /// At most [`MAX_DURATION`].
+    ReconnectIvl(Option<Duration>),
+    /// `ZMQ_RECONNECT_IVL_MAX`: `None` = no backoff. A `Some` is from 1 ms
+    /// to [`MAX_DURATION`].
+    ReconnectIvlMax(Option<Duration>),
+    /// `ZMQ_RCVTIMEO`: `None` = block; `Some(ZERO)` = do not wait. At most
+    /// [`MAX_DURATION`].
+    RcvTimeo(Option<Duration>),
+    /// `ZMQ_SNDTIMEO`: `None` = block; `Some(ZERO)` = do not wait. At most
+    /// [`MAX_DURATION`].
+    SndTimeo(Option<Duration>),
+    /// `ZMQ_MAXMSGSIZE` in bytes: `None` = no limit; `Some(0)` = only empty
+    /// messages. At most `i64::MAX`.
+    MaxMsgSize(Option<u64>),
+    /// `ZMQ_ROUTING_ID`: `None` = let the peer generate one. The
+    /// [`RoutingId`] type holds the length and first-byte rules.
+    RoutingId(Option<RoutingId>),
+    /// `ZMQ_HANDSHAKE_IVL`: `None` = no limit. A `Some` is from 1 ms to
+    /// [`MAX_DURATION`].
+    HandshakeIvl(Option<Duration>),
+    /// `ZMQ_HEARTBEAT_IVL`: `None` = no heartbeats. A `Some` is from 1 ms to
+    /// [`MAX_DURATION`].
+    HeartbeatIvl(Option<Duration>),
+    /// `ZMQ_HEARTBEAT_TTL`: `None` = no TTL. A `Some` is from
+    /// [`MIN_HEARTBEAT_TTL`] (100 ms) to [`MAX_HEARTBEAT_TTL`] (6553.599 s).
+    HeartbeatTtl(Option<Duration>),
+    /// `ZMQ_HEARTBEAT_TIMEOUT`: `None` = the heartbeat interval. A `Some` is
+    /// from 1 ms to [`MAX_DURATION`].
+    HeartbeatTimeout(Option<Duration>),
+    /// `ZMQ_REQ_RELAXED`.
+    ReqRelaxed(bool),
+    /// `ZMQ_REQ_CORRELATE`.
+    ReqCorrelate(bool),
+    /// `ZMQ_ROUTER_MANDATORY`.
+    RouterMandatory(bool),
+    /// `ZMQ_IMMEDIATE`.
+    Immediate(bool),
+}
+
+impl SocketOption {
+    /// The libzmq name of the option, such as `"ZMQ_SNDHWM"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::SndHwm(_) => "ZMQ_SNDHWM",
+            Self::RcvHwm(_) => "ZMQ_RCVHWM",
+            Self::Linger(_) => "ZMQ_LINGER",
+            Self::ReconnectIvl(_) => "ZMQ_RECONNECT_IVL",
+            Self::ReconnectIvlMax(_) => "ZMQ_RECONNECT_IVL_MAX",
+            Self::RcvTimeo(_) => "ZMQ_RCVTIMEO",
+            Self::SndTimeo(_) => "ZMQ_SNDTIMEO",
+            Self::MaxMsgSize(_) => "ZMQ_MAXMSGSIZE",
+            Self::RoutingId(_) => "ZMQ_ROUTING_ID",
+            Self::HandshakeIvl(_) => "ZMQ_HANDSHAKE_IVL",
+            Self::HeartbeatIvl(_) => "ZMQ_HEARTBEAT_IVL",
+            Self::HeartbeatTtl(_) => "ZMQ_HEARTBEAT_TTL",
+            Self::HeartbeatTimeout(_) => "ZMQ_HEARTBEAT_TIMEOUT",
+            Self::ReqRelaxed(_) => "ZMQ_REQ_RELAXED",
+            Self::ReqCorrelate(_) => "ZMQ_REQ_CORRELATE",
+            Self::RouterMandatory(_) => "ZMQ_ROUTER_MANDATORY",
+            Self::Immediate(_) => "ZMQ_IMMEDIATE",
+        }
+    }
+}
+
+/// A routing id a socket announces for itself (`ZMQ_ROUTING_ID`): 1 to 255
+/// bytes, not starting with a zero byte, which libzmq reserves for the ids a
+/// ROUTER generates (ZMTP.md §13, §14.8; `zmq_setsockopt(3)`).
+///
+/// # Examples
+///
+/// ```
+/// use ferrozmq_socket::RoutingId;
+///
+/// let id = RoutingId::new(*b"worker-1")?;
+/// assert_eq!(id.as_bytes(), b"worker-1");
+/// assert!(RoutingId::new(Vec::new()).is_err());       // empty
+/// assert!(RoutingId::new(vec![0, 1, 2]).is_err());    // reserved
+/// assert!(RoutingId::new(vec![b'x'; 256]).is_err());  // too long
+/// # Ok::<(), ferrozmq_socket::OptionError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct RoutingId(Box<[u8]>);
+
+impl RoutingId {
+    /// The longest routing id, in bytes (its length travels in one byte).
+    pub const MAX_LEN: usize = 255;
+
+    /// Checks and wraps `bytes`.
+    ///
+    /// # Errors
+    ///
+    /// [`OptionError::RoutingIdLength`] if `bytes` is empty or longer than
+    /// [`MAX_LEN`](Self::MAX_LEN); [`OptionError::RoutingIdReserved`] if it
+    /// starts with a zero byte.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, OptionError> {
+        let bytes = bytes.into();
+        if bytes.is_empty() || bytes.len() > Self::MAX_LEN {
+            return Err(OptionError::RoutingIdLength { len: bytes.len() });
+        }
+        if bytes[0] == 0 {
+            return Err(OptionError::RoutingIdReserved);
+        }
+        Ok(Self(bytes.into_boxed_slice()))
+    }
+
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for RoutingId {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl TryFrom<&[u8]> for RoutingId {
+    type Error = OptionError;
+
+    fn try_from(bytes: &[u8]) -> Result<Self, Self::Error> {
+        Self::new(bytes)
+    }
+}
+
+impl<const N: usize> TryFrom<&[u8; N]> for RoutingId {
+    type Error = OptionError;
+
+    fn try_from(bytes: &[u8; N]) -> Result<Self, Self::Error> {
+        Self::new(&bytes[..])
+    }
+}
+
+impl TryFrom<Vec<u8>> for RoutingId {
+    type Error = OptionError;
+
+    fn try_from(bytes: Vec<u8>) -> Result<Self, Self::Error> {
+        Self::new(bytes)
+    }
+}
+
+impl TryFrom<&str> for RoutingId {
+    type Error = OptionError;
+
+    fn try_from(s: &str) -> Result<Self, Self::Error> {
+        Self::new(s)
+    }
+}
+
+impl fmt::Debug for RoutingId {
+    /// The bytes, escaped as in a byte string literal: `RoutingId(b"id")`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RoutingId(b\"")?;
+        for &b in self.0.iter() {
+            write!(f, "{}", core::ascii::escape_default(b))?;
+        }
+        f.write_str("\")")
+    }
+}
+
+/// Why a setting was refused. libzmq refuses all of these with `EINVAL`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OptionError {
+    /// A duration outside the option's range (a `Some` below `min` is often
+    /// a `Some(ZERO)` where `None` means "off").
+    #[error("{option} must be from {min:?} to {max:?}, got {value:?}")]
+    DurationOutOfRange {
+        /// The libzmq name of the option.
+        option: &'static str,
+        /// The value given.
+        value: Duration,
+        /// The shortest accepted.
+        min: Duration,
+        /// The longest accepted.
+        max: Duration,
+    },
+    /// A count or size above the option's maximum.
+    #[error("{option} must be at most {max}, got {value}")]
+    ValueOutOfRange {
+        /// The libzmq name of the option.
+        option: &'static str,
+        /// The value given.
+        value: u64,
+        /// The largest accepted.
+        max: u64,
+    },
+    /// A routing id that is empty or longer than 255 bytes.
+    #[error("ZMQ_ROUTING_ID must be 1 to 255 bytes long, got {len}")]
+    RoutingIdLength {
+        /// The length given.
+        len: usize,
+    },
+    /// A routing id starting with a zero byte: those are reserved for the
+    /// ids a ROUTER generates.
+    #[error("ZMQ_ROUTING_ID must not start with a zero byte (reserved for generated ids)")]
+    RoutingIdReserved,
+    /// The option exists but not for this socket type (for example
+    /// `ZMQ_REQ_RELAXED` on a PUB socket); returned by sockets.
+    #[error("{option} does not apply to {socket_type} sockets")]
+    NotApplicable {
+        /// The libzmq name of the option.
+        option: &'static str,
+        /// The socket type.
+        socket_type: SocketType,
+    },
+}
+
+impl OptionError {
+    /// The libzmq name of the option refused, such as `"ZMQ_LINGER"`.
+    pub fn option(&self) -> &'static str {
+        match self {
+            Self::DurationOutOfRange { option, .. }
+            | Self::ValueOutOfRange { option, .. }
+            | Self::NotApplicable { option, .. } => option,
+            Self::RoutingIdLength { .. } | Self::RoutingIdReserved => "ZMQ_ROUTING_ID",
+        }
+    }
+
+    /// The libzmq errno name: `EINVAL`, for every variant.
+    pub fn errno_name(&self) -> &'static str {
+        "EINVAL"
+    }
+}
+
+/// The shortest `Some` for options where libzmq's 0 means "off".
+const NONZERO: Duration = Duration::from_millis(1);
+
+/// Checks a count against libzmq's `int`.
+fn check_count(option: &'static str, n: usize) -> Result<usize, OptionError> {
+    let value = u64::try_from(n).unwrap_or(u64::MAX);
+    if value > INT_MAX {
+        return Err(OptionError::ValueOutOfRange {
+            option,
+            value,
+            max: INT_MAX,
+        });
+    }
+    Ok(n)
+}
+
+/// Checks a duration from `min` to [`MAX_DURATION`]; `None` always passes.
+fn check_duration(
+    option: &'static str,
+    d: Option<Duration>,
+    min: Duration,
+) -> Result<Option<Duration>, OptionError> {
+    check_range(option, d, min, MAX_DURATION)
+}
+
+/// Checks a duration from `min` to `max`; `None` always passes.
+fn check_range(
+    option: &'static str,
+    d: Option<Duration>,
+    min: Duration,
+    max: Duration,
+) -> Result<Option<Duration>, OptionError> {
+    match d {
+        Some(value) if value < min || value > max => Err(OptionError::DurationOutOfRange {
+            option,
+            value,
+            min,
+            max,
+        }),
+        _ => Ok(d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn defaults_are_libzmqs() {
+        let o = Options::default();
+        assert_eq!(o, Options::new());
+        assert_eq!(o.sndhwm(), 1000);
+        assert_eq!(o.rcvhwm(), 1000);
+        assert_eq!(o.linger(), None);
+        assert_eq!(o.reconnect_ivl(), Some(Duration::from_millis(100)));
+        assert_eq!(o.reconnect_ivl_max(), None);
+        assert_eq!(o.rcvtimeo(), None);
+        assert_eq!(o.sndtimeo(), None);
+        assert_eq!(o.maxmsgsize(), None);
+        assert_eq!(o.routing_id(), None);
+        assert_eq!(o.handshake_ivl(), Some(Duration::from_millis(30_000)));
+        assert_eq!(o.heartbeat_ivl(), None);
+        assert_eq!(o.heartbeat_ttl(), None);
+        assert_eq!(o.heartbeat_timeout(), None);
+        assert_eq!(o.effective_heartbeat_timeout(), None);
+        assert_eq!(o.heartbeat_ttl_deciseconds(), 0);
+        assert!(!o.req_relaxed());
+        assert!(!o.req_correlate());
+        assert!(!o.router_mandatory());
+        assert!(!o.immediate());
+    }
+
+    #[test]
+    fn every_option_sets_its_own_field() {
+        use SocketOption as O;
+        let d = Duration::from_millis(1234);
+        let id = RoutingId::new("me").unwrap();
+        let mut o = Options::default();
+        for opt in [
+            O::SndHwm(1),
+            O::RcvHwm(2),
+            O::Linger(Some(d)),
+            O::ReconnectIvl(None),
+            O::ReconnectIvlMax(Some(d * 2)),
+            O::RcvTimeo(Some(d * 3)),
+            O::SndTimeo(Some(d * 4)),
+            O::MaxMsgSize(Some(5)),
+            O::RoutingId(Some(id.clone())),
+            O::HandshakeIvl(None),
+            O::HeartbeatIvl(Some(d * 5)),
+            O::HeartbeatTtl(Some(d * 6)),
+            O::HeartbeatTimeout(Some(d * 7)),
+            O::ReqRelaxed(true),
+            O::ReqCorrelate(true),
+            O::RouterMandatory(true),
+            O::Immediate(true),
+        ] {
+            o.set(opt).unwrap();
+        }
+        assert_eq!((o.sndhwm(), o.rcvhwm()), (1, 2));
+        assert_eq!(o.linger(), Some(d));
+        assert_eq!(o.reconnect_ivl(), None);
+        assert_eq!(o.reconnect_ivl_max(), Some(d * 2));
+        assert_eq!(o.rcvtimeo(), Some(d * 3));
+        assert_eq!(o.sndtimeo(), Some(d * 4));
+        assert_eq!(o.maxmsgsize(), Some(5));
+        assert_eq!(o.routing_id(), Some(&id));
+        assert_eq!(o.handshake_ivl(), None);
+        assert_eq!(o.heartbeat_ivl(), Some(d * 5));
+        assert_eq!(o.heartbeat_ttl(), Some(d * 6));
+        assert_eq!(o.heartbeat_timeout(), Some(d * 7));
+        assert!(o.req_relaxed() && o.req_correlate() && o.router_mandatory() && o.immediate());
+        // And back to the defaults where `None` is the default.
+        o.set(O::RoutingId(None)).unwrap();
+        assert_eq!(o.routing_id(), None);
+    }
+
+    #[test]
+    fn zero_means_zero_where_libzmq_says_so() {
+        use SocketOption as O;
+        let o = Options::default()
+            .with(O::Linger(Some(Duration::ZERO)))
+            .and_then(|o| o.with(O::RcvTimeo(Some(Duration::ZERO))))
+            .and_then(|o| o.with(O::SndTimeo(Some(Duration::ZERO))))
+            .and_then(|o| o.with(O::ReconnectIvl(Some(Duration::ZERO))))
+            .and_then(|o| o.with(O::SndHwm(0)))
+            .and_then(|o| o.with(O::MaxMsgSize(Some(0))))
+            .unwrap();
+        assert_eq!(o.linger(), Some(Duration::ZERO));
+        assert_eq!(o.rcvtimeo(), Some(Duration::ZERO));
+        assert_eq!(o.sndtimeo(), Some(Duration::ZERO));
+        assert_eq!(o.reconnect_ivl(), Some(Duration::ZERO));
+        assert_eq!(o.sndhwm(), 0);
+        assert_eq!(o.maxmsgsize(), Some(0));
+    }
+
+    #[test]
+    fn zero_is_refused_where_none_means_off() {
+        use SocketOption as O;
+        for opt in [
+            O::ReconnectIvlMax(Some(Duration::ZERO)),
+            O::HandshakeIvl(Some(Duration::ZERO)),
+            O::HeartbeatIvl(Some(Duration::ZERO)),
+            O::HeartbeatTimeout(Some(Duration::from_micros(999))),
+            O::HeartbeatTtl(Some(Duration::ZERO)),
+            O::HeartbeatTtl(Some(Duration::from_millis(99))),
+        ] {
+            let name = opt.name();
+            let mut o = Options::default();
+            let e = o.set(opt).unwrap_err();
+            assert!(
+                matches!(e, OptionError::DurationOutOfRange { option, .. } if option == name),
+                "{e:?}"
+            );
+            assert_eq!(e.option(), name);
+            assert_eq!(e.errno_name(), "EINVAL");
+            assert_eq!(o, Options::default(), "a refused set changes nothing");
+        }
+    }
+
+    #[test]
+    fn durations_are_capped_at_libzmqs_int_of_ms() {
+        use SocketOption as O;
+        let max = MAX_DURATION;
+        assert_eq!(max.as_millis(), i32::MAX as u128);
+        let over = max + Duration::from_nanos(1);
+        for make in [
+            O::Linger as fn(Option<Duration>) -> SocketOption,
+            O::ReconnectIvl,
+            O::ReconnectIvlMax,
+            O::RcvTimeo,
+            O::SndTimeo,
+            O::HandshakeIvl,
+            O::HeartbeatIvl,
+            O::HeartbeatTimeout,
+        ] {
+            let mut o = Options::default();
+            o.set(make(Some(max))).unwrap();
+            let e = o.set(make(Some(over))).unwrap_err();
+            assert_eq!(
+                e,
+                OptionError::DurationOutOfRange {
+                    option: make(None).name(),
+                    value: over,
+                    min: if matches!(
+                        make(None),
+                        O::Linger(_) | O::ReconnectIvl(_) | O::RcvTimeo(_) | O::SndTimeo(_)
+                    ) {
+                        Duration::ZERO
+                    } else {
+                        MS
+                    },
+                    max,
+                }
+            );
+            let e = o.set(make(Some(Duration::MAX))).unwrap_err();
+            assert!(matches!(e, OptionError::DurationOutOfRange { .. }));
+            // `None` is always accepted.
+            o.set(make(None)).unwrap();
+        }
+    }
+
+    #[test]
+    fn heartbeat_ttl_range_and_deciseconds() {
+        use SocketOption as O;
+        let mut o = Options::default();
+        o.set(O::HeartbeatTtl(Some(MAX_HEARTBEAT_TTL))).unwrap();
+        assert_eq!(o.heartbeat_ttl_deciseconds(), u16::MAX);
+        let over = MAX_HEARTBEAT_TTL + MS;
+        assert_eq!(
+            o.set(O::HeartbeatTtl(Some(over))).unwrap_err(),
+            OptionError::DurationOutOfRange {
+                option: "ZMQ_HEARTBEAT_TTL",
+                value: over,
+                min: MIN_HEARTBEAT_TTL,
+                max: MAX_HEARTBEAT_TTL,
+            }
+        );
+        // Rounded down to whole deciseconds, as libzmq does.
+        o.set(O::HeartbeatTtl(Some(Duration::from_millis(100))))
+            .unwrap();
+        assert_eq!(o.heartbeat_ttl_deciseconds(), 1);
+        o.set(O::HeartbeatTtl(Some(Duration::from_millis(1999))))
+            .unwrap();
+        assert_eq!(o.heartbeat_ttl_deciseconds(), 19);
+        o.set(O::HeartbeatTtl(None)).unwrap();
+        assert_eq!(o.heartbeat_ttl_deciseconds(), 0);
+    }
+
+    #[test]
+    fn heartbeat_timeout_defaults_to_the_interval() {
+        use SocketOption as O;
+        let ivl = Duration::from_secs(2);
+        let mut o = Options::default();
+        o.set(O::HeartbeatTimeout(Some(Duration::from_secs(9))))
+            .unwrap();
+        assert_eq!(o.effective_heartbeat_timeout(), None, "heartbeats off");
+        o.set(O::HeartbeatIvl(Some(ivl))).unwrap();
+        assert_eq!(
+            o.effective_heartbeat_timeout(),
+            Some(Duration::from_secs(9))
+        );
+        o.set(O::HeartbeatTimeout(None)).unwrap();
+        assert_eq!(o.effective_heartbeat_timeout(), Some(ivl));
+    }
+
+    #[test]
+    fn hwm_is_capped_at_libzmqs_int() {
+        use SocketOption as O;
+        let mut o = Options::default();
+        o.set(O::SndHwm(i32::MAX as usize)).unwrap();
+        o.set(O::RcvHwm(i32::MAX as usize)).unwrap();
+        for make in [O::SndHwm as fn(usize) -> SocketOption, O::RcvHwm] {
+            let e = o.set(make(i32::MAX as usize + 1)).unwrap_err();
+            assert_eq!(
+                e,
+                OptionError::ValueOutOfRange {
+                    option: make(0).name(),
+                    value: i32::MAX as u64 + 1,
+                    max: i32::MAX as u64,
+                }
+            );
+            assert!(o.set(make(usize::MAX)).is_err());
+        }
+        assert_eq!(o.sndhwm(), i32::MAX as usize);
+    }
+
+    #[test]
+    fn maxmsgsize_is_capped_at_int64() {
+        let mut o = Options::default();
+        o.set(SocketOption::MaxMsgSize(Some(i64::MAX as u64)))
+            .unwrap();
+        let e = o.set(SocketOption::MaxMsgSize(Some(u64::MAX))).unwrap_err();
+        assert_eq!(
+            e,
+            OptionError::ValueOutOfRange {
+                option: "ZMQ_MAXMSGSIZE",
+                value: u64::MAX,
+                max: i64::MAX as u64
+            }
+        );
+        assert_eq!(o.maxmsgsize(), Some(i64::MAX as u64));
+    }
+
+    #[test]
+    fn routing_id_rules() {
+        assert_eq!(RoutingId::new(*b"a").unwrap().as_bytes(), b"a");
+        let longest = vec![0xffu8; 255];
+        assert_eq!(
+            RoutingId::new(longest.clone()).unwrap().as_ref(),
+            &longest[..]
+        );
+        assert_eq!(
+            RoutingId::new(Vec::new()).unwrap_err(),
+            OptionError::RoutingIdLength { len: 0 }
+        );
+        assert_eq!(
+            RoutingId::new(vec![1u8; 256]).unwrap_err(),
+            OptionError::RoutingIdLength { len: 256 }
+        );
+        let e = RoutingId::new(*b"\0abc").unwrap_err();
+        assert_eq!(e, OptionError::RoutingIdReserved);
+        assert_eq!((e.option(), e.errno_name()), ("ZMQ_ROUTING_ID", "EINVAL"));
+        // A zero byte later on is fine.
+        assert!(RoutingId::new(*b"a\0").is_ok());
+        // The conversions agree.
+        let a = RoutingId::try_from("id").unwrap();
+        assert_eq!(RoutingId::try_from(&b"id"[..]).unwrap(), a);
+        assert_eq!(RoutingId::try_from(b"id").unwrap(), a);
+        assert_eq!(RoutingId::try_from(b"id".to_vec()).unwrap(), a);
+        assert_eq!(format!("{a:?}"), r#"RoutingId(b"id")"#);
+        assert_eq!(
+            format!("{:?}", RoutingId::new(*b"a\0\n").unwrap()),
+            r#"RoutingId(b"a\x00\n")"#
+        );
+    }
+
+    #[test]
+    fn names_are_libzmqs() {
+        use SocketOption as O;
+        let names: Vec<_> = [
+            O::SndHwm(0),
+            O::RcvHwm(0),
+            O::Linger(None),
+            O::ReconnectIvl(None),
+            O::ReconnectIvlMax(None),
+            O::RcvTimeo(None),
+            O::SndTimeo(None),
+            O::MaxMsgSize(None),
+            O::RoutingId(None),
+            O::HandshakeIvl(None),
+            O::HeartbeatIvl(None),
+            O::HeartbeatTtl(None),
+            O::HeartbeatTimeout(None),
+            O::ReqRelaxed(false),
+            O::ReqCorrelate(false),
+            O::RouterMandatory(false),
+            O::Immediate(false),
+        ]
+        .iter()
+        .map(SocketOption::name)
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "ZMQ_SNDHWM",
+                "ZMQ_RCVHWM",
+                "ZMQ_LINGER",
+                "ZMQ_RECONNECT_IVL",
+                "ZMQ_RECONNECT_IVL_MAX",
+                "ZMQ_RCVTIMEO",
+                "ZMQ_SNDTIMEO",
+                "ZMQ_MAXMSGSIZE",
+                "ZMQ_ROUTING_ID",
+                "ZMQ_HANDSHAKE_IVL",
+                "ZMQ_HEARTBEAT_IVL",
+                "ZMQ_HEARTBEAT_TTL",
+                "ZMQ_HEARTBEAT_TIMEOUT",
+                "ZMQ_REQ_RELAXED",
+                "ZMQ_REQ_CORRELATE",
+                "ZMQ_ROUTER_MANDATORY",
+                "ZMQ_IMMEDIATE",
+            ]
+        );
+    }
+
+    #[test]
+    fn error_messages_name_the_option() {
+        let e = Options::default()
+            .with(SocketOption::HandshakeIvl(Some(Duration::ZERO)))
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("ZMQ_HANDSHAKE_IVL must be from 1ms"),
+            "{e}"
+        );
+        let e = OptionError::NotApplicable {
+            option: "ZMQ_REQ_RELAXED",
+            socket_type: SocketType::Pub,
+        };
+        assert_eq!(
+            e.to_string(),
+            "ZMQ_REQ_RELAXED does not apply to PUB sockets"
+        );
+        assert_eq!((e.option(), e.errno_name()), ("ZMQ_REQ_RELAXED", "EINVAL"));
+    }
+}
