@@ -143,12 +143,19 @@ pub fn run(root: &Path, args: &[String]) -> Result {
             .env("RUSTC_BOOTSTRAP", "1")
             .args(["fuzz", "run", target, "--"])
             .arg(format!("-max_total_time={secs}"))
+            // Any single allocation above this is a finding: the targets cap
+            // messages at 1 MiB, so a larger one means a size taken from the
+            // peer unchecked (STYLE.md "Errors").
+            .arg(format!("-malloc_limit_mb={MALLOC_LIMIT_MB}"))
             .args(&opts.libfuzzer_args)
             .run()?;
     }
     println!("fuzz: {} target(s), {secs} s each: no crash", targets.len());
     Ok(())
 }
+
+/// libFuzzer's `-malloc_limit_mb` for every run; see `run`.
+const MALLOC_LIMIT_MB: u32 = 64;
 
 fn listing(targets: &[String]) -> String {
     if targets.is_empty() {
