@@ -10,10 +10,23 @@
 
 mod endpoint;
 mod error;
+// The I/O thread, sessions and stream transports: crate-private until the
+// sockets that use them exist.
+#[cfg(not(loom))]
+#[allow(dead_code, reason = "used by the sockets, which do not exist yet")]
+mod io_thread;
 mod options;
 mod pipe;
+#[cfg(not(loom))]
+#[allow(dead_code, reason = "used by the sockets, which do not exist yet")]
+mod session;
 mod signal;
 mod sync;
+#[cfg(not(loom))]
+mod sys;
+#[cfg(not(loom))]
+#[allow(dead_code, reason = "used by the sockets, which do not exist yet")]
+mod transport;
 
 pub use endpoint::{
     Endpoint, EndpointError, Host, IPC_PATH_MAX, InprocEndpoint, IpcEndpoint, Port, TcpAddress,

@@ -1,0 +1,725 @@
+//! [`IoThread`]: a mio event loop on its own thread, serving the listeners
+//! and sessions of tcp and ipc endpoints. No global state: every I/O thread
+//! owns its `Poll`, its command queue and its sessions.
+//!
+//! Other threads talk to it through a lock-free command queue plus a
+//! `mio::Waker` (bind, connect, shut down), and pipes wake it through each
+//! session's [`SessionSignal`]: a [`Signal`] (and a [`std::task::Waker`],
+//! for the receive allocator's `notify_on_release`) that queues the
+//! session's token and wakes the loop, at most once until the loop has
+//! looked at the session again.
+//!
+//! Not here yet: unbinding one endpoint or closing one session on request
+//! (dropping the `IoThread` closes everything), linger, and load balancing
+//! over several I/O threads (the context's job).
+
+use std::collections::HashMap;
+use std::io;
+use std::task::Wake;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_queue::SegQueue;
+use mio::{Events, Interest, Poll, Registry, Token};
+
+use crate::endpoint::Endpoint;
+use crate::error::BindError;
+use crate::session::{Monitor, MonitorEvent, Reconnect, Session, SessionParts};
+use crate::signal::Signal;
+use crate::sync::{AtomicBool, Mutex, Ordering, StdArc, lock};
+use crate::transport::{Listener, Stream};
+
+/// The waker's token; sessions and listeners count up from 1.
+const WAKER: Token = Token(0);
+
+/// Builds a session for an accepted connection, given the session's signal
+/// (to build its pipes with); `None` refuses the connection.
+pub(crate) type Acceptor = Box<dyn FnMut(StdArc<dyn Signal>) -> Option<SessionParts> + Send>;
+
+/// What other threads ask of the I/O thread.
+enum Command {
+    /// Serve a listener bound by the caller.
+    Listen {
+        token: Token,
+        listener: Listener,
+        acceptor: Acceptor,
+        monitor: Monitor,
+    },
+    /// Start a connecting session.
+    Connect {
+        signal: StdArc<SessionSignal>,
+        // Boxed: a config and two pipe ends make this the large variant.
+        parts: Box<SessionParts>,
+        endpoint: Endpoint,
+        reconnect: Reconnect,
+        monitor: Monitor,
+    },
+    /// Close everything and leave the loop.
+    Shutdown,
+}
+
+/// What the I/O thread and its callers share.
+struct Shared {
+    commands: SegQueue<Command>,
+    /// Tokens of sessions whose signal fired.
+    ready: SegQueue<Token>,
+    waker: mio::Waker,
+    /// The next token to hand out (a cold path: once per session).
+    next_token: Mutex<usize>,
+}
+
+impl Shared {
+    fn token(&self) -> Token {
+        let mut next = lock(&self.next_token);
+        *next += 1;
+        Token(*next - 1)
+    }
+
+    fn wake(&self) {
+        // A failed eventfd write means the loop is gone; nothing to wake.
+        let _ = self.waker.wake();
+    }
+}
+
+/// A session's wake-up: its pipes' session-side signal and its receive
+/// allocator's waker (see the module docs).
+pub(crate) struct SessionSignal {
+    token: Token,
+    /// Queued in `ready` and not yet taken by the loop.
+    armed: AtomicBool,
+    shared: StdArc<Shared>,
+}
+
+impl SessionSignal {
+    /// The session's token.
+    pub(crate) fn token(&self) -> Token {
+        self.token
+    }
+}
+
+impl Signal for SessionSignal {
+    fn notify(&self) {
+        if !self.armed.swap(true, Ordering::AcqRel) {
+            self.shared.ready.push(self.token);
+            self.shared.wake();
+        }
+    }
+}
+
+impl Wake for SessionSignal {
+    fn wake(self: StdArc<Self>) {
+        self.notify();
+    }
+
+    fn wake_by_ref(self: &StdArc<Self>) {
+        self.notify();
+    }
+}
+
+/// An I/O thread (see the module docs). Dropping it stops the loop, closes
+/// every listener and session on it and joins the thread.
+pub(crate) struct IoThread {
+    shared: StdArc<Shared>,
+    registry: Registry,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl IoThread {
+    /// Starts an I/O thread named `name`.
+    ///
+    /// # Errors
+    ///
+    /// Creating the poller or the thread failed.
+    pub(crate) fn spawn(name: &str) -> io::Result<Self> {
+        let poll = Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let shared = StdArc::new(Shared {
+            commands: SegQueue::new(),
+            ready: SegQueue::new(),
+            waker: mio::Waker::new(poll.registry(), WAKER)?,
+            next_token: Mutex::new(1),
+        });
+        let loop_shared = StdArc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || EventLoop::new(poll, loop_shared).run())?;
+        Ok(Self {
+            shared,
+            registry,
+            thread: Some(thread),
+        })
+    }
+
+    /// A fresh signal for a session about to be started with
+    /// [`connect`](Self::connect): build the session's pipes with it.
+    pub(crate) fn session_signal(&self) -> StdArc<SessionSignal> {
+        StdArc::new(SessionSignal {
+            token: self.shared.token(),
+            armed: AtomicBool::new(false),
+            shared: StdArc::clone(&self.shared),
+        })
+    }
+
+    /// Binds `endpoint` on the calling thread (so errors are immediate) and
+    /// hands the listener to the I/O thread, which calls `acceptor` for each
+    /// connection. Returns the concrete endpoint (tcp port 0 resolved).
+    ///
+    /// # Errors
+    ///
+    /// [`BindError`] from the OS.
+    pub(crate) fn bind(
+        &self,
+        endpoint: &Endpoint,
+        acceptor: Acceptor,
+        monitor: Monitor,
+    ) -> Result<Endpoint, BindError> {
+        let (mut listener, bound) = Listener::bind(endpoint)?;
+        let token = self.shared.token();
+        self.registry
+            .register(&mut listener, token, Interest::READABLE)
+            .map_err(|e| BindError::io(endpoint.clone(), e))?;
+        self.command(Command::Listen {
+            token,
+            listener,
+            acceptor,
+            monitor,
+        });
+        Ok(bound)
+    }
+
+    /// Starts a session that connects to `endpoint` and reconnects as
+    /// `reconnect` says. `signal` comes from
+    /// [`session_signal`](Self::session_signal) and `parts` were built with
+    /// it. Failures go to `monitor`.
+    pub(crate) fn connect(
+        &self,
+        signal: StdArc<SessionSignal>,
+        parts: SessionParts,
+        endpoint: Endpoint,
+        reconnect: Reconnect,
+        monitor: Monitor,
+    ) {
+        self.command(Command::Connect {
+            signal,
+            parts: Box::new(parts),
+            endpoint,
+            reconnect,
+            monitor,
+        });
+    }
+
+    fn command(&self, command: Command) {
+        self.shared.commands.push(command);
+        self.shared.wake();
+    }
+}
+
+impl Drop for IoThread {
+    fn drop(&mut self) {
+        self.command(Command::Shutdown);
+        if let Some(thread) = self.thread.take() {
+            // A panic on the I/O thread has already been reported by the
+            // panic hook; there is nothing more to do with it here.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// What a token stands for on the loop.
+enum Entry {
+    /// A listener and what to do with its connections.
+    Listener {
+        listener: Listener,
+        acceptor: Acceptor,
+        monitor: Monitor,
+    },
+    /// A session.
+    Session(Box<Session>),
+}
+
+/// The loop's own state, on the I/O thread.
+struct EventLoop {
+    poll: Poll,
+    shared: StdArc<Shared>,
+    entries: HashMap<Token, Entry>,
+    /// Each session's signal, to disarm it when its token is taken.
+    signals: HashMap<Token, StdArc<SessionSignal>>,
+}
+
+impl EventLoop {
+    fn new(poll: Poll, shared: StdArc<Shared>) -> Self {
+        Self {
+            poll,
+            shared,
+            entries: HashMap::new(),
+            signals: HashMap::new(),
+        }
+    }
+
+    fn run(mut self) {
+        let mut events = Events::with_capacity(256);
+        loop {
+            let timeout = self.timeout();
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                // epoll_wait fails only on programming errors; stop rather
+                // than spin.
+                return;
+            }
+            let now = Instant::now();
+            let mut woken = false;
+            for event in events.iter() {
+                if event.token() == WAKER {
+                    woken = true;
+                    continue;
+                }
+                let readable = event.is_readable() || event.is_read_closed() || event.is_error();
+                let writable = event.is_writable() || event.is_write_closed() || event.is_error();
+                self.handle_io(event.token(), readable, writable, now);
+            }
+            if woken || !self.shared.commands.is_empty() {
+                while let Some(command) = self.shared.commands.pop() {
+                    if !self.handle_command(command, now) {
+                        return;
+                    }
+                }
+            }
+            while let Some(token) = self.shared.ready.pop() {
+                if let Some(signal) = self.signals.get(&token) {
+                    // Disarm before looking, so a notify from now on queues
+                    // the token again: no wake-up is lost.
+                    signal.armed.store(false, Ordering::SeqCst);
+                }
+                if let Some(Entry::Session(s)) = self.entries.get_mut(&token) {
+                    s.handle_wake(now);
+                }
+            }
+            self.handle_timers(now);
+        }
+    }
+
+    fn timeout(&self) -> Option<Duration> {
+        let mut earliest: Option<Instant> = None;
+        for entry in self.entries.values() {
+            if let Entry::Session(s) = entry {
+                if s.wants_again() {
+                    return Some(Duration::ZERO);
+                }
+                earliest = [earliest, s.deadline()].into_iter().flatten().min();
+            }
+        }
+        earliest.map(|t| t.saturating_duration_since(Instant::now()))
+    }
+
+    fn handle_command(&mut self, command: Command, now: Instant) -> bool {
+        match command {
+            Command::Listen {
+                token,
+                listener,
+                acceptor,
+                monitor,
+            } => {
+                self.entries.insert(
+                    token,
+                    Entry::Listener {
+                        listener,
+                        acceptor,
+                        monitor,
+                    },
+                );
+                // Connections may have queued before registration was seen.
+                self.handle_io(token, true, false, now);
+            }
+            Command::Connect {
+                signal,
+                parts,
+                endpoint,
+                reconnect,
+                monitor,
+            } => {
+                let token = signal.token();
+                self.signals.insert(token, StdArc::clone(&signal));
+                let s = Session::connecting(
+                    signal,
+                    *parts,
+                    endpoint,
+                    reconnect,
+                    monitor,
+                    self.poll.registry(),
+                    now,
+                );
+                self.entries.insert(token, Entry::Session(Box::new(s)));
+            }
+            Command::Shutdown => return false,
+        }
+        true
+    }
+
+    fn handle_io(&mut self, token: Token, readable: bool, writable: bool, now: Instant) {
+        let mut accepted = Vec::new();
+        match self.entries.get_mut(&token) {
+            Some(Entry::Session(s)) => s.handle_io(readable, writable, now),
+            Some(Entry::Listener {
+                listener,
+                acceptor,
+                monitor,
+            }) => loop {
+                match listener.accept() {
+                    Ok(stream) => {
+                        let signal = StdArc::new(SessionSignal {
+                            token: self.shared.token(),
+                            armed: AtomicBool::new(false),
+                            shared: StdArc::clone(&self.shared),
+                        });
+                        if let Some(parts) = acceptor(signal.clone()) {
+                            accepted.push((signal, parts, stream, StdArc::clone(monitor)));
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        monitor(MonitorEvent::AcceptFailed(e));
+                        break;
+                    }
+                }
+            },
+            None => {}
+        }
+        for (signal, parts, stream, monitor) in accepted {
+            self.start_accepted(signal, parts, stream, monitor, now);
+        }
+    }
+
+    fn start_accepted(
+        &mut self,
+        signal: StdArc<SessionSignal>,
+        parts: SessionParts,
+        stream: Stream,
+        monitor: Monitor,
+        now: Instant,
+    ) {
+        let token = signal.token();
+        self.signals.insert(token, StdArc::clone(&signal));
+        let s = Session::accepted(signal, parts, stream, monitor, self.poll.registry(), now);
+        self.entries.insert(token, Entry::Session(Box::new(s)));
+    }
+
+    fn handle_timers(&mut self, now: Instant) {
+        let mut done = Vec::new();
+        for (token, entry) in &mut self.entries {
+            if let Entry::Session(s) = entry {
+                if s.wants_again() {
+                    s.handle_wake(now);
+                } else if s.deadline().is_some_and(|t| t <= now) {
+                    s.handle_timeout(self.poll.registry(), now);
+                }
+                if s.is_done() {
+                    done.push(*token);
+                }
+            }
+        }
+        for token in done {
+            self.entries.remove(&token);
+            self.signals.remove(&token);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use ferrozmq_alloc::{Heap, RecvAllocator};
+    use ferrozmq_msg::{Msg, Multipart};
+    use ferrozmq_test_support::Metered;
+    use ferrozmq_wire::{Config, ConnectionError, SocketType};
+
+    use super::*;
+    use crate::pipe::{PipeReader, PipeWriter, RecvTimeoutError, pipe};
+    use crate::session::SessionError;
+    use crate::signal::Parker;
+    use crate::sync::{Mutex, lock};
+
+    /// Every wait in these tests ends by then.
+    const WAIT: Duration = Duration::from_secs(20);
+
+    /// The socket's ends of a session's pipes.
+    struct SocketEnds {
+        rx: PipeReader,
+        tx: PipeWriter,
+    }
+
+    fn parts(
+        socket_type: SocketType,
+        alloc: StdArc<dyn RecvAllocator>,
+        signal: StdArc<dyn Signal>,
+        hwm: usize,
+    ) -> (SessionParts, SocketEnds) {
+        let parker: StdArc<dyn Signal> = StdArc::new(Parker::new());
+        let (to_socket, rx) = pipe(hwm, StdArc::clone(&parker), StdArc::clone(&signal));
+        let (tx, from_socket) = pipe(hwm, signal, parker);
+        let config = Config::new(socket_type, alloc);
+        let parts = SessionParts {
+            config,
+            to_socket,
+            from_socket,
+        };
+        (parts, SocketEnds { rx, tx })
+    }
+
+    /// A monitor that records what it is told.
+    fn recorder() -> (Monitor, StdArc<Mutex<Vec<MonitorEvent>>>) {
+        let log = StdArc::new(Mutex::new(Vec::new()));
+        let sink = StdArc::clone(&log);
+        (StdArc::new(move |e| lock(&sink).push(e)), log)
+    }
+
+    /// Binds a PULL side on `io`; returns the bound endpoint and a channel
+    /// of the socket ends of the sessions it accepts.
+    fn listen(
+        io: &IoThread,
+        endpoint: &str,
+        alloc: StdArc<dyn RecvAllocator>,
+        monitor: Monitor,
+    ) -> (Endpoint, Accepted) {
+        listen_with_hwm(io, endpoint, alloc, monitor, 1000)
+    }
+
+    /// [`listen`] with the sessions' pipes holding at most `hwm` messages.
+    fn listen_with_hwm(
+        io: &IoThread,
+        endpoint: &str,
+        alloc: StdArc<dyn RecvAllocator>,
+        monitor: Monitor,
+        hwm: usize,
+    ) -> (Endpoint, Accepted) {
+        let accepted = Accepted(StdArc::new(SegQueue::new()));
+        let queue = StdArc::clone(&accepted.0);
+        let acceptor: Acceptor = Box::new(move |signal| {
+            let (p, ends) = parts(SocketType::Pull, StdArc::clone(&alloc), signal, hwm);
+            queue.push(ends);
+            Some(p)
+        });
+        let endpoint = Endpoint::parse_bind(endpoint).unwrap();
+        (io.bind(&endpoint, acceptor, monitor).unwrap(), accepted)
+    }
+
+    /// The socket ends of accepted sessions, in order.
+    struct Accepted(StdArc<SegQueue<SocketEnds>>);
+
+    impl Accepted {
+        fn recv_timeout(&self, timeout: Duration) -> Option<SocketEnds> {
+            let deadline = Instant::now() + timeout;
+            loop {
+                if let Some(ends) = self.0.pop() {
+                    return Some(ends);
+                }
+                if Instant::now() >= deadline {
+                    return None;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
+
+    /// Starts a PUSH session on `io` connecting to `endpoint`.
+    fn push_to(io: &IoThread, endpoint: &Endpoint, monitor: Monitor) -> SocketEnds {
+        let signal = io.session_signal();
+        let (p, ends) = parts(SocketType::Push, StdArc::new(Heap), signal.clone(), 1000);
+        let reconnect = Reconnect {
+            ivl: Some(Duration::from_millis(20)),
+            max: Some(Duration::from_millis(200)),
+        };
+        io.connect(signal, p, endpoint.clone(), reconnect, monitor);
+        ends
+    }
+
+    fn message(i: u32) -> Multipart {
+        let n = (i % 5) as usize + 1;
+        let mut m = Multipart::new();
+        for part in 0..n {
+            m.push(Msg::from(vec![part as u8; (i as usize * 7 + part) % 300]));
+        }
+        m.push(Msg::copy_from_slice(&i.to_le_bytes()));
+        m
+    }
+
+    fn exchange(push: &mut SocketEnds, pull: &mut SocketEnds, range: std::ops::Range<u32>) {
+        let items: Vec<u32> = range.collect();
+        let expected = items.clone();
+        let tx = &mut push.tx;
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                for i in items {
+                    tx.send_timeout(message(i), Some(WAIT)).unwrap();
+                }
+            });
+            for i in expected {
+                let got = pull.rx.recv_timeout(Some(WAIT)).unwrap();
+                let want = message(i);
+                assert_eq!(got.len(), want.len(), "message {i}");
+                for (g, w) in got.iter().zip(want.iter()) {
+                    assert_eq!(g.as_slice(), w.as_slice(), "message {i}");
+                }
+            }
+        });
+    }
+
+    fn push_pull(bind: &str) {
+        let io = IoThread::spawn("test-io").unwrap();
+        let (mon, _) = recorder();
+        let (bound, accepted) = listen(&io, bind, StdArc::new(Heap), mon.clone());
+        let mut push = push_to(&io, &bound, mon);
+        let mut pull = accepted.recv_timeout(WAIT).unwrap();
+        exchange(&mut push, &mut pull, 0..10_000);
+    }
+
+    #[test]
+    fn push_pull_over_tcp() {
+        push_pull("tcp://127.0.0.1:0");
+    }
+
+    #[test]
+    fn push_pull_over_ipc() {
+        let dir = std::env::temp_dir().join(format!("ferrozmq-io-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("push-pull.sock");
+        push_pull(&format!("ipc://{}", path.display()));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn tcp_port_zero_is_read_back() {
+        let io = IoThread::spawn("test-io").unwrap();
+        let (mon, _) = recorder();
+        let (bound, _) = listen(&io, "tcp://127.0.0.1:0", StdArc::new(Heap), mon);
+        let Endpoint::Tcp(tcp) = &bound else {
+            panic!("{bound}")
+        };
+        assert_ne!(tcp.address().port().get(), 0);
+    }
+
+    #[test]
+    fn large_message_lands_in_one_exact_block() {
+        const SIZE: usize = 16 << 20;
+        let io = IoThread::spawn("test-io").unwrap();
+        let metered = StdArc::new(Metered::default());
+        let (mon, _) = recorder();
+        let alloc: StdArc<dyn RecvAllocator> = metered.clone();
+        let (bound, accepted) = listen(&io, "tcp://127.0.0.1:0", alloc, mon.clone());
+        let mut push = push_to(&io, &bound, mon);
+        let mut pull = accepted.recv_timeout(WAIT).unwrap();
+        let body: Vec<u8> = (0..SIZE).map(|i| (i % 251) as u8).collect();
+        let big = Multipart::from([Msg::from(body.clone())]);
+        push.tx.send_timeout(big, Some(WAIT)).unwrap();
+        let got = pull.rx.recv_timeout(Some(WAIT)).unwrap();
+        assert_eq!(got.len(), 1);
+        assert!(got[0].as_slice() == body.as_slice(), "bytes differ");
+        // One block: the body plus the message's small fixed header
+        // (`RecvHeader` in ferrozmq-msg), and no other block ever.
+        let largest = metered.largest();
+        assert!((SIZE..SIZE + 64).contains(&largest), "{largest}");
+        assert_eq!((metered.live(), metered.freed()), (1, 0));
+        drop(got);
+        assert_eq!(metered.live(), 0);
+    }
+
+    #[test]
+    fn exhausted_allocator_pauses_then_resumes() {
+        let io = IoThread::spawn("test-io").unwrap();
+        let metered = StdArc::new(Metered::default());
+        metered.exhausted.store(true, Ordering::SeqCst);
+        let (mon, _) = recorder();
+        let alloc: StdArc<dyn RecvAllocator> = metered.clone();
+        let (bound, accepted) = listen(&io, "tcp://127.0.0.1:0", alloc, mon.clone());
+        let mut push = push_to(&io, &bound, mon);
+        let mut pull = accepted.recv_timeout(WAIT).unwrap();
+        let big = Multipart::from([Msg::from(vec![9u8; 100_000])]);
+        push.tx.send_timeout(big, Some(WAIT)).unwrap();
+        let paused = pull.rx.recv_timeout(Some(Duration::from_millis(100)));
+        assert_eq!(paused.unwrap_err(), RecvTimeoutError::Timeout);
+        // Metered cannot notify: the session retries on its timer.
+        metered.exhausted.store(false, Ordering::SeqCst);
+        let got = pull.rx.recv_timeout(Some(WAIT)).unwrap();
+        assert_eq!(got[0].len(), 100_000);
+    }
+
+    #[test]
+    fn full_socket_pipe_pauses_reading_and_loses_nothing() {
+        let io = IoThread::spawn("test-io").unwrap();
+        let (mon, _) = recorder();
+        let (bound, accepted) =
+            listen_with_hwm(&io, "tcp://127.0.0.1:0", StdArc::new(Heap), mon.clone(), 2);
+        let mut push = push_to(&io, &bound, mon);
+        let mut pull = accepted.recv_timeout(WAIT).unwrap();
+        for i in 0..500 {
+            push.tx.send_timeout(message(i), Some(WAIT)).unwrap();
+        }
+        // Let the session fill the pipe and stop reading.
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(pull.rx.len(), 2);
+        for i in 0..500u32 {
+            let got = pull.rx.recv_timeout(Some(WAIT)).unwrap();
+            assert_eq!(got.last().unwrap().as_slice(), &i.to_le_bytes());
+        }
+    }
+
+    #[test]
+    fn connecting_side_reconnects_to_a_restarted_listener() {
+        let io = IoThread::spawn("test-io-connect").unwrap();
+        let (mon, log) = recorder();
+        let first = IoThread::spawn("test-io-listen-1").unwrap();
+        let (bound, accepted) = listen(&first, "tcp://127.0.0.1:0", StdArc::new(Heap), mon.clone());
+        let mut push = push_to(&io, &bound, mon.clone());
+        let mut pull = accepted.recv_timeout(WAIT).unwrap();
+        exchange(&mut push, &mut pull, 0..100);
+        drop((first, pull));
+        // The same port, on a fresh I/O thread.
+        let second = IoThread::spawn("test-io-listen-2").unwrap();
+        let bind = bound.to_string();
+        let (_, accepted) = listen(&second, &bind, StdArc::new(Heap), mon);
+        let mut pull = accepted.recv_timeout(WAIT).unwrap();
+        exchange(&mut push, &mut pull, 100..200);
+        let log = lock(&log);
+        assert!(
+            log.iter()
+                .any(|e| matches!(e, MonitorEvent::ConnectRetried(_)))
+        );
+    }
+
+    #[test]
+    fn garbage_closes_only_that_connection() {
+        let io = IoThread::spawn("test-io").unwrap();
+        let (listen_mon, log) = recorder();
+        let (bound, accepted) = listen(&io, "tcp://127.0.0.1:0", StdArc::new(Heap), listen_mon);
+        let (push_mon, _) = recorder();
+        let mut push = push_to(&io, &bound, push_mon);
+        let mut pull = accepted.recv_timeout(WAIT).unwrap();
+        exchange(&mut push, &mut pull, 0..10);
+
+        let Endpoint::Tcp(tcp) = &bound else { panic!() };
+        let addr = crate::transport::tcp::resolve(tcp.address()).unwrap()[0];
+        let mut raw = std::net::TcpStream::connect(addr).unwrap();
+        raw.write_all(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n..........................")
+            .unwrap();
+        let mut garbage_ends = accepted.recv_timeout(WAIT).unwrap();
+        // Its session ends: the socket sees the pipe disconnect.
+        let end = garbage_ends.rx.recv_timeout(Some(WAIT)).unwrap_err();
+        assert_eq!(end, RecvTimeoutError::Disconnected);
+        {
+            let log = lock(&log);
+            assert!(
+                log.iter().any(|e| matches!(
+                    e,
+                    MonitorEvent::Disconnected(SessionError::Protocol(ConnectionError::Greeting(
+                        _
+                    )))
+                )),
+                "{log:?}"
+            );
+        }
+        exchange(&mut push, &mut pull, 10..1000);
+    }
+}

@@ -1,0 +1,535 @@
+//! A session: one peer of a socket, on an I/O thread. It owns the two pipes
+//! to its socket and drives a [`ferrozmq_wire::Connection`] over a tcp or
+//! ipc [`Stream`]; a connecting session survives its connections and
+//! reconnects with RECONNECT_IVL / RECONNECT_IVL_MAX backoff (libzmq's
+//! session/engine split).
+//!
+//! Each writable round is one `write_vectored` of what `poll_transmit`
+//! offers. Reads go into a reusable buffer, or straight into a large
+//! body's receive-allocator block ([`sys::read_into_body`]). Frames are
+//! gathered into a whole [`Multipart`] before they enter the socket-bound
+//! pipe. Reading stops (back-pressure, nothing lost) while that pipe is
+//! full or the receive allocator is exhausted, and resumes on the session's
+//! signal. An error closes this connection only and is reported to the
+//! [`Monitor`].
+//!
+//! Not here: socket patterns (routing, subscriptions: `Subscribe`/`Cancel`
+//! events are dropped), linger (unsent messages go with the connection),
+//! sending the ERROR command before closing.
+
+use std::io::{self, IoSlice, Read, Write};
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use ferrozmq_msg::Multipart;
+use ferrozmq_wire::{Config, ConfigError, Connection, ConnectionError, Event, SocketType};
+use mio::{Interest, Registry, Token};
+
+use crate::endpoint::Endpoint;
+use crate::io_thread::SessionSignal;
+use crate::pipe::{PipeReader, PipeWriter, TryRecvError, TrySendError};
+use crate::sync::StdArc;
+use crate::sys;
+use crate::transport::Stream;
+
+/// The read buffer's size: libzmq's `in_batch_size` (8 KiB) would do; more
+/// means fewer system calls for streams of small messages.
+const READ_BUFFER: usize = 64 * 1024;
+/// At most this many messages are taken from the socket per write round,
+/// so the encoder's queue stays bounded.
+const SEND_BATCH: usize = 64;
+/// At most this many rounds per turn, so one busy peer does not starve the
+/// others on its I/O thread; the I/O thread comes back at once.
+const ROUNDS: usize = 64;
+/// How soon an allocator that cannot notify is tried again.
+const ALLOC_RETRY: Duration = Duration::from_millis(10);
+
+/// What a session needs from its socket: its connection config and its two
+/// pipe ends (built with the session's [`SessionSignal`] as the session-side
+/// signal of both).
+pub(crate) struct SessionParts {
+    /// The ZMTP config of every connection of the session.
+    pub(crate) config: Config,
+    /// Messages received from the peer, to the socket.
+    pub(crate) to_socket: PipeWriter,
+    /// Messages from the socket, to send to the peer.
+    pub(crate) from_socket: PipeReader,
+}
+
+/// Why a connection of a session ended.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum SessionError {
+    /// Reading or writing the stream failed.
+    #[error("connection i/o failed")]
+    Io(#[source] io::Error),
+    /// The connect failed (refused, unreachable, resolution).
+    #[error("connect failed")]
+    Connect(#[source] io::Error),
+    /// The peer broke ZMTP, or a timer expired.
+    #[error(transparent)]
+    Protocol(#[from] ConnectionError),
+    /// The connection config is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The peer closed the stream.
+    #[error("the peer closed the connection")]
+    PeerClosed,
+    /// The socket dropped its end of a pipe: the session ends.
+    #[error("the socket went away")]
+    SocketClosed,
+}
+
+/// What a session or listener reports (libzmq's socket monitor, without
+/// `tracing`).
+#[derive(Debug)]
+#[non_exhaustive]
+pub(crate) enum MonitorEvent {
+    /// A connection was accepted.
+    Accepted,
+    /// Accepting failed (e.g. out of file descriptors).
+    AcceptFailed(io::Error),
+    /// A connect completed at the transport level.
+    Connected,
+    /// The handshake completed with a peer of this type.
+    HandshakeComplete(SocketType),
+    /// A connection ended with this error.
+    Disconnected(SessionError),
+    /// A reconnect is scheduled after this delay.
+    ConnectRetried(Duration),
+    /// The session ended for good.
+    Closed,
+}
+
+/// Where a session's and listener's [`MonitorEvent`]s go.
+pub(crate) type Monitor = StdArc<dyn Fn(MonitorEvent) + Send + Sync>;
+
+/// RECONNECT_IVL and RECONNECT_IVL_MAX (see [`Options`](crate::Options)).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reconnect {
+    /// The first wait; `None`: never reconnect.
+    pub(crate) ivl: Option<Duration>,
+    /// The wait doubles up to this; `None`: no backoff.
+    pub(crate) max: Option<Duration>,
+}
+
+/// One connection: the stream and its ZMTP state.
+struct Engine {
+    stream: Stream,
+    conn: Connection,
+    rbuf: Vec<u8>,
+    /// Unconsumed input is `rbuf[rstart..rend]`.
+    rstart: usize,
+    rend: usize,
+    readable: bool,
+    writable: bool,
+    /// A non-blocking connect is in flight.
+    connecting: bool,
+}
+
+/// Where a session is in its connection's life.
+enum State {
+    /// A connection is up or being connected.
+    Active(Box<Engine>),
+    /// Reconnect at this time.
+    Waiting(Instant),
+    /// Ended for good; the I/O thread drops it.
+    Done,
+}
+
+/// One peer of a socket (see the module docs).
+pub(crate) struct Session {
+    token: Token,
+    signal: StdArc<SessionSignal>,
+    config: Config,
+    to_socket: PipeWriter,
+    from_socket: PipeReader,
+    /// Where to reconnect to; `None` for an accepted connection.
+    connect: Option<(Endpoint, Reconnect, Duration)>,
+    state: State,
+    /// The frames of a message not yet complete.
+    inbound: Multipart,
+    /// A complete message the socket-bound pipe refused (full).
+    pending: Option<Multipart>,
+    /// The receive allocator said `Exhausted`: wait for its release.
+    alloc_blocked: bool,
+    /// Call `handle_input` even with no buffered bytes (after a block).
+    retry_input: bool,
+    alloc_retry: Option<Instant>,
+    /// The last turn ran out of rounds with work left.
+    again: bool,
+    monitor: Monitor,
+}
+
+impl Session {
+    /// A session for an accepted `stream`.
+    pub(crate) fn accepted(
+        signal: StdArc<SessionSignal>,
+        parts: SessionParts,
+        stream: Stream,
+        monitor: Monitor,
+        registry: &Registry,
+        now: Instant,
+    ) -> Self {
+        let mut s = Self::new(signal, parts, None, monitor);
+        (s.monitor)(MonitorEvent::Accepted);
+        let result = s.start(stream, false, registry, now);
+        s.settle(result, now);
+        s
+    }
+
+    /// A session that connects to `endpoint` now and reconnects as
+    /// `reconnect` says.
+    pub(crate) fn connecting(
+        signal: StdArc<SessionSignal>,
+        parts: SessionParts,
+        endpoint: Endpoint,
+        reconnect: Reconnect,
+        monitor: Monitor,
+        registry: &Registry,
+        now: Instant,
+    ) -> Self {
+        let first = reconnect.ivl.unwrap_or_default();
+        let mut s = Self::new(signal, parts, Some((endpoint, reconnect, first)), monitor);
+        s.state = State::Waiting(now);
+        s.handle_timeout(registry, now);
+        s
+    }
+
+    fn new(
+        signal: StdArc<SessionSignal>,
+        parts: SessionParts,
+        connect: Option<(Endpoint, Reconnect, Duration)>,
+        monitor: Monitor,
+    ) -> Self {
+        Self {
+            token: signal.token(),
+            signal,
+            config: parts.config,
+            to_socket: parts.to_socket,
+            from_socket: parts.from_socket,
+            connect,
+            state: State::Done,
+            inbound: Multipart::new(),
+            pending: None,
+            alloc_blocked: false,
+            retry_input: false,
+            alloc_retry: None,
+            again: false,
+            monitor,
+        }
+    }
+
+    /// Whether the session has ended and can be dropped.
+    pub(crate) fn is_done(&self) -> bool {
+        matches!(self.state, State::Done)
+    }
+
+    /// Whether the last turn left work undone (come back without waiting).
+    pub(crate) fn wants_again(&self) -> bool {
+        self.again
+    }
+
+    /// The earliest time [`handle_timeout`](Self::handle_timeout) has work.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        let own = match &self.state {
+            State::Active(e) => e.conn.poll_timeout(),
+            State::Waiting(at) => Some(*at),
+            State::Done => None,
+        };
+        [own, self.alloc_retry].into_iter().flatten().min()
+    }
+
+    /// Readiness from mio for this session's stream.
+    pub(crate) fn handle_io(&mut self, readable: bool, writable: bool, now: Instant) {
+        if let State::Active(e) = &mut self.state {
+            e.readable |= readable;
+            e.writable |= writable;
+        }
+        self.turn(now);
+    }
+
+    /// The session's signal fired: a pipe or the allocator changed.
+    pub(crate) fn handle_wake(&mut self, now: Instant) {
+        if self.alloc_blocked {
+            self.alloc_blocked = false;
+            self.retry_input = true;
+        }
+        self.turn(now);
+    }
+
+    /// Timers: reconnect, allocator retry, the connection's own.
+    pub(crate) fn handle_timeout(&mut self, registry: &Registry, now: Instant) {
+        if self.alloc_retry.is_some_and(|t| t <= now) {
+            self.alloc_retry = None;
+            self.alloc_blocked = false;
+            self.retry_input = true;
+        }
+        match &mut self.state {
+            State::Waiting(at) if *at <= now => {
+                let Some((endpoint, ..)) = &self.connect else {
+                    return;
+                };
+                let result = Stream::connect(endpoint)
+                    .map_err(SessionError::Connect)
+                    .and_then(|stream| self.start(stream, true, registry, now));
+                self.settle(result, now);
+                return;
+            }
+            State::Active(e) => {
+                if let Err(err) = e.conn.handle_timeout(now) {
+                    self.fail(err.into(), now);
+                    return;
+                }
+            }
+            _ => {}
+        }
+        self.turn(now);
+    }
+
+    fn start(
+        &mut self,
+        mut stream: Stream,
+        connecting: bool,
+        registry: &Registry,
+        now: Instant,
+    ) -> Result<(), SessionError> {
+        registry
+            .register(
+                &mut stream,
+                self.token,
+                Interest::READABLE | Interest::WRITABLE,
+            )
+            .map_err(SessionError::Io)?;
+        let conn = Connection::new(self.config.clone(), now)?;
+        self.state = State::Active(Box::new(Engine {
+            stream,
+            conn,
+            rbuf: vec![0; READ_BUFFER],
+            rstart: 0,
+            rend: 0,
+            // Edge-triggered: assume ready until the OS says `WouldBlock`.
+            readable: !connecting,
+            writable: !connecting,
+            connecting,
+        }));
+        self.alloc_blocked = false;
+        self.retry_input = false;
+        Ok(())
+    }
+
+    fn settle(&mut self, result: Result<(), SessionError>, now: Instant) {
+        match result {
+            Ok(()) => self.turn(now),
+            Err(e) => self.fail(e, now),
+        }
+    }
+
+    fn turn(&mut self, now: Instant) {
+        self.again = false;
+        if let Err(e) = self.drive(now) {
+            self.fail(e, now);
+        }
+    }
+
+    /// Ends the current connection; schedules a reconnect or ends the
+    /// session.
+    fn fail(&mut self, error: SessionError, now: Instant) {
+        let monitor = StdArc::clone(&self.monitor);
+        let socket_gone = matches!(error, SessionError::SocketClosed);
+        if matches!(self.state, State::Active(_)) || !socket_gone {
+            monitor(MonitorEvent::Disconnected(error));
+        }
+        // A peer lost mid-message never yields a partial one.
+        self.inbound.clear();
+        self.again = false;
+        self.alloc_retry = None;
+        self.state = match &mut self.connect {
+            Some((_, Reconnect { ivl: Some(_), max }, wait)) if !socket_gone => {
+                let delay = *wait;
+                *wait = next_wait(delay, *max);
+                monitor(MonitorEvent::ConnectRetried(delay));
+                State::Waiting(now + delay)
+            }
+            _ => {
+                monitor(MonitorEvent::Closed);
+                State::Done
+            }
+        };
+    }
+
+    fn drive(&mut self, now: Instant) -> Result<(), SessionError> {
+        let State::Active(engine) = &mut self.state else {
+            return Ok(());
+        };
+        let e = &mut **engine;
+        if e.connecting {
+            if let Some(err) = e.stream.take_error().map_err(SessionError::Connect)? {
+                return Err(SessionError::Connect(err));
+            }
+            if !e.stream.is_connected() {
+                return Ok(());
+            }
+            e.connecting = false;
+            e.readable = true;
+            e.writable = true;
+            (self.monitor)(MonitorEvent::Connected);
+        }
+        for _ in 0..ROUNDS {
+            if !self.round(now)? {
+                return Ok(());
+            }
+        }
+        self.again = true;
+        Ok(())
+    }
+
+    /// One round: deliver, encode, write once, read once. Returns whether
+    /// anything moved.
+    fn round(&mut self, now: Instant) -> Result<bool, SessionError> {
+        let State::Active(engine) = &mut self.state else {
+            return Ok(false);
+        };
+        let e = &mut **engine;
+        let mut progress = false;
+        // Deliver a message the socket refused before.
+        if let Some(msg) = self.pending.take() {
+            match self.to_socket.try_send(msg) {
+                Ok(()) => progress = true,
+                Err(TrySendError::Full(msg)) => self.pending = Some(msg),
+                Err(TrySendError::Disconnected(_)) => return Err(SessionError::SocketClosed),
+            }
+        }
+        // Events into whole messages.
+        while self.pending.is_none() {
+            let Some(event) = e.conn.poll_event() else {
+                break;
+            };
+            progress = true;
+            match event {
+                Event::HandshakeComplete(peer) => {
+                    if let Some((_, r, wait)) = &mut self.connect {
+                        *wait = r.ivl.unwrap_or_default();
+                    }
+                    (self.monitor)(MonitorEvent::HandshakeComplete(peer.socket_type));
+                }
+                Event::Message(frame) => {
+                    let more = frame.more();
+                    self.inbound.push(frame);
+                    if !more {
+                        let msg = core::mem::take(&mut self.inbound);
+                        match self.to_socket.try_send(msg) {
+                            Ok(()) => {}
+                            // The pipe's writer signal (ours) fires when the
+                            // socket takes a message.
+                            Err(TrySendError::Full(msg)) => self.pending = Some(msg),
+                            Err(TrySendError::Disconnected(_)) => {
+                                return Err(SessionError::SocketClosed);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Messages from the socket into the encoder, a batch at a time.
+        if e.conn.is_established() && !e.conn.has_transmit() {
+            for _ in 0..SEND_BATCH {
+                match self.from_socket.try_recv() {
+                    Ok(mut msg) => {
+                        progress = true;
+                        msg.mark_more();
+                        for frame in msg {
+                            // Established, so `send` cannot fail.
+                            e.conn.send(frame).map_err(|_| ConnectionError::Closed)?;
+                        }
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => return Err(SessionError::SocketClosed),
+                }
+            }
+        }
+        // One gather write.
+        if e.writable && e.conn.has_transmit() {
+            let mut iov = [IoSlice::new(&[]); 64];
+            let n = e.conn.poll_transmit(&mut iov);
+            match e.stream.write_vectored(&iov[..n]) {
+                Ok(written) => {
+                    e.conn.advance(written);
+                    progress |= written > 0;
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => e.writable = false,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(SessionError::Io(err)),
+            }
+        }
+        // Read, unless back-pressure holds it.
+        if self.pending.is_some() || self.alloc_blocked {
+            return Ok(progress);
+        }
+        let mut fed_any = false;
+        if e.rstart == e.rend && !self.retry_input && e.readable {
+            let read = if let Some(body) = e.conn.body_mut() {
+                sys::read_into_body(&e.stream, body)
+            } else {
+                e.rstart = 0;
+                e.rend = 0;
+                e.stream.read(&mut e.rbuf).inspect(|&n| e.rend = n)
+            };
+            match read {
+                Ok(0) => return Err(SessionError::PeerClosed),
+                Ok(_) => {
+                    progress = true;
+                    // A body read is fed as "no new bytes".
+                    fed_any = true;
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => e.readable = false,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(SessionError::Io(err)),
+            }
+        }
+        if e.rstart < e.rend || self.retry_input || fed_any {
+            self.retry_input = false;
+            let p = e.conn.handle_input(&e.rbuf[e.rstart..e.rend], now)?;
+            e.rstart += p.consumed;
+            progress |= p.consumed > 0;
+            if p.blocked.is_some() {
+                self.alloc_blocked = true;
+                let waker = Waker::from(StdArc::clone(&self.signal));
+                if !self.config.recv_allocator.notify_on_release(&waker) {
+                    self.alloc_retry = Some(now + ALLOC_RETRY);
+                }
+            }
+        }
+        Ok(progress)
+    }
+}
+
+/// The wait after `wait`: doubled up to `max` (RECONNECT_IVL_MAX), never
+/// below `wait` (libzmq ignores a maximum below the interval); unchanged
+/// without a maximum.
+fn next_wait(wait: Duration, max: Option<Duration>) -> Duration {
+    match max {
+        Some(max) => wait.saturating_mul(2).min(max).max(wait),
+        None => wait,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconnect_backoff_doubles_up_to_the_maximum() {
+        let ms = Duration::from_millis;
+        let mut wait = ms(100);
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            seen.push(wait);
+            wait = next_wait(wait, Some(ms(500)));
+        }
+        assert_eq!(seen, [ms(100), ms(200), ms(400), ms(500), ms(500)]);
+        assert_eq!(next_wait(ms(100), None), ms(100));
+        assert_eq!(next_wait(ms(100), Some(ms(50))), ms(100));
+    }
+}
