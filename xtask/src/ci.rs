@@ -4,6 +4,9 @@
 //! step prints its time, and a summary closes the run. `--skip a,b` leaves steps
 //! out for a quicker local run; CI runs them all. Nothing differs under `CI=true`.
 //!
+//! The `interop` step runs the tests against libzmq (`cargo xtask interop`);
+//! `test` leaves that package out so they run once.
+//!
 //! The `deny` step checks bans, licenses and sources but not advisories: the
 //! advisory database is fetched from GitHub, which these machines cannot reach
 //! (see `deny.toml`).
@@ -17,7 +20,7 @@ use serde_json::Value;
 use crate::command::Cmd;
 use crate::metadata::Workspace;
 use crate::tool::CARGO_DENY;
-use crate::{Result, fuzz, loom, tidy};
+use crate::{Result, fuzz, interop, loom, tidy};
 
 /// One step of the gate.
 struct Step {
@@ -38,6 +41,10 @@ const STEPS: &[Step] = &[
     Step {
         name: "test",
         run: test,
+    },
+    Step {
+        name: "interop",
+        run: |root| interop::run(root, &[]),
     },
     Step {
         name: "run-examples",
@@ -98,8 +105,12 @@ fn clippy(root: &Path) -> Result {
         .run()
 }
 
+/// Every package's tests but the interop tests, which have their own step
+/// (`--workspace` includes members outside `default-members`).
 fn test(root: &Path) -> Result {
-    Cmd::cargo(root).args(["test", "--workspace", "-j2"]).run()
+    Cmd::cargo(root)
+        .args(["test", "--workspace", "--exclude", interop::PACKAGE, "-j2"])
+        .run()
 }
 
 fn doc(root: &Path) -> Result {
@@ -301,6 +312,7 @@ mod tests {
                 "fmt",
                 "clippy",
                 "test",
+                "interop",
                 "run-examples",
                 "doc",
                 "tidy",

@@ -1,7 +1,7 @@
 //! `cargo xtask`: the single entry for every chore of the ferrozmq workspace.
 //!
-//! `ci` runs the whole gate; `tidy` checks house rules; `loom`, `fuzz` and
-//! `bench` run the slow checks with the right flags. Run `cargo xtask help` for
+//! `ci` runs the whole gate; `tidy` checks house rules; `interop`, `loom`,
+//! `fuzz` and `bench` run the slow checks with the right flags. Run `cargo xtask help` for
 //! the flags. It depends on nothing but std and `serde_json`, so it builds in a
 //! few seconds, and it always runs from the workspace root, wherever it is called.
 
@@ -9,6 +9,7 @@ mod bench;
 mod ci;
 mod command;
 mod fuzz;
+mod interop;
 mod loom;
 mod metadata;
 mod tidy;
@@ -25,7 +26,11 @@ usage: cargo xtask <task> [args]
 
 tasks:
   ci [--skip STEP,...]     the whole CI gate, failing fast; steps in order:
-                           fmt, clippy, test, run-examples, doc, tidy, deny, loom, fuzz
+                           fmt, clippy, test, interop, run-examples, doc, tidy,
+                           deny, loom, fuzz
+  interop [CARGO_ARGS] [-- TEST_ARGS]
+                           the interop tests against libzmq (package ferrozmq-interop,
+                           outside default-members: it builds libzmq from C++)
   tidy                     house rules: dependency direction, `//!` headers,
                            SAFETY comments, where unsafe and std::sync may appear
   loom [CARGO_ARGS] [-- TEST_ARGS]
@@ -59,6 +64,7 @@ fn main() -> ExitCode {
     let result = match task {
         "ci" => ci::run(&root, rest),
         "tidy" => tidy::run(&root, rest),
+        "interop" => interop::run(&root, rest),
         "loom" => loom::run(&root, rest),
         "fuzz" => fuzz::run(&root, rest),
         "bench" => bench::run(&root, rest),

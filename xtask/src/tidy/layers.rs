@@ -4,7 +4,7 @@
 //! ferrozmq-wire <- ferrozmq-socket <- ferrozmq`: a package may depend only on
 //! packages to its left (dev-dependencies also on itself, which is what a doctest
 //! or an integration test naming its own crate looks like). The leaves (the CLI,
-//! the benches and xtask) may depend on any chain crate, and nothing may depend on
+//! the benches, the interop tests and xtask) may depend on any chain crate, and nothing may depend on
 //! a leaf. The test-support crate may depend on chain crates, and any crate may
 //! name it, but only as a dev-dependency. A workspace member in none of the
 //! lists is an error, so a new crate has to be placed here on purpose. Registry dependencies are not this check's business.
@@ -22,7 +22,12 @@ pub const CHAIN: &[&str] = &[
 ];
 
 /// Packages that may depend on anything in [`CHAIN`] and that nothing may depend on.
-pub const LEAVES: &[&str] = &["ferrozmq-cli", "ferrozmq-benches", "xtask"];
+pub const LEAVES: &[&str] = &[
+    "ferrozmq-cli",
+    "ferrozmq-benches",
+    "ferrozmq-interop",
+    "xtask",
+];
 
 /// Shared test helpers (h2's pattern): a dev-dependency of anyone; it may
 /// itself depend on chain crates (never on a leaf).
@@ -183,6 +188,14 @@ mod tests {
                 &[("ferrozmq-msg", Normal), ("ferrozmq", Dev)],
             ),
             package("xtask", &[("serde_json", Normal)]),
+            package(
+                "ferrozmq-interop",
+                &[
+                    ("ferrozmq-wire", Normal),
+                    ("ferrozmq-test-support", Dev),
+                    ("zmq", Dev),
+                ],
+            ),
             package("ferrozmq-test-support", &[]),
         ]
     }
