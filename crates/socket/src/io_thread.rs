@@ -9,9 +9,10 @@
 //! session's token and wakes the loop, at most once until the loop has
 //! looked at the session again.
 //!
-//! Not here yet: unbinding one endpoint or closing one session on request
-//! (dropping the `IoThread` closes everything), linger, and load balancing
-//! over several I/O threads (the context's job).
+//! A listener is closed on request ([`IoThread::unbind`], when its socket
+//! goes); a session ends by itself once its socket dropped its pipes.
+//! Not here yet: linger beyond that (dropping the `IoThread` closes
+//! everything).
 
 use std::collections::HashMap;
 use std::io;
@@ -26,7 +27,7 @@ use crate::endpoint::Endpoint;
 use crate::error::BindError;
 use crate::session::{Monitor, MonitorEvent, Reconnect, Session, SessionParts};
 use crate::signal::Signal;
-use crate::sync::{AtomicBool, Mutex, Ordering, StdArc, lock};
+use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering, StdArc, lock};
 use crate::transport::{Listener, Stream};
 
 /// The waker's token; sessions and listeners count up from 1.
@@ -45,6 +46,8 @@ enum Command {
         acceptor: Acceptor,
         monitor: Monitor,
     },
+    /// Close a listener.
+    Unlisten(Token),
     /// Start a connecting session.
     Connect {
         signal: StdArc<SessionSignal>,
@@ -66,6 +69,8 @@ struct Shared {
     waker: mio::Waker,
     /// The next token to hand out (a cold path: once per session).
     next_token: Mutex<usize>,
+    /// How many sessions the loop held at the end of its last turn.
+    sessions: AtomicUsize,
 }
 
 impl Shared {
@@ -138,6 +143,7 @@ impl IoThread {
             ready: SegQueue::new(),
             waker: mio::Waker::new(poll.registry(), WAKER)?,
             next_token: Mutex::new(1),
+            sessions: AtomicUsize::new(0),
         });
         let loop_shared = StdArc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -172,7 +178,7 @@ impl IoThread {
         endpoint: &Endpoint,
         acceptor: Acceptor,
         monitor: Monitor,
-    ) -> Result<Endpoint, BindError> {
+    ) -> Result<(Endpoint, Token), BindError> {
         let (mut listener, bound) = Listener::bind(endpoint)?;
         let token = self.shared.token();
         self.registry
@@ -184,7 +190,13 @@ impl IoThread {
             acceptor,
             monitor,
         });
-        Ok(bound)
+        Ok((bound, token))
+    }
+
+    /// Closes the listener [`bind`](Self::bind) returned `token` for;
+    /// sessions it accepted carry on.
+    pub(crate) fn unbind(&self, token: Token) {
+        self.command(Command::Unlisten(token));
     }
 
     /// Starts a session that connects to `endpoint` and reconnects as
@@ -206,6 +218,13 @@ impl IoThread {
             reconnect,
             monitor,
         });
+    }
+
+    /// How many sessions (connections or reconnecting peers) the loop
+    /// held at the end of its last turn; the context waits for this to
+    /// reach 0 while lingering.
+    pub(crate) fn sessions(&self) -> usize {
+        self.shared.sessions.load(Ordering::Acquire)
     }
 
     fn command(&self, command: Command) {
@@ -297,6 +316,12 @@ impl EventLoop {
                 }
             }
             self.handle_timers(now);
+            let sessions = self
+                .entries
+                .values()
+                .filter(|e| matches!(e, Entry::Session(_)))
+                .count();
+            self.shared.sessions.store(sessions, Ordering::Release);
         }
     }
 
@@ -351,6 +376,12 @@ impl EventLoop {
                     now,
                 );
                 self.entries.insert(token, Entry::Session(Box::new(s)));
+            }
+            Command::Unlisten(token) => {
+                if let Some(Entry::Listener { mut listener, .. }) = self.entries.remove(&token) {
+                    // Deregistering a listener about to close cannot matter.
+                    let _ = self.poll.registry().deregister(&mut listener);
+                }
             }
             Command::Shutdown => return false,
         }
@@ -503,7 +534,7 @@ mod tests {
             Some(p)
         });
         let endpoint = Endpoint::parse_bind(endpoint).unwrap();
-        (io.bind(&endpoint, acceptor, monitor).unwrap(), accepted)
+        (io.bind(&endpoint, acceptor, monitor).unwrap().0, accepted)
     }
 
     /// The socket ends of accepted sessions, in order.

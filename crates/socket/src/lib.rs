@@ -1,38 +1,48 @@
 //! Contexts, I/O threads, transports and socket patterns.
 //!
-//! Under construction. This crate will hold `Context`, the mio I/O threads, the tcp,
-//! ipc and inproc transports, the pipes between sockets and sessions, and the
-//! socket patterns. Today it holds the pipes: [`pipe`] and its two ends,
+//! [`Context`] owns the mio I/O threads; [`Socket`]s made from it bind and
+//! connect over tcp, ipc and inproc with the PUSH, PULL,
+//! PUB, SUB, REQ and REP patterns (see the `socket` module docs). Under
+//! them: the pipes: [`pipe`] and its two ends,
 //! and the [`Signal`]s that wake them; the [`Endpoint`] strings sockets bind
 //! and connect to; the socket [`Options`] with libzmq's defaults; and the
 //! socket-level errors ([`BindError`], [`ConnectError`], [`SendError`],
 //! [`RecvError`], [`Error`]), each naming its libzmq errno.
 
+#[cfg(not(loom))]
+mod context;
 mod endpoint;
 mod error;
-// The I/O thread, sessions and stream transports: crate-private until the
-// sockets that use them exist.
 #[cfg(not(loom))]
-#[allow(dead_code, reason = "used by the sockets, which do not exist yet")]
+mod inproc;
+// The I/O thread, sessions and stream transports: crate-private.
+#[cfg(not(loom))]
 mod io_thread;
 mod options;
 mod pipe;
 #[cfg(not(loom))]
-#[allow(dead_code, reason = "used by the sockets, which do not exist yet")]
 mod session;
 mod signal;
+#[cfg(not(loom))]
+mod socket;
 mod sync;
 #[cfg(not(loom))]
 mod sys;
 #[cfg(not(loom))]
-#[allow(dead_code, reason = "used by the sockets, which do not exist yet")]
 mod transport;
+#[cfg(not(loom))]
+mod trie;
+
+#[cfg(not(loom))]
+pub use context::{Context, SocketError};
 
 pub use endpoint::{
     Endpoint, EndpointError, Host, IPC_PATH_MAX, InprocEndpoint, IpcEndpoint, Port, TcpAddress,
     TcpEndpoint, Transport,
 };
 pub use error::{BindError, ConnectError, Error, RecvError, SendError};
+/// The socket types, from `ferrozmq-wire`.
+pub use ferrozmq_wire::SocketType;
 pub use options::{
     MAX_DURATION, MAX_HEARTBEAT_TTL, MIN_HEARTBEAT_TTL, OptionError, Options, RoutingId,
     SocketOption,
@@ -41,3 +51,5 @@ pub use pipe::{
     PipeReader, PipeWriter, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError, pipe,
 };
 pub use signal::{Parker, Signal};
+#[cfg(not(loom))]
+pub use socket::{SendFlags, Socket};

@@ -13,15 +13,26 @@
 //! signal. An error closes this connection only and is reported to the
 //! [`Monitor`].
 //!
-//! Not here: socket patterns (routing, subscriptions: `Subscribe`/`Cancel`
-//! events are dropped), linger (unsent messages go with the connection),
-//! sending the ERROR command before closing.
+//! Subscriptions cross the pipes as one-frame messages in the legacy form
+//! (`0x01` or `0x00`, then the topic): a PUB-side session turns the peer's
+//! `Subscribe`/`Cancel` events into such messages for its socket; a SUB-side
+//! session takes them from its socket, sends them with
+//! [`Connection::send_subscription`] (the wire picks the 3.1 command or the
+//! 3.0 message) and remembers them, re-sending all of them on every new
+//! connection. When an established connection of a connecting session is
+//! lost, the session puts an empty [`Multipart`] (never a ZMTP message) into
+//! the socket-bound pipe: the socket learns that its peer changed (REQ may
+//! send again, PUB forgets the peer's subscriptions).
+//!
+//! Not here: linger (messages still queued when the socket goes are sent
+//! while the connection is up; a session that is not connected ends at
+//! once), sending the ERROR command before closing.
 
 use std::io::{self, IoSlice, Read, Write};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-use ferrozmq_msg::Multipart;
+use ferrozmq_msg::{Msg, Multipart};
 use ferrozmq_wire::{Config, ConfigError, Connection, ConnectionError, Event, SocketType};
 use mio::{Interest, Registry, Token};
 
@@ -84,6 +95,7 @@ pub(crate) enum SessionError {
 /// `tracing`).
 #[derive(Debug)]
 #[non_exhaustive]
+#[allow(dead_code, reason = "read by tests and, later, by a socket monitor")]
 pub(crate) enum MonitorEvent {
     /// A connection was accepted.
     Accepted,
@@ -158,6 +170,11 @@ pub(crate) struct Session {
     alloc_retry: Option<Instant>,
     /// The last turn ran out of rounds with work left.
     again: bool,
+    /// The current connection completed its handshake.
+    established: bool,
+    /// A SUB session's subscriptions (a multiset), re-sent on each new
+    /// connection.
+    subscriptions: Vec<Vec<u8>>,
     monitor: Monitor,
 }
 
@@ -216,8 +233,16 @@ impl Session {
             retry_input: false,
             alloc_retry: None,
             again: false,
+            established: false,
+            subscriptions: Vec::new(),
             monitor,
         }
+    }
+
+    /// Whether the socket is gone while no connection is up: the session
+    /// ends (nothing could be sent before the next connect).
+    fn orphaned(&self) -> bool {
+        !matches!(self.state, State::Active(_)) && self.from_socket.is_disconnected()
     }
 
     /// Whether the session has ended and can be dropped.
@@ -251,6 +276,11 @@ impl Session {
 
     /// The session's signal fired: a pipe or the allocator changed.
     pub(crate) fn handle_wake(&mut self, now: Instant) {
+        if self.orphaned() {
+            self.state = State::Done;
+            (self.monitor)(MonitorEvent::Closed);
+            return;
+        }
         if self.alloc_blocked {
             self.alloc_blocked = false;
             self.retry_input = true;
@@ -264,6 +294,11 @@ impl Session {
             self.alloc_retry = None;
             self.alloc_blocked = false;
             self.retry_input = true;
+        }
+        if self.orphaned() {
+            self.state = State::Done;
+            (self.monitor)(MonitorEvent::Closed);
+            return;
         }
         match &mut self.state {
             State::Waiting(at) if *at <= now => {
@@ -342,6 +377,11 @@ impl Session {
         }
         // A peer lost mid-message never yields a partial one.
         self.inbound.clear();
+        if core::mem::take(&mut self.established) && self.connect.is_some() && !socket_gone {
+            // Tell the socket its peer changed; a full pipe loses the notice
+            // (the socket then learns nothing, as libzmq's REQ would).
+            let _ = self.to_socket.try_send(Multipart::new());
+        }
         self.again = false;
         self.alloc_retry = None;
         self.state = match &mut self.connect {
@@ -412,6 +452,18 @@ impl Session {
                         *wait = r.ivl.unwrap_or_default();
                     }
                     (self.monitor)(MonitorEvent::HandshakeComplete(peer.socket_type));
+                    self.established = true;
+                    for topic in &self.subscriptions {
+                        e.conn
+                            .send_subscription(true, topic)
+                            .map_err(|_| ConnectionError::Closed)?;
+                    }
+                }
+                Event::Subscribe(topic) => {
+                    forward_subscription(&mut self.to_socket, &mut self.pending, true, &topic)?;
+                }
+                Event::Cancel(topic) => {
+                    forward_subscription(&mut self.to_socket, &mut self.pending, false, &topic)?;
                 }
                 Event::Message(frame) => {
                     let more = frame.more();
@@ -438,6 +490,27 @@ impl Session {
                 match self.from_socket.try_recv() {
                     Ok(mut msg) => {
                         progress = true;
+                        if self.config.socket_type == SocketType::Sub {
+                            // A subscription from the SUB socket (see the
+                            // module docs); anything else is dropped.
+                            let Some(frame) = msg.first().filter(|_| msg.len() == 1) else {
+                                continue;
+                            };
+                            let Some((&flag, topic)) = frame.as_slice().split_first() else {
+                                continue;
+                            };
+                            if flag == 1 {
+                                self.subscriptions.push(topic.to_vec());
+                            } else if let Some(i) =
+                                self.subscriptions.iter().position(|t| t == topic)
+                            {
+                                self.subscriptions.swap_remove(i);
+                            }
+                            e.conn
+                                .send_subscription(flag == 1, topic)
+                                .map_err(|_| ConnectionError::Closed)?;
+                            continue;
+                        }
                         msg.mark_more();
                         for frame in msg {
                             // Established, so `send` cannot fail.
@@ -445,6 +518,9 @@ impl Session {
                         }
                     }
                     Err(TryRecvError::Empty) => break,
+                    // The socket is gone: write what the encoder holds
+                    // first (linger); the session ends on a later round.
+                    Err(TryRecvError::Disconnected) if e.conn.has_transmit() => break,
                     Err(TryRecvError::Disconnected) => return Err(SessionError::SocketClosed),
                 }
             }
@@ -502,6 +578,28 @@ impl Session {
             }
         }
         Ok(progress)
+    }
+}
+
+/// Hands a peer's subscription (or cancel) to the socket as a one-frame
+/// `0x01|0x00 ++ topic` message; a full pipe keeps it in `pending`, which
+/// holds reading back until the socket takes it.
+fn forward_subscription(
+    to_socket: &mut PipeWriter,
+    pending: &mut Option<Multipart>,
+    subscribe: bool,
+    topic: &[u8],
+) -> Result<(), SessionError> {
+    let mut body = Vec::with_capacity(topic.len() + 1);
+    body.push(u8::from(subscribe));
+    body.extend_from_slice(topic);
+    match to_socket.try_send(Multipart::from([Msg::from(body)])) {
+        Ok(()) => Ok(()),
+        Err(TrySendError::Full(msg)) => {
+            *pending = Some(msg);
+            Ok(())
+        }
+        Err(TrySendError::Disconnected(_)) => Err(SessionError::SocketClosed),
     }
 }
 

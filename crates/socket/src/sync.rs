@@ -5,8 +5,9 @@
 //! Nothing else in the crate names `std::sync` or `core::sync` directly. This
 //! module holds no logic beyond a poison-tolerant [`lock`].
 
-/// Counters in the unit tests (the loom stand-in queue's, under `cfg(loom)`).
-#[cfg(all(test, not(loom)))]
+/// Counters: the context's I/O-thread round robin, the unit tests' (the loom
+/// stand-in queue's, under `cfg(loom)`).
+#[cfg(not(loom))]
 pub(crate) use std::sync::atomic::AtomicUsize;
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{AtomicBool, Ordering, fence};

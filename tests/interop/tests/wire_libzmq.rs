@@ -9,6 +9,9 @@
 //! Every wait is bounded (libzmq's RCVTIMEO/SNDTIMEO, the driver's deadlines),
 //! so a failure fails fast instead of hanging CI. Nothing here asserts on
 //! timings.
+//!
+//! The `sockets` module at the end goes one level up: ferrozmq-socket's
+//! `Socket`s (patterns, sessions, I/O thread) against libzmq sockets.
 
 use std::collections::BTreeSet;
 use std::io::{self, Read, Write};
@@ -824,4 +827,361 @@ fn our_pings_get_libzmq_pongs() {
     assert_eq!(stats.pings, 0, "{stats:?}");
     push.send_parts([Msg::from_static(b"after pings")]).unwrap();
     assert_eq!(pull.recv_multipart(0).unwrap(), [b"after pings".to_vec()]);
+}
+
+/// Socket-level interop: ferrozmq's `Socket`s (patterns, sessions, I/O
+/// thread) against libzmq sockets, over tcp and ipc.
+mod sockets {
+    use ferrozmq_msg::Multipart;
+    use ferrozmq_socket::{Context, SendFlags, Socket, SocketOption};
+
+    use super::*;
+
+    fn ours(ctx: &Context, kind: SocketType) -> Socket {
+        let s = ctx.socket(kind).unwrap();
+        s.set_option(SocketOption::RcvTimeo(Some(WAIT))).unwrap();
+        s.set_option(SocketOption::SndTimeo(Some(WAIT))).unwrap();
+        s
+    }
+
+    fn our_req_to_libzmq_rep(endpoint: &str) {
+        let zctx = zmq::Context::new();
+        let rep = zsocket(&zctx, zmq::REP);
+        rep.bind(endpoint).unwrap();
+        let at = last_endpoint(&rep);
+        let server = thread::spawn(move || {
+            for _ in 0..10_000 {
+                let parts = rep.recv_multipart(0).unwrap();
+                rep.send_multipart(parts.iter().rev(), 0).unwrap();
+            }
+        });
+        let ctx = Context::new().unwrap();
+        let req = ours(&ctx, SocketType::Req);
+        req.connect(&at).unwrap();
+        for i in 0..10_000 {
+            let parts = message(i);
+            req.send_multipart(Multipart::from(msgs(&parts))).unwrap();
+            let got = req.recv_multipart().unwrap();
+            let want: Vec<Vec<u8>> = parts.into_iter().rev().collect();
+            assert_eq!(bytes(got.as_slice()), want, "round trip {i}");
+        }
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn socket_our_req_to_libzmq_rep_over_tcp() {
+        our_req_to_libzmq_rep("tcp://127.0.0.1:*");
+    }
+
+    #[test]
+    fn socket_our_req_to_libzmq_rep_over_ipc() {
+        let dir = TempDir::new();
+        our_req_to_libzmq_rep(&ipc_endpoint(&dir.socket_path()));
+    }
+
+    fn libzmq_req_to_our_rep(endpoint: &str) {
+        let ctx = Context::new().unwrap();
+        let rep = ours(&ctx, SocketType::Rep);
+        rep.bind(endpoint).unwrap();
+        let at = rep.last_endpoint().unwrap().to_string();
+        let zctx = zmq::Context::new();
+        let req = zsocket(&zctx, zmq::REQ);
+        req.connect(&at).unwrap();
+        thread::scope(|s| {
+            s.spawn(|| {
+                for _ in 0..10_000 {
+                    let got = rep.recv_multipart().unwrap();
+                    let reply: Multipart = got.iter().rev().cloned().collect();
+                    rep.send_multipart(reply).unwrap();
+                }
+            });
+            for i in 0..10_000 {
+                let parts = message(i);
+                req.send_multipart(&parts, 0).unwrap();
+                let got = req.recv_multipart(0).unwrap();
+                let want: Vec<Vec<u8>> = parts.into_iter().rev().collect();
+                assert_eq!(got, want, "round trip {i}");
+            }
+        });
+    }
+
+    #[test]
+    fn socket_libzmq_req_to_our_rep_over_tcp() {
+        libzmq_req_to_our_rep("tcp://127.0.0.1:0");
+    }
+
+    #[test]
+    fn socket_libzmq_req_to_our_rep_over_ipc() {
+        let dir = TempDir::new();
+        libzmq_req_to_our_rep(&ipc_endpoint(&dir.socket_path()));
+    }
+
+    fn libzmq_push_to_our_pull(endpoint: &str) {
+        let ctx = Context::new().unwrap();
+        let pull = ours(&ctx, SocketType::Pull);
+        pull.bind(endpoint).unwrap();
+        let at = pull.last_endpoint().unwrap().to_string();
+        let zctx = zmq::Context::new();
+        let push = zsocket(&zctx, zmq::PUSH);
+        push.connect(&at).unwrap();
+        let sender = thread::spawn(move || {
+            for i in 0..10_000 {
+                push.send_multipart(message(i), 0).unwrap();
+            }
+            push
+        });
+        for i in 0..10_000 {
+            let got = pull.recv_multipart().unwrap();
+            assert_eq!(bytes(got.as_slice()), message(i), "message {i}");
+        }
+        drop(sender.join().unwrap());
+    }
+
+    #[test]
+    fn socket_libzmq_push_to_our_pull_over_tcp() {
+        libzmq_push_to_our_pull("tcp://127.0.0.1:0");
+    }
+
+    #[test]
+    fn socket_libzmq_push_to_our_pull_over_ipc() {
+        let dir = TempDir::new();
+        libzmq_push_to_our_pull(&ipc_endpoint(&dir.socket_path()));
+    }
+
+    fn our_push_to_libzmq_pull(endpoint: &str) {
+        let zctx = zmq::Context::new();
+        let pull = zsocket(&zctx, zmq::PULL);
+        pull.bind(endpoint).unwrap();
+        let at = last_endpoint(&pull);
+        let ctx = Context::new().unwrap();
+        let push = ours(&ctx, SocketType::Push);
+        push.connect(&at).unwrap();
+        thread::scope(|s| {
+            s.spawn(|| {
+                for i in 0..10_000 {
+                    push.send_multipart(Multipart::from(msgs(&message(i))))
+                        .unwrap();
+                }
+            });
+            for i in 0..10_000 {
+                assert_eq!(pull.recv_multipart(0).unwrap(), message(i), "message {i}");
+            }
+        });
+    }
+
+    #[test]
+    fn socket_our_push_to_libzmq_pull_over_tcp() {
+        our_push_to_libzmq_pull("tcp://127.0.0.1:*");
+    }
+
+    #[test]
+    fn socket_our_push_to_libzmq_pull_over_ipc() {
+        let dir = TempDir::new();
+        our_push_to_libzmq_pull(&ipc_endpoint(&dir.socket_path()));
+    }
+
+    /// The topics published, and whether a subscriber to `A` and `B2` wants
+    /// each.
+    const TOPICS: [(&[u8], bool); 6] = [
+        (b"A", true),
+        (b"Apple", true),
+        (b"B", false),
+        (b"B2x", true),
+        (b"C", false),
+        (b"", false),
+    ];
+
+    fn our_pub_to_libzmq_sub(endpoint: &str) {
+        let ctx = Context::new().unwrap();
+        let publisher = ours(&ctx, SocketType::Pub);
+        publisher.bind(endpoint).unwrap();
+        let at = publisher.last_endpoint().unwrap().to_string();
+        let zctx = zmq::Context::new();
+        let sub = zsocket(&zctx, zmq::SUB);
+        for topic in [&b"A"[..], b"B2", b"sync"] {
+            sub.set_subscribe(topic).unwrap();
+        }
+        sub.connect(&at).unwrap();
+        // Until the subscriptions have arrived.
+        let end = deadline();
+        loop {
+            assert!(Instant::now() < end, "subscriptions never arrived");
+            publisher
+                .send_multipart([Msg::from_static(b"sync"), Msg::from_static(b"probe")])
+                .unwrap();
+            if sub.poll(zmq::POLLIN, 5).unwrap() > 0 {
+                break;
+            }
+        }
+        thread::sleep(Duration::from_millis(20));
+        while sub.recv_multipart(zmq::DONTWAIT).is_ok() {}
+        let mut expected = Vec::new();
+        for i in 0..1000usize {
+            let (topic, wanted) = TOPICS[i % TOPICS.len()];
+            if wanted {
+                expected.push(vec![topic.to_vec(), payload(i)]);
+            }
+            publisher
+                .send_with(Msg::copy_from_slice(topic), SendFlags::MORE)
+                .unwrap();
+            publisher.send(Msg::from(payload(i))).unwrap();
+        }
+        publisher
+            .send_multipart([Msg::from_static(b"sync"), Msg::from_static(b"end")])
+            .unwrap();
+        for want in expected {
+            assert_eq!(sub.recv_multipart(0).unwrap(), want);
+        }
+        assert_eq!(sub.recv_multipart(0).unwrap()[1], b"end");
+    }
+
+    #[test]
+    fn socket_our_pub_to_libzmq_sub_over_tcp() {
+        our_pub_to_libzmq_sub("tcp://127.0.0.1:0");
+    }
+
+    #[test]
+    fn socket_our_pub_to_libzmq_sub_over_ipc() {
+        let dir = TempDir::new();
+        our_pub_to_libzmq_sub(&ipc_endpoint(&dir.socket_path()));
+    }
+
+    fn libzmq_pub_to_our_sub(endpoint: &str) {
+        let zctx = zmq::Context::new();
+        let publisher = zsocket(&zctx, zmq::PUB);
+        publisher.bind(endpoint).unwrap();
+        let at = last_endpoint(&publisher);
+        let ctx = Context::new().unwrap();
+        let sub = ours(&ctx, SocketType::Sub);
+        for topic in [&b"A"[..], b"B2", b"sync"] {
+            sub.subscribe(topic).unwrap();
+        }
+        sub.connect(&at).unwrap();
+        let end = deadline();
+        loop {
+            assert!(Instant::now() < end, "subscriptions never arrived");
+            publisher
+                .send_multipart([&b"sync"[..], b"probe"], 0)
+                .unwrap();
+            thread::sleep(Duration::from_millis(5));
+            if sub.try_recv_multipart().is_ok() {
+                break;
+            }
+        }
+        thread::sleep(Duration::from_millis(20));
+        while sub.try_recv_multipart().is_ok() {}
+        let mut expected = Vec::new();
+        for i in 0..1000usize {
+            let (topic, wanted) = TOPICS[i % TOPICS.len()];
+            if wanted {
+                expected.push(vec![topic.to_vec(), payload(i)]);
+            }
+            publisher
+                .send_multipart([topic.to_vec(), payload(i)], 0)
+                .unwrap();
+        }
+        publisher.send_multipart([&b"sync"[..], b"end"], 0).unwrap();
+        for want in expected {
+            let got = sub.recv_multipart().unwrap();
+            assert!(got[0].more() && !got[1].more());
+            assert_eq!(bytes(got.as_slice()), want);
+        }
+        assert_eq!(&sub.recv_multipart().unwrap()[1][..], b"end");
+    }
+
+    #[test]
+    fn socket_libzmq_pub_to_our_sub_over_tcp() {
+        libzmq_pub_to_our_sub("tcp://127.0.0.1:*");
+    }
+
+    #[test]
+    fn socket_libzmq_pub_to_our_sub_over_ipc() {
+        let dir = TempDir::new();
+        libzmq_pub_to_our_sub(&ipc_endpoint(&dir.socket_path()));
+    }
+
+    #[test]
+    fn socket_sixteen_mib_both_ways() {
+        let zctx = zmq::Context::new();
+        let ctx = Context::new().unwrap();
+        let body = large_body();
+        // Ours to libzmq.
+        let zpull = zsocket(&zctx, zmq::PULL);
+        zpull.bind("tcp://127.0.0.1:*").unwrap();
+        let push = ours(&ctx, SocketType::Push);
+        push.connect(&last_endpoint(&zpull)).unwrap();
+        push.send(Msg::from(body.clone())).unwrap();
+        let got = zpull.recv_bytes(0).unwrap();
+        assert!(got == body, "bytes differ");
+        // libzmq to ours.
+        let pull = ours(&ctx, SocketType::Pull);
+        pull.bind("tcp://127.0.0.1:0").unwrap();
+        let zpush = zsocket(&zctx, zmq::PUSH);
+        zpush
+            .connect(&pull.last_endpoint().unwrap().to_string())
+            .unwrap();
+        zpush.send(&body[..], 0).unwrap();
+        let got = pull.recv().unwrap();
+        assert!(!got.more() && got[..] == body[..], "bytes differ");
+    }
+
+    #[test]
+    fn socket_our_req_recovers_when_libzmq_rep_restarts() {
+        let dir = TempDir::new();
+        let at = ipc_endpoint(&dir.socket_path());
+        let zctx = zmq::Context::new();
+        let rep = zsocket(&zctx, zmq::REP);
+        rep.bind(&at).unwrap();
+        let ctx = Context::new().unwrap();
+        let req = ours(&ctx, SocketType::Req);
+        req.set_option(SocketOption::ReconnectIvl(Some(Duration::from_millis(10))))
+            .unwrap();
+        req.connect(&at).unwrap();
+        req.send(Msg::from_static(b"one")).unwrap();
+        assert_eq!(rep.recv_bytes(0).unwrap(), b"one");
+        rep.send(&b"1"[..], 0).unwrap();
+        assert_eq!(&req.recv().unwrap()[..], b"1");
+        req.send(Msg::from_static(b"lost")).unwrap();
+        assert_eq!(rep.recv_bytes(0).unwrap(), b"lost");
+        drop(rep);
+        // The request died with the peer: recv says so, send is allowed.
+        assert_eq!(req.recv().unwrap_err(), ferrozmq_socket::RecvError::State);
+        let rep = zsocket(&zctx, zmq::REP);
+        rep.bind(&at).unwrap();
+        req.send(Msg::from_static(b"again")).unwrap();
+        assert_eq!(rep.recv_bytes(0).unwrap(), b"again");
+        rep.send(&b"2"[..], 0).unwrap();
+        assert_eq!(&req.recv().unwrap()[..], b"2");
+    }
+
+    #[test]
+    fn socket_our_sub_resubscribes_when_libzmq_pub_restarts() {
+        let dir = TempDir::new();
+        let at = ipc_endpoint(&dir.socket_path());
+        let zctx = zmq::Context::new();
+        let ctx = Context::new().unwrap();
+        let sub = ours(&ctx, SocketType::Sub);
+        sub.set_option(SocketOption::ReconnectIvl(Some(Duration::from_millis(10))))
+            .unwrap();
+        sub.subscribe(b"t").unwrap();
+        sub.connect(&at).unwrap(); // before the bind
+        for round in 0..2 {
+            let publisher = zsocket(&zctx, zmq::PUB);
+            publisher.bind(&at).unwrap();
+            let end = deadline();
+            loop {
+                assert!(Instant::now() < end, "round {round}: nothing arrived");
+                publisher.send_multipart([&b"x"[..], b"no"], 0).unwrap();
+                publisher.send_multipart([&b"t"[..], b"yes"], 0).unwrap();
+                thread::sleep(Duration::from_millis(5));
+                if let Ok(m) = sub.try_recv_multipart() {
+                    assert_eq!(bytes(m.as_slice()), [b"t".to_vec(), b"yes".to_vec()]);
+                    break;
+                }
+            }
+            while let Ok(m) = sub.try_recv_multipart() {
+                assert_eq!(&m[0][..], b"t");
+            }
+        }
+    }
 }

@@ -131,6 +131,7 @@ pub(crate) enum Listener {
     /// A tcp listener.
     Tcp(mio::net::TcpListener),
     /// A Unix domain listener; the guard removes its socket file on drop.
+    #[allow(dead_code, reason = "the guard is held for its Drop")]
     Ipc(mio::net::UnixListener, ipc::PathGuard),
 }
 
