@@ -613,3 +613,90 @@ fn inproc_names_are_checked() {
     other.bind("inproc://name").unwrap();
     assert_eq!(other.last_endpoint().unwrap().to_string(), "inproc://name");
 }
+
+#[test]
+fn push_pull_over_tcp_ipv6() {
+    push_pull("tcp://[::1]:0");
+}
+
+/// Writes everything the raw peer's connection has queued.
+fn flush_raw(conn: &mut ferrozmq_wire::Connection, stream: &mut std::net::TcpStream) {
+    use std::io::{IoSlice, Write};
+    loop {
+        let written = {
+            let mut iov = [IoSlice::new(&[]); 16];
+            let n = conn.poll_transmit(&mut iov);
+            if n == 0 {
+                return;
+            }
+            stream.write_vectored(&iov[..n]).unwrap()
+        };
+        conn.advance(written);
+    }
+}
+
+/// A raw ZMTP PUSH peer (our wire layer over a plain TcpStream) that completes
+/// the handshake, sends the first part of a two-part message and dies.
+fn raw_push_dies_mid_message(at: &str) {
+    use ferrozmq_wire::{Config, Connection, Event};
+    use std::io::{ErrorKind, Read};
+
+    let addr = at.trim_start_matches("tcp://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let heap: std::sync::Arc<dyn ferrozmq_alloc::RecvAllocator> =
+        std::sync::Arc::new(ferrozmq_alloc::Heap::new());
+    let mut conn = Connection::new(Config::new(SocketType::Push, heap), Instant::now()).unwrap();
+    let deadline = Instant::now() + WAIT;
+    let mut buf = vec![0u8; 4096];
+    'handshake: loop {
+        assert!(Instant::now() < deadline, "no handshake");
+        flush_raw(&mut conn, &mut stream);
+        let n = match stream.read(&mut buf) {
+            Ok(0) => panic!("the socket closed the raw peer"),
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => 0,
+            Err(e) => panic!("{e}"),
+        };
+        let mut input = &buf[..n];
+        loop {
+            let progress = conn.handle_input(input, Instant::now()).unwrap();
+            input = &input[progress.consumed..];
+            while let Some(event) = conn.poll_event() {
+                if matches!(event, Event::HandshakeComplete(_)) {
+                    break 'handshake;
+                }
+            }
+            if input.is_empty() {
+                break;
+            }
+        }
+    }
+    conn.send(Msg::from_static(b"first part of two").with_more(true))
+        .unwrap();
+    flush_raw(&mut conn, &mut stream);
+    stream.shutdown(std::net::Shutdown::Both).unwrap();
+}
+
+#[test]
+fn peer_lost_mid_message_never_yields_a_partial_one() {
+    let ctx = Context::new().unwrap();
+    let pull = socket(&ctx, SocketType::Pull);
+    let at = bind(&pull, "tcp://127.0.0.1:0");
+    raw_push_dies_mid_message(&at);
+    // A well-behaved peer sends a whole two-part message afterwards.
+    let push = socket(&ctx, SocketType::Push);
+    push.connect(&at).unwrap();
+    push.send_multipart([Msg::from_static(b"whole"), Msg::from_static(b"message")])
+        .unwrap();
+    let got = pull.recv_multipart().unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!((&got[0][..], &got[1][..]), (&b"whole"[..], &b"message"[..]));
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(
+        pull.try_recv_multipart().is_err(),
+        "the dead peer's half message must never be delivered"
+    );
+}
