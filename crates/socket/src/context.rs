@@ -4,9 +4,9 @@
 //! Lifetime: every socket holds a reference to its context's I/O threads, so
 //! they run until the [`Context`] *and* all its sockets are dropped. A
 //! dropped socket closes its listeners and drops its pipe ends; each of its
-//! sessions still sends what was queued while its connection is up and ends
-//! once drained, or at once when it is not connected (libzmq would keep
-//! reconnecting to deliver; we do not). When the last reference goes, the
+//! sessions still sends what was queued and ends once drained; a session
+//! not yet connected keeps connecting while it has messages to deliver (as
+//! libzmq does), and ends at once when it has none. When the last reference goes, the
 //! context lingers: it waits until every session on its I/O threads has
 //! ended, but no longer than the longest LINGER among its dropped sockets
 //! (`None`, libzmq's -1 and the default, waits without limit; `Some(ZERO)`

@@ -71,6 +71,9 @@ struct Shared {
     next_token: Mutex<usize>,
     /// How many sessions the loop held at the end of its last turn.
     sessions: AtomicUsize,
+    /// Connect commands queued but not yet counted in `sessions`: a socket
+    /// closed right after `connect` must still be waited for (linger).
+    pending_connects: AtomicUsize,
 }
 
 impl Shared {
@@ -144,6 +147,7 @@ impl IoThread {
             waker: mio::Waker::new(poll.registry(), WAKER)?,
             next_token: Mutex::new(1),
             sessions: AtomicUsize::new(0),
+            pending_connects: AtomicUsize::new(0),
         });
         let loop_shared = StdArc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -211,6 +215,9 @@ impl IoThread {
         reconnect: Reconnect,
         monitor: Monitor,
     ) {
+        // Counted before the command is queued, uncounted by the loop only
+        // after the session shows in `sessions` (see `sessions()`).
+        self.shared.pending_connects.fetch_add(1, Ordering::SeqCst);
         self.command(Command::Connect {
             signal,
             parts: Box::new(parts),
@@ -224,7 +231,11 @@ impl IoThread {
     /// held at the end of its last turn; the context waits for this to
     /// reach 0 while lingering.
     pub(crate) fn sessions(&self) -> usize {
-        self.shared.sessions.load(Ordering::Acquire)
+        // Pending first: the loop stores `sessions` before it takes a connect
+        // off `pending_connects`, so reading 0 pending (acquire) means the
+        // session is already in `sessions`.
+        let pending = self.shared.pending_connects.load(Ordering::Acquire);
+        pending + self.shared.sessions.load(Ordering::Acquire)
     }
 
     fn command(&self, command: Command) {
@@ -298,8 +309,12 @@ impl EventLoop {
                 let writable = event.is_writable() || event.is_write_closed() || event.is_error();
                 self.handle_io(event.token(), readable, writable, now);
             }
+            let mut connects = 0;
             if woken || !self.shared.commands.is_empty() {
                 while let Some(command) = self.shared.commands.pop() {
+                    if matches!(command, Command::Connect { .. }) {
+                        connects += 1;
+                    }
                     if !self.handle_command(command, now) {
                         return;
                     }
@@ -322,6 +337,11 @@ impl EventLoop {
                 .filter(|e| matches!(e, Entry::Session(_)))
                 .count();
             self.shared.sessions.store(sessions, Ordering::Release);
+            if connects > 0 {
+                self.shared
+                    .pending_connects
+                    .fetch_sub(connects, Ordering::Release);
+            }
         }
     }
 

@@ -24,9 +24,10 @@
 //! the socket-bound pipe: the socket learns that its peer changed (REQ may
 //! send again, PUB forgets the peer's subscriptions).
 //!
-//! Not here: linger (messages still queued when the socket goes are sent
-//! while the connection is up; a session that is not connected ends at
-//! once), sending the ERROR command before closing.
+//! Linger: when the socket goes, the session still sends what it queued; a
+//! connecting session with messages waiting keeps connecting until they are
+//! written (the context bounds the wait by LINGER). Not here: sending the
+//! ERROR command before closing.
 
 use std::io::{self, IoSlice, Read, Write};
 use std::task::Waker;
@@ -239,10 +240,14 @@ impl Session {
         }
     }
 
-    /// Whether the socket is gone while no connection is up: the session
-    /// ends (nothing could be sent before the next connect).
+    /// Whether the socket is gone while no connection is up and nothing it
+    /// sent is still waiting: the session ends. Messages still queued keep a
+    /// connecting session trying (libzmq's linger: they are delivered once a
+    /// connection comes up; the context bounds the wait by LINGER).
     fn orphaned(&self) -> bool {
-        !matches!(self.state, State::Active(_)) && self.from_socket.is_disconnected()
+        !matches!(self.state, State::Active(_))
+            && self.from_socket.is_disconnected()
+            && self.from_socket.is_empty()
     }
 
     /// Whether the session has ended and can be dropped.

@@ -700,3 +700,34 @@ fn peer_lost_mid_message_never_yields_a_partial_one() {
         "the dead peer's half message must never be delivered"
     );
 }
+
+/// libzmq's linger: messages sent on a connecting socket that is closed
+/// before its connection is up are still delivered once it comes up (the
+/// dropped context waits for them, LINGER being infinite by default).
+fn close_before_connected_still_delivers(endpoint: &str) {
+    let ctx = Context::new().unwrap();
+    let pull = socket(&ctx, SocketType::Pull);
+    let at = bind(&pull, endpoint);
+    {
+        let sender_ctx = Context::new().unwrap();
+        let push = socket(&sender_ctx, SocketType::Push);
+        push.connect(&at).unwrap();
+        for i in 0..5u8 {
+            push.send(Msg::copy_from_slice(&[i; 3])).unwrap();
+        }
+        // Dropped at once: almost surely before the connection is up.
+    }
+    for i in 0..5u8 {
+        assert_eq!(&pull.recv().unwrap()[..], &[i; 3], "message {i}");
+    }
+}
+
+#[test]
+fn close_before_connected_still_delivers_over_ipc() {
+    close_before_connected_still_delivers(&ipc("linger-connect"));
+}
+
+#[test]
+fn close_before_connected_still_delivers_over_tcp() {
+    close_before_connected_still_delivers("tcp://127.0.0.1:0");
+}
