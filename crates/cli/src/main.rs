@@ -1,9 +1,129 @@
-//! The `fzmq` command.
+//! The `fzmq` command: shell-level ferrozmq sockets and a benchmark.
 //!
-//! Not built yet: `fzmq bench` and the shell-level sockets come with the socket
-//! layer. Today it only says so and exits with an error.
+//! ```text
+//! fzmq req|rep|pub|sub|push|pull (--bind|--connect) ENDPOINT... [OPTIONS]
+//! fzmq bench [--quick] [--time MS]
+//! ```
+//!
+//! The socket commands move messages between stdin/stdout and a socket, one
+//! message per line, frames separated by TAB, bytes escaped as `\xNN` (see
+//! [`escape`]); [`USAGE`] says what each socket type does. `fzmq bench`
+//! measures throughput and latency over every transport (see [`bench`]).
+//!
+//! Exit codes: 0 on success, 1 when a socket or stdin/stdout fails while
+//! running, 2 for usage errors (unknown option, missing or bad value, bad
+//! endpoint, an invalid escape in the input). Every error is one line on
+//! stderr starting with `fzmq: `.
 
-fn main() {
-    eprintln!("fzmq: no commands yet; sockets and benchmarks are not built");
-    std::process::exit(2);
+mod bench;
+mod escape;
+mod sockets;
+mod sync;
+
+use std::process::ExitCode;
+
+/// The help text (`fzmq --help`).
+pub const USAGE: &str = "\
+usage: fzmq TYPE (--bind|--connect) ENDPOINT [OPTIONS]
+       fzmq bench [--quick] [--time MS]
+
+TYPE is one of req, rep, pub, sub, push, pull. Messages are read from stdin and
+written to stdout one per line; the frames of a message are separated by TAB;
+bytes that are not printable UTF-8, and TAB, newline and backslash, are written
+(and may be given) as \\xNN, a backslash as \\x5c. ENDPOINT is tcp://HOST:PORT,
+ipc://PATH or inproc://NAME (inproc only reaches sockets of the same process).
+
+  req   sends each stdin line as a request and prints its reply
+  rep   prints each request and replies with the next stdin line (or the
+        request itself with --echo); stops at stdin EOF
+  pub   publishes each stdin line (subscribers that are not connected yet
+        miss it, as with every PUB socket)
+  sub   prints every message received that matches a --subscribe prefix
+  push  sends each stdin line to the next puller
+  pull  prints every message received
+
+At stdin EOF the sending commands close the socket and wait until what they
+queued is delivered (see --linger), also when the connection was not up yet.
+
+options:
+  --bind ENDPOINT      bind to ENDPOINT (repeatable)
+  --connect ENDPOINT   connect to ENDPOINT (repeatable)
+  --subscribe PREFIX   sub: receive messages whose first frame starts with
+                       PREFIX (escaped as above; repeatable; default: all)
+  --count N            sub, pull, rep: stop after N messages
+  --echo               rep: reply with the request instead of a stdin line
+  --linger MS          how long to wait at exit to deliver queued messages;
+                       -1 (the default) waits until they are delivered
+
+bench options:
+  --quick              fewer sizes and shorter cells (for tests)
+  --time MS            time budget per cell (default 300)
+
+  -h, --help           show this help
+";
+
+/// A failure that ends the command: its exit code and one-line message.
+#[derive(Debug)]
+pub struct Failure {
+    /// The process exit code.
+    pub code: u8,
+    /// The message, without the `fzmq: ` prefix.
+    pub message: String,
+}
+
+impl Failure {
+    /// A usage error (exit code 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// A failure while running (exit code 1).
+    pub fn runtime(message: impl Into<String>) -> Self {
+        Self {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("fzmq: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// Parses the command line and runs the command.
+fn run() -> Result<(), Failure> {
+    let args = std::env::args_os()
+        .skip(1)
+        .map(|a| {
+            a.into_string()
+                .map_err(|a| Failure::usage(format!("argument {a:?} is not valid UTF-8")))
+        })
+        .collect::<Result<Vec<String>, Failure>>()?;
+    let Some((command, rest)) = args.split_first() else {
+        return Err(Failure::usage(
+            "missing command: give a socket type or `bench` (try `fzmq --help`)",
+        ));
+    };
+    match command.as_str() {
+        "-h" | "--help" | "help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        "bench" => bench::run(rest),
+        other => match sockets::socket_type(other) {
+            Some(kind) => sockets::run(kind, rest),
+            None => Err(Failure::usage(format!(
+                "unknown command `{other}`: expected req, rep, pub, sub, push, pull or bench (try `fzmq --help`)"
+            ))),
+        },
+    }
 }

@@ -1,0 +1,128 @@
+//! `local_thr`: the receiving half of libzmq's throughput test, with libzmq's
+//! contract (`perf/local_thr.cpp`).
+//!
+//! ```text
+//! local_thr <bind-to> <message-size> <message-count> [pubsub]
+//! ```
+//!
+//! A PULL socket binds to `<bind-to>` and receives `<message-count>` messages
+//! of `<message-size>` bytes from `remote_thr` (ours or libzmq's). As in
+//! libzmq, the clock starts when the first message arrives and stops after the
+//! last, so the figure excludes connection set-up; it prints libzmq's four
+//! lines:
+//!
+//! ```text
+//! message size: 64 [B]
+//! message count: 1000000
+//! mean throughput: 4000000 [msg/s]
+//! mean throughput: 2048.000 [Mb/s]
+//! ```
+//!
+//! computed as libzmq does: `throughput = count / elapsed_us * 1e6` printed
+//! truncated to an integer (`%d`), `megabits = throughput * size * 8 / 1e6`
+//! printed with `%.3f`; an elapsed time of 0 µs counts as 1.
+//!
+//! With the trailing `pubsub` argument (ours; libzmq's tool has no such mode)
+//! a SUB socket binds instead, subscribes to everything and sets RCVHWM to 0
+//! (no limit) so that, with `remote_thr … pubsub` setting SNDHWM to 0 too,
+//! nothing is dropped and the count is reached.
+//!
+//! Exit status as libzmq's: 1 with the usage line on a wrong argument count;
+//! 255 (libzmq's `return -1`) when a socket call fails or a message of the
+//! wrong size arrives. We also refuse arguments that are not numbers and a
+//! count of 0, which libzmq's `atoi` would accept and then mis-measure.
+
+use std::process;
+use std::time::Instant;
+
+use ferrozmq::{Context, SocketOption, SocketType};
+
+/// libzmq's usage line, printed on a wrong argument count.
+const USAGE: &str = "usage: local_thr <bind-to> <message-size> <message-count>";
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let pubsub = match args.len() {
+        4 => false,
+        5 if args[4] == "pubsub" => true,
+        _ => {
+            println!("{USAGE}");
+            println!("   or: local_thr <bind-to> <message-size> <message-count> pubsub");
+            process::exit(1);
+        }
+    };
+    let bind_to = &args[1];
+    let message_size: usize = parse(&args[2], "message-size", 0);
+    let message_count: u64 = parse(&args[3], "message-count", 1);
+
+    let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
+    let socket_type = if pubsub {
+        SocketType::Sub
+    } else {
+        SocketType::Pull
+    };
+    let s = ctx
+        .socket(socket_type)
+        .unwrap_or_else(|e| fail("zmq_socket", &e));
+    if pubsub {
+        s.set_option(SocketOption::RcvHwm(0))
+            .unwrap_or_else(|e| fail("zmq_setsockopt", &e));
+        s.subscribe(b"")
+            .unwrap_or_else(|e| fail("zmq_setsockopt", &e));
+    }
+    s.bind(bind_to).unwrap_or_else(|e| fail("zmq_bind", &e));
+
+    let msg = s.recv().unwrap_or_else(|e| fail("zmq_recvmsg", &e));
+    check_size(msg.len(), message_size);
+    drop(msg);
+    let watch = Instant::now();
+    for _ in 1..message_count {
+        let msg = s.recv().unwrap_or_else(|e| fail("zmq_recvmsg", &e));
+        check_size(msg.len(), message_size);
+    }
+    let elapsed = elapsed_us(watch);
+
+    let throughput = message_count as f64 / elapsed as f64 * 1_000_000.0;
+    let megabits = throughput * message_size as f64 * 8.0 / 1_000_000.0;
+    println!("message size: {message_size} [B]");
+    println!("message count: {message_count}");
+    println!("mean throughput: {} [msg/s]", throughput as i64);
+    println!("mean throughput: {megabits:.3} [Mb/s]");
+}
+
+/// Microseconds since `watch`, at least 1 (libzmq's `if (elapsed == 0)`).
+fn elapsed_us(watch: Instant) -> u64 {
+    u64::try_from(watch.elapsed().as_micros())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+/// libzmq's check on every received message.
+fn check_size(got: usize, want: usize) {
+    if got != want {
+        println!("message of incorrect size received");
+        process::exit(-1);
+    }
+}
+
+/// Parses argument `name`, at least `min`, or exits 1 saying why.
+fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
+    arg: &str,
+    name: &str,
+    min: T,
+) -> T {
+    match arg.parse::<T>() {
+        Ok(v) if v >= min => v,
+        _ => {
+            eprintln!("local_thr: <{name}> must be an integer of at least {min}, not {arg:?}");
+            process::exit(1);
+        }
+    }
+}
+
+/// Reports a failed call as libzmq's tools do (`error in zmq_bind: …`) and
+/// exits with libzmq's `return -1`.
+fn fail<T>(call: &str, e: &dyn std::fmt::Display) -> T {
+    println!("error in {call}: {e}");
+    process::exit(-1);
+}

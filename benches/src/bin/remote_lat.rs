@@ -1,0 +1,95 @@
+//! `remote_lat`: the measuring half of libzmq's latency test, with libzmq's
+//! contract (`perf/remote_lat.cpp`).
+//!
+//! ```text
+//! remote_lat <connect-to> <message-size> <roundtrip-count>
+//! ```
+//!
+//! A REQ socket connects to `<connect-to>` and `<roundtrip-count>` times sends
+//! a message of `<message-size>` bytes to `local_lat` (ours or libzmq's) and
+//! receives the echo. As in libzmq, one message is built before the clock
+//! starts and the received echo is what is sent next (libzmq reuses its
+//! `zmq_msg_t`), and the clock covers the round trips only. It prints
+//! libzmq's three lines:
+//!
+//! ```text
+//! message size: 64 [B]
+//! roundtrip count: 10000
+//! average latency: 25.000 [us]
+//! ```
+//!
+//! where the latency is libzmq's one-way figure,
+//! `elapsed_us / (roundtrip_count * 2)`, printed with `%.3f`.
+//!
+//! Exit status as libzmq's: 1 with the usage line on a wrong argument count;
+//! 255 (libzmq's `return -1`) when a socket call fails or a message of the
+//! wrong size arrives. We also refuse arguments that are not numbers and a
+//! count of 0.
+
+use std::process;
+use std::time::Instant;
+
+use ferrozmq::{Context, Msg, SocketType};
+
+/// libzmq's usage line, printed on a wrong argument count.
+const USAGE: &str = "usage: remote_lat <connect-to> <message-size> <roundtrip-count>";
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() != 4 {
+        println!("{USAGE}");
+        process::exit(1);
+    }
+    let connect_to = &args[1];
+    let message_size: usize = parse(&args[2], "message-size", 0);
+    let roundtrip_count: u64 = parse(&args[3], "roundtrip-count", 1);
+
+    let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
+    let s = ctx
+        .socket(SocketType::Req)
+        .unwrap_or_else(|e| fail("zmq_socket", &e));
+    s.connect(connect_to)
+        .unwrap_or_else(|e| fail("zmq_connect", &e));
+
+    let mut msg = Msg::copy_from_slice(&vec![0u8; message_size]);
+    let watch = Instant::now();
+    for _ in 0..roundtrip_count {
+        s.send(msg).unwrap_or_else(|e| fail("zmq_sendmsg", &e));
+        msg = s.recv().unwrap_or_else(|e| fail("zmq_recvmsg", &e));
+        if msg.len() != message_size {
+            println!("message of incorrect size received");
+            process::exit(-1);
+        }
+    }
+    let elapsed = u64::try_from(watch.elapsed().as_micros()).unwrap_or(u64::MAX);
+
+    let latency = elapsed as f64 / (roundtrip_count as f64 * 2.0);
+    println!("message size: {message_size} [B]");
+    println!("roundtrip count: {roundtrip_count}");
+    println!("average latency: {latency:.3} [us]");
+    drop(msg);
+    drop(s);
+    drop(ctx);
+}
+
+/// Parses argument `name`, at least `min`, or exits 1 saying why.
+fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
+    arg: &str,
+    name: &str,
+    min: T,
+) -> T {
+    match arg.parse::<T>() {
+        Ok(v) if v >= min => v,
+        _ => {
+            eprintln!("remote_lat: <{name}> must be an integer of at least {min}, not {arg:?}");
+            process::exit(1);
+        }
+    }
+}
+
+/// Reports a failed call as libzmq's tools do (`error in zmq_connect: …`) and
+/// exits with libzmq's `return -1`.
+fn fail<T>(call: &str, e: &dyn std::fmt::Display) -> T {
+    println!("error in {call}: {e}");
+    process::exit(-1);
+}

@@ -1,0 +1,114 @@
+//! `remote_thr`: the sending half of libzmq's throughput test, with libzmq's
+//! contract (`perf/remote_thr.cpp`).
+//!
+//! ```text
+//! remote_thr <connect-to> <message-size> <message-count> [pubsub]
+//! ```
+//!
+//! A PUSH socket connects to `<connect-to>` and sends `<message-count>`
+//! messages of `<message-size>` bytes to `local_thr` (ours or libzmq's), then
+//! closes and waits, as libzmq's default infinite LINGER does, until all of
+//! them are delivered. It prints nothing; `local_thr` measures.
+//!
+//! Each message is built afresh, because libzmq's `remote_thr` calls
+//! `zmq_msg_init_size` per message: [`Msg::copy_from_slice`] of a zeroed
+//! template, which is inline (no allocation) up to
+//! [`INLINE_CAPACITY`](ferrozmq::INLINE_CAPACITY) bytes,
+//! where libzmq's is inline up to 33, and otherwise one allocation for header
+//! and body, as libzmq's one `malloc`. The copy into it is a cost libzmq does
+//! not pay (it sends the uninitialised body), which we cannot skip without
+//! `unsafe`; cloning one shared [`Msg`] instead would cost an atomic
+//! increment and no allocation, flattering us against libzmq.
+//!
+//! With the trailing `pubsub` argument (ours; libzmq's tool has no such mode)
+//! a PUB socket connects instead, with SNDHWM 0 (no limit) so that nothing is
+//! dropped, and waits one second after connecting before it sends, for the
+//! connection and the SUB's subscription to arrive (the slow-joiner problem:
+//! a PUB drops what it sends before then, and `local_thr` would never reach
+//! its count).
+//!
+//! As with libzmq, closing the context lingers until everything queued is
+//! delivered, also when the sends all went into the queue before the
+//! connection was up.
+//!
+//! Exit status as libzmq's: 1 with the usage line on a wrong argument count;
+//! 255 (libzmq's `return -1`) when a socket call fails. We also refuse
+//! arguments that are not numbers and a count of 0.
+
+use std::process;
+use std::time::Duration;
+
+use ferrozmq::{Context, Msg, SocketOption, SocketType};
+
+/// libzmq's usage line, printed on a wrong argument count.
+const USAGE: &str = "usage: remote_thr <connect-to> <message-size> <message-count>";
+
+/// How long the PUB waits after connecting before it sends (pubsub mode).
+const SLOW_JOINER_WAIT: Duration = Duration::from_secs(1);
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let pubsub = match args.len() {
+        4 => false,
+        5 if args[4] == "pubsub" => true,
+        _ => {
+            println!("{USAGE}");
+            println!("   or: remote_thr <connect-to> <message-size> <message-count> pubsub");
+            process::exit(1);
+        }
+    };
+    let connect_to = &args[1];
+    let message_size: usize = parse(&args[2], "message-size", 0);
+    let message_count: u64 = parse(&args[3], "message-count", 1);
+
+    let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
+    let socket_type = if pubsub {
+        SocketType::Pub
+    } else {
+        SocketType::Push
+    };
+    let s = ctx
+        .socket(socket_type)
+        .unwrap_or_else(|e| fail("zmq_socket", &e));
+    if pubsub {
+        s.set_option(SocketOption::SndHwm(0))
+            .unwrap_or_else(|e| fail("zmq_setsockopt", &e));
+    }
+    s.connect(connect_to)
+        .unwrap_or_else(|e| fail("zmq_connect", &e));
+    if pubsub {
+        std::thread::sleep(SLOW_JOINER_WAIT);
+    }
+
+    let template = vec![0u8; message_size];
+    for _ in 0..message_count {
+        // `zmq_msg_init_size` per message (see the module docs).
+        let msg = Msg::copy_from_slice(&template);
+        s.send(msg).unwrap_or_else(|e| fail("zmq_sendmsg", &e));
+    }
+    // Close, then terminate the context: it lingers until all is delivered.
+    drop(s);
+    drop(ctx);
+}
+
+/// Parses argument `name`, at least `min`, or exits 1 saying why.
+fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
+    arg: &str,
+    name: &str,
+    min: T,
+) -> T {
+    match arg.parse::<T>() {
+        Ok(v) if v >= min => v,
+        _ => {
+            eprintln!("remote_thr: <{name}> must be an integer of at least {min}, not {arg:?}");
+            process::exit(1);
+        }
+    }
+}
+
+/// Reports a failed call as libzmq's tools do (`error in zmq_connect: …`) and
+/// exits with libzmq's `return -1`.
+fn fail<T>(call: &str, e: &dyn std::fmt::Display) -> T {
+    println!("error in {call}: {e}");
+    process::exit(-1);
+}
