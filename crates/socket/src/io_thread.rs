@@ -582,6 +582,7 @@ mod tests {
         let reconnect = Reconnect {
             ivl: Some(Duration::from_millis(20)),
             max: Some(Duration::from_millis(200)),
+            deliver_after_close: true,
         };
         io.connect(signal, p, endpoint.clone(), reconnect, monitor);
         ends

@@ -124,6 +124,9 @@ pub(crate) struct Reconnect {
     pub(crate) ivl: Option<Duration>,
     /// The wait doubles up to this; `None`: no backoff.
     pub(crate) max: Option<Duration>,
+    /// Whether messages still queued when the socket goes are worth
+    /// connecting for (false when the socket's LINGER is 0).
+    pub(crate) deliver_after_close: bool,
 }
 
 /// One connection: the stream and its ZMTP state.
@@ -245,9 +248,13 @@ impl Session {
     /// connecting session trying (libzmq's linger: they are delivered once a
     /// connection comes up; the context bounds the wait by LINGER).
     fn orphaned(&self) -> bool {
+        let deliver = self
+            .connect
+            .as_ref()
+            .is_some_and(|(_, r, _)| r.deliver_after_close);
         !matches!(self.state, State::Active(_))
             && self.from_socket.is_disconnected()
-            && self.from_socket.is_empty()
+            && (self.from_socket.is_empty() || !deliver)
     }
 
     /// Whether the session has ended and can be dropped.
@@ -390,7 +397,13 @@ impl Session {
         self.again = false;
         self.alloc_retry = None;
         self.state = match &mut self.connect {
-            Some((_, Reconnect { ivl: Some(_), max }, wait)) if !socket_gone => {
+            Some((
+                _,
+                Reconnect {
+                    ivl: Some(_), max, ..
+                },
+                wait,
+            )) if !socket_gone => {
                 let delay = *wait;
                 *wait = next_wait(delay, *max);
                 monitor(MonitorEvent::ConnectRetried(delay));

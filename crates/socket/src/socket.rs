@@ -273,6 +273,7 @@ impl Socket {
         let reconnect = Reconnect {
             ivl: core.options.reconnect_ivl(),
             max: core.options.reconnect_ivl_max(),
+            deliver_after_close: core.options.linger() != Some(Duration::ZERO),
         };
         io.connect(signal, parts, ep, reconnect, quiet_monitor());
         core.add_peer(peer);

@@ -399,6 +399,10 @@ fn push_blocks_at_the_high_water_mark() {
     let ctx = Context::new().unwrap();
     let push = ctx.socket(SocketType::Push).unwrap();
     push.set_option(SocketOption::SndHwm(10)).unwrap();
+    // Nobody will ever be there: without LINGER 0 the context would wait for
+    // the queued messages forever, as libzmq's zmq_ctx_term does.
+    push.set_option(SocketOption::Linger(Some(Duration::ZERO)))
+        .unwrap();
     push.connect(&ipc("hwm")).unwrap(); // nobody there
     for _ in 0..10 {
         push.try_send(Msg::from_static(b"q")).unwrap();
