@@ -8,7 +8,7 @@
 //! The socket commands move messages between stdin/stdout and a socket, one
 //! message per line, frames separated by TAB, bytes escaped as `\xNN` (see
 //! [`escape`]); [`USAGE`] says what each socket type does. `fzmq bench`
-//! measures throughput and latency over every transport (see [`bench`]).
+//! measures throughput and latency over every transport (see [`mod@bench`]).
 //!
 //! Exit codes: 0 on success, 1 when a socket or stdin/stdout fails while
 //! running, 2 for usage errors (unknown option, missing or bad value, bad
