@@ -2,3 +2,5 @@
 //!
 //! Every benchmark here runs its reference (`Vec<u8>`, `bytes::Bytes`, memcpy,
 //! libzmq) in the same run, so a figure is only ever read as a ratio.
+
+pub mod perf;

@@ -29,6 +29,7 @@ use std::process;
 use std::time::Instant;
 
 use ferrozmq::{Context, Msg, SocketType};
+use ferrozmq_benches::perf::{fail, parse};
 
 /// libzmq's usage line, printed on a wrong argument count.
 const USAGE: &str = "usage: inproc_lat <message-size> <roundtrip-count>";
@@ -42,8 +43,8 @@ fn main() {
         println!("{USAGE}");
         process::exit(1);
     }
-    let message_size: usize = parse(&args[1], "message-size", 0);
-    let roundtrip_count: u64 = parse(&args[2], "roundtrip-count", 1);
+    let message_size: usize = parse("inproc_lat", &args[1], "message-size", 0);
+    let roundtrip_count: u64 = parse("inproc_lat", &args[2], "roundtrip-count", 1);
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
     let s = ctx
@@ -91,26 +92,4 @@ fn worker(ctx: &Context, count: u64) {
         let msg = s.recv().unwrap_or_else(|e| fail("zmq_recvmsg", &e));
         s.send(msg).unwrap_or_else(|e| fail("zmq_sendmsg", &e));
     }
-}
-
-/// Parses argument `name`, at least `min`, or exits 1 saying why.
-fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
-    arg: &str,
-    name: &str,
-    min: T,
-) -> T {
-    match arg.parse::<T>() {
-        Ok(v) if v >= min => v,
-        _ => {
-            eprintln!("inproc_lat: <{name}> must be an integer of at least {min}, not {arg:?}");
-            process::exit(1);
-        }
-    }
-}
-
-/// Reports a failed call as libzmq's tools do (`error in zmq_bind: …`) and
-/// exits with libzmq's `return -1`.
-fn fail<T>(call: &str, e: &dyn std::fmt::Display) -> T {
-    println!("error in {call}: {e}");
-    process::exit(-1);
 }

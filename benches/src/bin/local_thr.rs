@@ -36,6 +36,7 @@ use std::process;
 use std::time::Instant;
 
 use ferrozmq::{Context, SocketOption, SocketType};
+use ferrozmq_benches::perf::{check_size, elapsed_us, fail, parse};
 
 /// libzmq's usage line, printed on a wrong argument count.
 const USAGE: &str = "usage: local_thr <bind-to> <message-size> <message-count>";
@@ -52,8 +53,8 @@ fn main() {
         }
     };
     let bind_to = &args[1];
-    let message_size: usize = parse(&args[2], "message-size", 0);
-    let message_count: u64 = parse(&args[3], "message-count", 1);
+    let message_size: usize = parse("local_thr", &args[2], "message-size", 0);
+    let message_count: u64 = parse("local_thr", &args[3], "message-count", 1);
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
     let socket_type = if pubsub {
@@ -88,41 +89,4 @@ fn main() {
     println!("message count: {message_count}");
     println!("mean throughput: {} [msg/s]", throughput as i64);
     println!("mean throughput: {megabits:.3} [Mb/s]");
-}
-
-/// Microseconds since `watch`, at least 1 (libzmq's `if (elapsed == 0)`).
-fn elapsed_us(watch: Instant) -> u64 {
-    u64::try_from(watch.elapsed().as_micros())
-        .unwrap_or(u64::MAX)
-        .max(1)
-}
-
-/// libzmq's check on every received message.
-fn check_size(got: usize, want: usize) {
-    if got != want {
-        println!("message of incorrect size received");
-        process::exit(-1);
-    }
-}
-
-/// Parses argument `name`, at least `min`, or exits 1 saying why.
-fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
-    arg: &str,
-    name: &str,
-    min: T,
-) -> T {
-    match arg.parse::<T>() {
-        Ok(v) if v >= min => v,
-        _ => {
-            eprintln!("local_thr: <{name}> must be an integer of at least {min}, not {arg:?}");
-            process::exit(1);
-        }
-    }
-}
-
-/// Reports a failed call as libzmq's tools do (`error in zmq_bind: …`) and
-/// exits with libzmq's `return -1`.
-fn fail<T>(call: &str, e: &dyn std::fmt::Display) -> T {
-    println!("error in {call}: {e}");
-    process::exit(-1);
 }

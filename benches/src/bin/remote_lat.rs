@@ -30,6 +30,7 @@ use std::process;
 use std::time::Instant;
 
 use ferrozmq::{Context, Msg, SocketType};
+use ferrozmq_benches::perf::{fail, parse};
 
 /// libzmq's usage line, printed on a wrong argument count.
 const USAGE: &str = "usage: remote_lat <connect-to> <message-size> <roundtrip-count>";
@@ -41,8 +42,8 @@ fn main() {
         process::exit(1);
     }
     let connect_to = &args[1];
-    let message_size: usize = parse(&args[2], "message-size", 0);
-    let roundtrip_count: u64 = parse(&args[3], "roundtrip-count", 1);
+    let message_size: usize = parse("remote_lat", &args[2], "message-size", 0);
+    let roundtrip_count: u64 = parse("remote_lat", &args[3], "roundtrip-count", 1);
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
     let s = ctx
@@ -70,26 +71,4 @@ fn main() {
     drop(msg);
     drop(s);
     drop(ctx);
-}
-
-/// Parses argument `name`, at least `min`, or exits 1 saying why.
-fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
-    arg: &str,
-    name: &str,
-    min: T,
-) -> T {
-    match arg.parse::<T>() {
-        Ok(v) if v >= min => v,
-        _ => {
-            eprintln!("remote_lat: <{name}> must be an integer of at least {min}, not {arg:?}");
-            process::exit(1);
-        }
-    }
-}
-
-/// Reports a failed call as libzmq's tools do (`error in zmq_connect: …`) and
-/// exits with libzmq's `return -1`.
-fn fail<T>(call: &str, e: &dyn std::fmt::Display) -> T {
-    println!("error in {call}: {e}");
-    process::exit(-1);
 }

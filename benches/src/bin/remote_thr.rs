@@ -39,6 +39,7 @@ use std::process;
 use std::time::Duration;
 
 use ferrozmq::{Context, Msg, SocketOption, SocketType};
+use ferrozmq_benches::perf::{fail, parse};
 
 /// libzmq's usage line, printed on a wrong argument count.
 const USAGE: &str = "usage: remote_thr <connect-to> <message-size> <message-count>";
@@ -58,8 +59,8 @@ fn main() {
         }
     };
     let connect_to = &args[1];
-    let message_size: usize = parse(&args[2], "message-size", 0);
-    let message_count: u64 = parse(&args[3], "message-count", 1);
+    let message_size: usize = parse("remote_thr", &args[2], "message-size", 0);
+    let message_count: u64 = parse("remote_thr", &args[3], "message-count", 1);
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
     let socket_type = if pubsub {
@@ -89,26 +90,4 @@ fn main() {
     // Close, then terminate the context: it lingers until all is delivered.
     drop(s);
     drop(ctx);
-}
-
-/// Parses argument `name`, at least `min`, or exits 1 saying why.
-fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
-    arg: &str,
-    name: &str,
-    min: T,
-) -> T {
-    match arg.parse::<T>() {
-        Ok(v) if v >= min => v,
-        _ => {
-            eprintln!("remote_thr: <{name}> must be an integer of at least {min}, not {arg:?}");
-            process::exit(1);
-        }
-    }
-}
-
-/// Reports a failed call as libzmq's tools do (`error in zmq_connect: …`) and
-/// exits with libzmq's `return -1`.
-fn fail<T>(call: &str, e: &dyn std::fmt::Display) -> T {
-    println!("error in {call}: {e}");
-    process::exit(-1);
 }
