@@ -71,9 +71,12 @@ struct Shared {
     next_token: Mutex<usize>,
     /// How many sessions the loop held at the end of its last turn.
     sessions: AtomicUsize,
-    /// Connect commands queued but not yet counted in `sessions`: a socket
-    /// closed right after `connect` must still be waited for (linger).
-    pending_connects: AtomicUsize,
+    /// Sessions a socket already holds pipes to but the loop has not yet
+    /// counted in `sessions` (connect commands queued, connections accepted
+    /// this turn): a socket closed right after `connect`, or right after
+    /// sending to a peer it was just handed, must still be waited for
+    /// (linger).
+    pending: AtomicUsize,
 }
 
 impl Shared {
@@ -147,7 +150,7 @@ impl IoThread {
             waker: mio::Waker::new(poll.registry(), WAKER)?,
             next_token: Mutex::new(1),
             sessions: AtomicUsize::new(0),
-            pending_connects: AtomicUsize::new(0),
+            pending: AtomicUsize::new(0),
         });
         let loop_shared = StdArc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -217,7 +220,7 @@ impl IoThread {
     ) {
         // Counted before the command is queued, uncounted by the loop only
         // after the session shows in `sessions` (see `sessions()`).
-        self.shared.pending_connects.fetch_add(1, Ordering::SeqCst);
+        self.shared.pending.fetch_add(1, Ordering::SeqCst);
         self.command(Command::Connect {
             signal,
             parts: Box::new(parts),
@@ -231,10 +234,10 @@ impl IoThread {
     /// held at the end of its last turn; the context waits for this to
     /// reach 0 while lingering.
     pub(crate) fn sessions(&self) -> usize {
-        // Pending first: the loop stores `sessions` before it takes a connect
-        // off `pending_connects`, so reading 0 pending (acquire) means the
-        // session is already in `sessions`.
-        let pending = self.shared.pending_connects.load(Ordering::Acquire);
+        // Pending first: the loop stores `sessions` before it takes a session
+        // off `pending`, so reading 0 pending (acquire) means the session is
+        // already in `sessions`.
+        let pending = self.shared.pending.load(Ordering::Acquire);
         pending + self.shared.sessions.load(Ordering::Acquire)
     }
 
@@ -300,6 +303,8 @@ impl EventLoop {
             }
             let now = Instant::now();
             let mut woken = false;
+            // Sessions counted in `pending` that this turn adds to `sessions`.
+            let mut arrivals = 0;
             for event in events.iter() {
                 if event.token() == WAKER {
                     woken = true;
@@ -307,16 +312,13 @@ impl EventLoop {
                 }
                 let readable = event.is_readable() || event.is_read_closed() || event.is_error();
                 let writable = event.is_writable() || event.is_write_closed() || event.is_error();
-                self.handle_io(event.token(), readable, writable, now);
+                arrivals += self.handle_io(event.token(), readable, writable, now);
             }
-            let mut connects = 0;
             if woken || !self.shared.commands.is_empty() {
                 while let Some(command) = self.shared.commands.pop() {
-                    if matches!(command, Command::Connect { .. }) {
-                        connects += 1;
-                    }
-                    if !self.handle_command(command, now) {
-                        return;
+                    match self.handle_command(command, now) {
+                        Some(n) => arrivals += n,
+                        None => return,
                     }
                 }
             }
@@ -337,10 +339,8 @@ impl EventLoop {
                 .filter(|e| matches!(e, Entry::Session(_)))
                 .count();
             self.shared.sessions.store(sessions, Ordering::Release);
-            if connects > 0 {
-                self.shared
-                    .pending_connects
-                    .fetch_sub(connects, Ordering::Release);
+            if arrivals > 0 {
+                self.shared.pending.fetch_sub(arrivals, Ordering::Release);
             }
         }
     }
@@ -358,8 +358,10 @@ impl EventLoop {
         earliest.map(|t| t.saturating_duration_since(Instant::now()))
     }
 
-    fn handle_command(&mut self, command: Command, now: Instant) -> bool {
-        match command {
+    /// Runs `command`; returns how many sessions counted in `pending` it
+    /// added, or `None` to shut down.
+    fn handle_command(&mut self, command: Command, now: Instant) -> Option<usize> {
+        let arrivals = match command {
             Command::Listen {
                 token,
                 listener,
@@ -375,7 +377,7 @@ impl EventLoop {
                     },
                 );
                 // Connections may have queued before registration was seen.
-                self.handle_io(token, true, false, now);
+                self.handle_io(token, true, false, now)
             }
             Command::Connect {
                 signal,
@@ -396,20 +398,26 @@ impl EventLoop {
                     now,
                 );
                 self.entries.insert(token, Entry::Session(Box::new(s)));
+                1
             }
             Command::Unlisten(token) => {
                 if let Some(Entry::Listener { mut listener, .. }) = self.entries.remove(&token) {
                     // Deregistering a listener about to close cannot matter.
                     let _ = self.poll.registry().deregister(&mut listener);
                 }
+                0
             }
-            Command::Shutdown => return false,
-        }
-        true
+            Command::Shutdown => return None,
+        };
+        Some(arrivals)
     }
 
-    fn handle_io(&mut self, token: Token, readable: bool, writable: bool, now: Instant) {
+    /// Readiness for `token`; returns how many connections it accepted
+    /// (each counted in `pending`).
+    #[must_use]
+    fn handle_io(&mut self, token: Token, readable: bool, writable: bool, now: Instant) -> usize {
         let mut accepted = Vec::new();
+        let mut arrivals = 0;
         match self.entries.get_mut(&token) {
             Some(Entry::Session(s)) => s.handle_io(readable, writable, now),
             Some(Entry::Listener {
@@ -419,6 +427,10 @@ impl EventLoop {
             }) => loop {
                 match listener.accept() {
                     Ok(stream) => {
+                        // Counted before the socket gets its pipes: it may
+                        // send and close before this turn ends.
+                        self.shared.pending.fetch_add(1, Ordering::SeqCst);
+                        arrivals += 1;
                         let signal = StdArc::new(SessionSignal {
                             token: self.shared.token(),
                             armed: AtomicBool::new(false),
@@ -441,6 +453,7 @@ impl EventLoop {
         for (signal, parts, stream, monitor) in accepted {
             self.start_accepted(signal, parts, stream, monitor, now);
         }
+        arrivals
     }
 
     fn start_accepted(

@@ -735,3 +735,34 @@ fn close_before_connected_still_delivers_over_ipc() {
 fn close_before_connected_still_delivers_over_tcp() {
     close_before_connected_still_delivers("tcp://127.0.0.1:0");
 }
+
+/// The bound side of the same rule: a PUSH that sends to a peer it was just
+/// handed by its listener, and is closed at once, still delivers (the
+/// context counts an accepted session from the moment the socket gets its
+/// pipes). Repeated, as the window is one I/O-thread turn wide.
+fn close_right_after_accept_still_delivers(endpoint: &str) {
+    for round in 0..20u8 {
+        let ctx = Context::new().unwrap();
+        let pull = socket(&ctx, SocketType::Pull);
+        {
+            let sender_ctx = Context::new().unwrap();
+            let push = socket(&sender_ctx, SocketType::Push);
+            let at = bind(&push, endpoint);
+            pull.connect(&at).unwrap();
+            // Blocks until the listener hands PUSH the connection.
+            push.send(Msg::copy_from_slice(&[round; 3])).unwrap();
+        }
+        let got = pull.recv().unwrap_or_else(|e| panic!("round {round}: {e}"));
+        assert_eq!(&got[..], &[round; 3], "round {round}");
+    }
+}
+
+#[test]
+fn close_right_after_accept_still_delivers_over_ipc() {
+    close_right_after_accept_still_delivers(&ipc("linger-accept"));
+}
+
+#[test]
+fn close_right_after_accept_still_delivers_over_tcp() {
+    close_right_after_accept_still_delivers("tcp://127.0.0.1:0");
+}
