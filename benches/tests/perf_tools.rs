@@ -21,23 +21,8 @@ fn spawn(exe: &str, args: &[&str]) -> Child {
 }
 
 /// Waits for `child` at most [`DEADLINE`]; kills it and panics past that.
-fn finish(mut child: Child, what: &str) -> Output {
-    let start = Instant::now();
-    loop {
-        match child.try_wait().expect("try_wait") {
-            Some(_) => return child.wait_with_output().expect("wait_with_output"),
-            None if start.elapsed() > DEADLINE => {
-                let _ = child.kill();
-                let out = child.wait_with_output().expect("wait_with_output");
-                panic!(
-                    "{what} still running after {DEADLINE:?}; stdout {:?}, stderr {:?}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-            None => std::thread::sleep(Duration::from_millis(20)),
-        }
-    }
+fn finish(child: Child, what: &str) -> Output {
+    ferrozmq_test_support::process::finish(child, DEADLINE, what)
 }
 
 /// `output`'s stdout as lines, after checking that the tool exited 0.
@@ -100,10 +85,10 @@ fn ipc_endpoint(name: &str) -> (String, PathBuf) {
 
 /// Waits until the `local_*` tool has bound its ipc endpoint at `path`.
 ///
-/// The sender must not start first: ferrozmq's context does not keep
-/// reconnecting at close to deliver (see `Context`), so a `remote_thr` that
-/// queues all its messages (count ≤ SNDHWM) before the connection is up exits
-/// with them undelivered, and `local_thr` waits forever.
+/// Not needed for delivery (a `remote_thr` closed before its connection is
+/// up keeps reconnecting until its messages are out, as libzmq's linger
+/// does), but it keeps the sender's 100 ms reconnect interval out of the
+/// test's time.
 fn wait_for_bind(path: &std::path::Path) {
     let start = Instant::now();
     while !path.exists() {

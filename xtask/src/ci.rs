@@ -1,7 +1,9 @@
 //! `cargo xtask ci`: the one gate, run by `.ci/run` and by hand before a push.
 //!
 //! Steps run in a fixed order and stop at the first failure, naming it. Each
-//! step prints its time, and a summary closes the run. `--skip a,b` leaves steps
+//! step prints its time, and a summary closes the run. The `test` and
+//! `interop` steps are killed, with every process they started, past
+//! [`STEP_LIMIT`], so a hung test fails the gate instead of CI's clock. `--skip a,b` leaves steps
 //! out for a quicker local run; CI runs them all. Nothing differs under `CI=true`.
 //!
 //! The `interop` step runs the tests against libzmq (`cargo xtask interop`);
@@ -72,6 +74,11 @@ const STEPS: &[Step] = &[
     },
 ];
 
+/// How long the build-and-test steps (`test`, `interop`) may run before the
+/// whole process group is killed: about ten times what they take on 2 cores,
+/// and well inside CI's 90 minutes, so a hung test fails the gate by name.
+pub const STEP_LIMIT: Duration = Duration::from_secs(20 * 60);
+
 /// How long one example may run when `XTASK_EXAMPLE_TIMEOUT` (seconds) is not set.
 const DEFAULT_EXAMPLE_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -110,7 +117,7 @@ fn clippy(root: &Path) -> Result {
 fn test(root: &Path) -> Result {
     Cmd::cargo(root)
         .args(["test", "--workspace", "--exclude", interop::PACKAGE, "-j2"])
-        .run()
+        .run_with_timeout(STEP_LIMIT)
 }
 
 fn doc(root: &Path) -> Result {

@@ -6,6 +6,7 @@
 //! the terminal so cargo's diagnostics are seen as they come.
 
 use std::ffi::OsStr;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread;
@@ -100,7 +101,10 @@ impl Cmd {
         }
     }
 
-    /// Runs the command with no stdin, killing it if it runs longer than `limit`.
+    /// Runs the command with no stdin, in a process group of its own, killing
+    /// the whole group (cargo and the test binaries it started) if it runs
+    /// longer than `limit`: a hang fails the gate, naming the command,
+    /// instead of running until CI's own limit.
     ///
     /// # Errors
     ///
@@ -110,6 +114,7 @@ impl Cmd {
         let mut child = self
             .inner
             .stdin(Stdio::null())
+            .process_group(0)
             .spawn()
             .map_err(|e| self.spawn_error(e))?;
         let start = Instant::now();
@@ -122,12 +127,19 @@ impl Cmd {
                 };
             }
             if start.elapsed() > limit {
-                // Kill errors only mean it has just exited; `wait` reaps it either way.
+                // The group's id is the leader's pid. Errors only mean it
+                // has just exited; `wait` reaps it either way.
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .status();
                 let _ = child.kill();
                 child.wait()?;
-                return Err(
-                    format!("`{}` timed out after {} s", self.shown, limit.as_secs()).into(),
-                );
+                return Err(format!(
+                    "`{}` timed out after {} s (killed with its process group)",
+                    self.shown,
+                    limit.as_secs()
+                )
+                .into());
             }
             thread::sleep(Duration::from_millis(50));
         }

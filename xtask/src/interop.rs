@@ -12,6 +12,7 @@
 use std::path::Path;
 
 use crate::Result;
+use crate::ci::STEP_LIMIT;
 use crate::command::Cmd;
 
 /// The package holding the interop tests.
@@ -27,5 +28,5 @@ pub fn run(root: &Path, args: &[String]) -> Result {
     Cmd::cargo(root)
         .args(["test", "-p", PACKAGE, "-j2"])
         .args(args)
-        .run()
+        .run_with_timeout(STEP_LIMIT)
 }

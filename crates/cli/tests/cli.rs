@@ -7,18 +7,30 @@ mod escape;
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 /// The binary under test.
 const FZMQ: &str = env!("CARGO_BIN_EXE_fzmq");
 
+/// How long any one `fzmq` may run before the test kills it and fails.
+const DEADLINE: Duration = Duration::from_secs(120);
+
+/// Waits for `child` at most [`DEADLINE`].
+fn finish(child: Child, what: &str) -> Output {
+    ferrozmq_test_support::process::finish(child, DEADLINE, what)
+}
+
 /// Runs `fzmq args...` with empty stdin and returns its output.
 fn fzmq(args: &[&str]) -> Output {
-    Command::new(FZMQ)
+    let child = Command::new(FZMQ)
         .args(args)
         .stdin(Stdio::null())
-        .output()
-        .expect("run fzmq")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run fzmq");
+    finish(child, &format!("fzmq {}", args.join(" ")))
 }
 
 /// Asserts `out` is a usage error (exit 2) whose one-line message contains
@@ -65,7 +77,7 @@ fn invalid_escape_on_stdin_is_a_usage_error() {
         .unwrap()
         .write_all(b"bad \\q escape\n")
         .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = finish(child, "fzmq push");
     assert_usage_error(&out, "stdin line 1: invalid escape at byte 4");
 }
 
@@ -104,10 +116,8 @@ fn push_to_pull_over_ipc_round_trips_binary_frames() {
     }
 
     // PULL connects (and retries until PUSH binds); PUSH binds, so its
-    // blocking sends wait for the connected PULL and the queued messages
-    // are delivered before it exits. (A PUSH that *connects* and reaches
-    // stdin EOF while its connection is still being set up loses what it
-    // queued: a limitation of the socket layer today.)
+    // blocking sends wait for the connected PULL, and its context lingers
+    // until they are delivered before it exits.
     let count = messages.len().to_string();
     let pull = Command::new(FZMQ)
         .args(["pull", "--connect", &endpoint, "--count", &count])
@@ -123,13 +133,13 @@ fn push_to_pull_over_ipc_round_trips_binary_frames() {
         .spawn()
         .expect("run fzmq push");
     push.stdin.take().unwrap().write_all(&input).unwrap();
-    let pushed = push.wait_with_output().unwrap();
+    let pushed = finish(push, "fzmq push");
     assert!(
         pushed.status.success(),
         "push: {}",
         String::from_utf8_lossy(&pushed.stderr)
     );
-    let pulled = pull.wait_with_output().unwrap();
+    let pulled = finish(pull, "fzmq pull");
     let _ = std::fs::remove_file(&path);
     assert!(
         pulled.status.success(),

@@ -2,7 +2,8 @@
 //! test-support pattern): a counting global allocator whose counts are per
 //! thread, so tests that run in parallel in one binary do not see each
 //! other's allocations, and [`Metered`], a receive allocator that meters its
-//! traffic and can be made to refuse.
+//! traffic and can be made to refuse; and [`process::finish`], a bounded
+//! wait on a child process.
 //!
 //! The counting allocator only counts; it never changes what the system
 //! allocator does. Each test
@@ -26,6 +27,8 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use ferrozmq_alloc::{AllocError, AllocErrorKind, Heap, RecvAllocator};
+
+pub mod process;
 
 /// A global allocator that forwards to [`System`] and counts, per thread, the
 /// allocations and frees the calling thread makes. A `realloc` counts as one
