@@ -75,7 +75,7 @@
 //! ```
 
 // A failed send hands the message back by value (crossbeam's `TrySendError`,
-// STYLE.md "Errors"). A `Multipart` is large (four frames inline) so that a
+// STYLE.md "Errors"). A `Multipart` is large (two frames inline) so that a
 // message needs no allocation; boxing it in the error would put one on every
 // refused send, the very path a PUB socket at its HWM takes per message.
 #![allow(clippy::result_large_err)]
