@@ -26,8 +26,8 @@ use mio::{Events, Interest, Poll, Registry, Token};
 use crate::endpoint::Endpoint;
 use crate::error::BindError;
 use crate::session::{Monitor, MonitorEvent, Reconnect, Session, SessionParts};
-use crate::signal::Signal;
-use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering, StdArc, lock};
+use crate::signal::{Armed, Signal};
+use crate::sync::{AtomicUsize, Mutex, Ordering, StdArc, lock};
 use crate::transport::{Listener, Stream};
 
 /// The waker's token; sessions and listeners count up from 1.
@@ -97,7 +97,7 @@ impl Shared {
 pub(crate) struct SessionSignal {
     token: Token,
     /// Queued in `ready` and not yet taken by the loop.
-    armed: AtomicBool,
+    armed: Armed,
     shared: StdArc<Shared>,
 }
 
@@ -110,7 +110,7 @@ impl SessionSignal {
 
 impl Signal for SessionSignal {
     fn notify(&self) {
-        if !self.armed.swap(true, Ordering::AcqRel) {
+        if self.armed.arm() {
             self.shared.ready.push(self.token);
             self.shared.wake();
         }
@@ -168,7 +168,7 @@ impl IoThread {
     pub(crate) fn session_signal(&self) -> StdArc<SessionSignal> {
         StdArc::new(SessionSignal {
             token: self.shared.token(),
-            armed: AtomicBool::new(false),
+            armed: Armed::new(),
             shared: StdArc::clone(&self.shared),
         })
     }
@@ -324,9 +324,9 @@ impl EventLoop {
             }
             while let Some(token) = self.shared.ready.pop() {
                 if let Some(signal) = self.signals.get(&token) {
-                    // Disarm before looking, so a notify from now on queues
-                    // the token again: no wake-up is lost.
-                    signal.armed.store(false, Ordering::SeqCst);
+                    // Before looking, so a notify from now on queues the
+                    // token again: no wake-up is lost (see `Armed`).
+                    signal.armed.take();
                 }
                 if let Some(Entry::Session(s)) = self.entries.get_mut(&token) {
                     s.handle_wake(now);
@@ -433,7 +433,7 @@ impl EventLoop {
                         arrivals += 1;
                         let signal = StdArc::new(SessionSignal {
                             token: self.shared.token(),
-                            armed: AtomicBool::new(false),
+                            armed: Armed::new(),
                             shared: StdArc::clone(&self.shared),
                         });
                         if let Some(parts) = acceptor(signal.clone()) {

@@ -14,7 +14,7 @@ use core::fmt;
 use core::task::Waker;
 use std::time::Instant;
 
-use crate::sync::{Condvar, Mutex, lock};
+use crate::sync::{AtomicBool, Condvar, Mutex, Ordering, lock};
 
 /// A wake-up a pipe sends to the side that went to sleep on it.
 ///
@@ -170,6 +170,42 @@ impl Signal for Parker {
     }
 }
 
+/// The "already queued" flag of an event loop's wake-up: many notifiers, one
+/// loop. A notifier that publishes a change (a pipe push, a released block)
+/// then [`arm`](Armed::arm)s; only the one that finds the flag clear queues
+/// the token and wakes the loop. The loop [`take`](Armed::take)s the flag
+/// when it dequeues the token, before it looks at the session.
+///
+/// No change is left unseen: a notifier that found the flag still set wrote
+/// it (a release swap) before the loop's take, which reads that write
+/// (an acquire swap), so the loop's look comes after the change. A plain
+/// store in `take` would not read it, and on a weakly ordered machine the
+/// look could miss the change with no token queued (the loom model
+/// `loom_armed_no_lost_change` finds that).
+#[derive(Debug)]
+pub(crate) struct Armed(AtomicBool);
+
+impl Armed {
+    /// A clear flag.
+    pub(crate) fn new() -> Self {
+        Self(AtomicBool::new(false))
+    }
+
+    /// Sets the flag after the caller published its change. `true`: it was
+    /// clear, so the caller must queue the token and wake the loop; `false`:
+    /// a queued token is still to be taken, and the loop will see the change.
+    pub(crate) fn arm(&self) -> bool {
+        !self.0.swap(true, Ordering::AcqRel)
+    }
+
+    /// Clears the flag as the loop takes the token, before it looks: from
+    /// here a notify queues the token again, and every change published
+    /// before a notify that found the flag set is visible.
+    pub(crate) fn take(&self) {
+        self.0.swap(false, Ordering::AcqRel);
+    }
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use std::task::Wake;
@@ -212,5 +248,47 @@ mod tests {
         assert!(signal.as_parker().is_none());
         signal.notify();
         assert!(flag.0.load(Ordering::SeqCst));
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use loom::sync::atomic::AtomicUsize;
+    use loom::thread;
+
+    use super::*;
+    use crate::sync::Arc;
+
+    /// A notifier publishes a change and arms while the loop, woken by an
+    /// earlier notify, takes the token: either the loop's look sees the
+    /// change, or the notifier queued the token again.
+    #[test]
+    fn loom_armed_no_lost_change() {
+        loom::model(|| {
+            let armed = Arc::new(Armed::new());
+            // An earlier notify: the flag is set and one token queued.
+            assert!(armed.arm());
+            let queued = Arc::new(AtomicUsize::new(1));
+            let change = Arc::new(AtomicUsize::new(0));
+            let notifier = {
+                let (armed, queued, change) =
+                    (Arc::clone(&armed), Arc::clone(&queued), Arc::clone(&change));
+                thread::spawn(move || {
+                    change.store(1, Ordering::Relaxed);
+                    if armed.arm() {
+                        queued.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            };
+            // The loop dequeues the token, takes the flag, looks.
+            queued.fetch_sub(1, Ordering::Relaxed);
+            armed.take();
+            let seen = change.load(Ordering::Relaxed) == 1;
+            notifier.join().unwrap();
+            assert!(
+                seen || queued.load(Ordering::Relaxed) == 1,
+                "the change was missed and no token is queued"
+            );
+        });
     }
 }
