@@ -155,6 +155,16 @@ fn inproc_lat_runs() {
 }
 
 #[test]
+fn inproc_lat_moves_multi_part_messages_whole() {
+    // 1 000 001 bytes in two parts: 500 000 and 500 001.
+    let out = finish(
+        spawn(env!("CARGO_BIN_EXE_inproc_lat"), &["1000001", "20", "2"]),
+        "inproc_lat",
+    );
+    check_lat(&lines(&out, "inproc_lat"), 1_000_001, 20);
+}
+
+#[test]
 fn large_messages_cross_intact() {
     let out = finish(
         spawn(env!("CARGO_BIN_EXE_inproc_thr"), &["100000", "20"]),

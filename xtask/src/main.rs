@@ -1,13 +1,16 @@
 //! `cargo xtask`: the single entry for every chore of the ferrozmq workspace.
 //!
 //! `ci` runs the whole gate; `tidy` checks house rules; `interop`, `loom`,
-//! `fuzz` and `bench` run the slow checks with the right flags. Run `cargo xtask help` for
-//! the flags. It depends on nothing but std and `serde_json`, so it builds in a
+//! `fuzz` and `bench` run the slow checks with the right flags; `compare`
+//! measures ferrozmq against libzmq and the raw socket limits and writes the
+//! README's performance table (not part of `ci`: it takes minutes). Run
+//! `cargo xtask help` for the flags. It depends on nothing but std and `serde_json`, so it builds in a
 //! few seconds, and it always runs from the workspace root, wherever it is called.
 
 mod bench;
 mod ci;
 mod command;
+mod compare;
 mod fuzz;
 mod interop;
 mod loom;
@@ -40,6 +43,11 @@ tasks:
                            run one cargo-fuzz target for N s (default 60), or every
                            target for 20 s with --smoke
   bench [ARGS]             cargo bench -p ferrozmq-benches with ARGS
+  compare [--quick] [--runs N] [--no-readme]
+                           ferrozmq's perf tools against libzmq's and the raw socket
+                           limits, alternating, medians of N runs (default 3; ~10 min);
+                           rewrites README.md's performance table unless --no-readme;
+                           --quick: a quarter of the messages, one run (~1 min)
   help                     this text
 ";
 
@@ -68,6 +76,7 @@ fn main() -> ExitCode {
         "loom" => loom::run(&root, rest),
         "fuzz" => fuzz::run(&root, rest),
         "bench" => bench::run(&root, rest),
+        "compare" => compare::run(&root, rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())

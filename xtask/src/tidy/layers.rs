@@ -26,6 +26,7 @@ pub const LEAVES: &[&str] = &[
     "ferrozmq-cli",
     "ferrozmq-benches",
     "ferrozmq-interop",
+    "ferrozmq-libzmq-perf",
     "xtask",
 ];
 
