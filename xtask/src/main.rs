@@ -1,10 +1,11 @@
 //! `cargo xtask`: the single entry for every chore of the ferrozmq workspace.
 //!
 //! `ci` runs the whole gate; `tidy` checks house rules; `interop`, `loom`,
-//! `fuzz` and `bench` run the slow checks with the right flags. Run `cargo xtask help` for
+//! `fuzz`, `bench` and `allocs` run the slow checks with the right flags. Run `cargo xtask help` for
 //! the flags. It depends on nothing but std and `serde_json`, so it builds in a
 //! few seconds, and it always runs from the workspace root, wherever it is called.
 
+mod allocs;
 mod bench;
 mod ci;
 mod command;
@@ -40,6 +41,9 @@ tasks:
                            run one cargo-fuzz target for N s (default 60), or every
                            target for 20 s with --smoke
   bench [ARGS]             cargo bench -p ferrozmq-benches with ARGS
+  allocs [--quick] [ARGS]  heap allocations per message in steady state, ferrozmq
+                           (each receive allocator) beside libzmq, counted
+                           process-wide (benches/allocs, its own workspace)
   help                     this text
 ";
 
@@ -68,6 +72,7 @@ fn main() -> ExitCode {
         "loom" => loom::run(&root, rest),
         "fuzz" => fuzz::run(&root, rest),
         "bench" => bench::run(&root, rest),
+        "allocs" => allocs::run(&root, rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())
