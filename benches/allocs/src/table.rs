@@ -16,14 +16,16 @@ pub struct Row {
 }
 
 /// `count` per message of `window`, as the table writes it: `0` only for
-/// none at all, `<0.01` for a few.
+/// none at all, three decimals below 0.01 (`<0.001` below that).
 pub fn per_msg(count: u64, window: &Window) -> String {
     if count == 0 {
         return "0".to_owned();
     }
     let v = count as f64 / window.messages as f64;
-    if v < 0.01 {
-        "<0.01".to_owned()
+    if v < 0.001 {
+        "<0.001".to_owned()
+    } else if v < 0.01 {
+        format!("{v:.3}")
     } else {
         format!("{v:.2}")
     }
@@ -120,8 +122,19 @@ mod tests {
             },
             recv: Some((1000, 1000)),
         };
-        assert_eq!(cell(&window), "2.00/<0.01 r1.00");
+        assert_eq!(cell(&window), "2.00/0.003 r1.00");
         assert_eq!(per_msg(0, &window), "0");
         assert_eq!(per_msg(15, &window), "0.01");
+        assert_eq!(per_msg(1, &window), "0.001");
+        assert_eq!(
+            per_msg(
+                1,
+                &Window {
+                    messages: 5000,
+                    ..window
+                }
+            ),
+            "<0.001"
+        );
     }
 }
