@@ -22,7 +22,7 @@ use serde_json::Value;
 use crate::command::Cmd;
 use crate::metadata::Workspace;
 use crate::tool::CARGO_DENY;
-use crate::{Result, fuzz, interop, loom, tidy};
+use crate::{Result, allocs, fuzz, interop, loom, tidy};
 
 /// One step of the gate.
 struct Step {
@@ -86,15 +86,17 @@ fn fmt(root: &Path) -> Result {
     Cmd::cargo(root)
         .args(["fmt", "--all", "--", "--check"])
         .run()?;
-    // `fuzz/` is its own workspace, which `--all` does not reach; its targets
-    // are plain files, so rustfmt checks them without going through cargo.
-    let targets = fuzz::target_paths(root)?;
-    if targets.is_empty() {
+    // `fuzz/` and `benches/allocs/` are workspaces of their own, which
+    // `--all` does not reach; rustfmt checks their files without going
+    // through cargo (from a crate root it follows the modules).
+    let mut files = fuzz::target_paths(root)?;
+    files.extend(allocs::format_roots(root)?);
+    if files.is_empty() {
         return Ok(());
     }
     Cmd::new("rustfmt", root)
         .args(["--check", "--edition", "2024"])
-        .args(targets)
+        .args(files)
         .run()
 }
 

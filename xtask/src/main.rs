@@ -1,12 +1,14 @@
 //! `cargo xtask`: the single entry for every chore of the ferrozmq workspace.
 //!
 //! `ci` runs the whole gate; `tidy` checks house rules; `interop`, `loom`,
-//! `fuzz` and `bench` run the slow checks with the right flags; `compare`
-//! measures ferrozmq against libzmq and the raw socket limits and writes the
-//! README's performance table (not part of `ci`: it takes minutes). Run
-//! `cargo xtask help` for the flags. It depends on nothing but std and `serde_json`, so it builds in a
+//! `fuzz`, `bench` and `allocs` run the slow checks with the right flags;
+//! `compare` measures ferrozmq against libzmq and the raw socket limits and
+//! writes the README's performance table (not part of `ci`: it takes
+//! minutes). Run `cargo xtask help` for the flags. It depends on nothing but
+//! std and `serde_json`, so it builds in a
 //! few seconds, and it always runs from the workspace root, wherever it is called.
 
+mod allocs;
 mod bench;
 mod ci;
 mod command;
@@ -48,6 +50,9 @@ tasks:
                            limits, alternating, medians of N runs (default 3; ~10 min);
                            rewrites README.md's performance table unless --no-readme;
                            --quick: a quarter of the messages, one run (~1 min)
+  allocs [--quick] [ARGS]  heap allocations per message in steady state, ferrozmq
+                           (each receive allocator) beside libzmq, counted
+                           process-wide (benches/allocs, its own workspace)
   help                     this text
 ";
 
@@ -77,6 +82,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::run(&root, rest),
         "bench" => bench::run(&root, rest),
         "compare" => compare::run(&root, rest),
+        "allocs" => allocs::run(&root, rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())

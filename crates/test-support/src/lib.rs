@@ -2,8 +2,11 @@
 //! test-support pattern): a counting global allocator whose counts are per
 //! thread, so tests that run in parallel in one binary do not see each
 //! other's allocations, and [`Metered`], a receive allocator that meters its
-//! traffic and can be made to refuse; and [`process::finish`], a bounded
-//! wait on a child process.
+//! traffic and can be made to refuse; [`CountingRecv`], a receive allocator
+//! that counts the calls it forwards; [`process::finish`], a bounded wait on
+//! a child process; and, with the `malloc-count` feature (Linux with glibc),
+//! `malloc_count`, a process-wide count of the C allocator for
+//! benchmarks.
 //!
 //! The counting allocator only counts; it never changes what the system
 //! allocator does. Each test
@@ -28,7 +31,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use ferrozmq_alloc::{AllocError, AllocErrorKind, Heap, RecvAllocator};
 
+#[cfg(all(feature = "malloc-count", target_os = "linux", target_env = "gnu"))]
+pub mod malloc_count;
 pub mod process;
+mod recv_count;
+
+pub use recv_count::CountingRecv;
 
 /// A global allocator that forwards to [`System`] and counts, per thread, the
 /// allocations and frees the calling thread makes. A `realloc` counts as one
