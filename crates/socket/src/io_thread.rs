@@ -64,8 +64,11 @@ enum Command {
 /// What the I/O thread and its callers share.
 struct Shared {
     commands: SegQueue<Command>,
-    /// Tokens of sessions whose signal fired.
-    ready: SegQueue<Token>,
+    /// Tokens of sessions whose signal fired, each at most once (see
+    /// `Armed`). A vector the loop swaps with its own: it keeps its
+    /// capacity, so a wake-up allocates nothing (crossbeam's `SegQueue`
+    /// allocated a block every 31 pushes).
+    ready: Mutex<Vec<Token>>,
     waker: mio::Waker,
     /// The next token to hand out (a cold path: once per session).
     next_token: Mutex<usize>,
@@ -111,7 +114,7 @@ impl SessionSignal {
 impl Signal for SessionSignal {
     fn notify(&self) {
         if self.armed.arm() {
-            self.shared.ready.push(self.token);
+            lock(&self.shared.ready).push(self.token);
             self.shared.wake();
         }
     }
@@ -146,7 +149,7 @@ impl IoThread {
         let registry = poll.registry().try_clone()?;
         let shared = StdArc::new(Shared {
             commands: SegQueue::new(),
-            ready: SegQueue::new(),
+            ready: Mutex::new(Vec::new()),
             waker: mio::Waker::new(poll.registry(), WAKER)?,
             next_token: Mutex::new(1),
             sessions: AtomicUsize::new(0),
@@ -277,6 +280,8 @@ struct EventLoop {
     entries: HashMap<Token, Entry>,
     /// Each session's signal, to disarm it when its token is taken.
     signals: HashMap<Token, StdArc<SessionSignal>>,
+    /// The tokens being handled, swapped with `Shared::ready`.
+    ready: Vec<Token>,
 }
 
 impl EventLoop {
@@ -286,6 +291,7 @@ impl EventLoop {
             shared,
             entries: HashMap::new(),
             signals: HashMap::new(),
+            ready: Vec::new(),
         }
     }
 
@@ -322,14 +328,21 @@ impl EventLoop {
                     }
                 }
             }
-            while let Some(token) = self.shared.ready.pop() {
-                if let Some(signal) = self.signals.get(&token) {
-                    // Before looking, so a notify from now on queues the
-                    // token again: no wake-up is lost (see `Armed`).
-                    signal.armed.take();
+            // Tokens queued while these are handled come in the next round.
+            loop {
+                core::mem::swap(&mut *lock(&self.shared.ready), &mut self.ready);
+                if self.ready.is_empty() {
+                    break;
                 }
-                if let Some(Entry::Session(s)) = self.entries.get_mut(&token) {
-                    s.handle_wake(now);
+                for token in self.ready.drain(..) {
+                    if let Some(signal) = self.signals.get(&token) {
+                        // Before looking, so a notify from now on queues the
+                        // token again: no wake-up is lost (see `Armed`).
+                        signal.armed.take();
+                    }
+                    if let Some(Entry::Session(s)) = self.entries.get_mut(&token) {
+                        s.handle_wake(now);
+                    }
                 }
             }
             self.handle_timers(now);
