@@ -47,6 +47,11 @@ pub use endpoint::{
 pub use error::{BindError, ConnectError, Error, RecvError, SendError};
 /// The socket types, from `ferrozmq-wire`.
 pub use ferrozmq_wire::SocketType;
+/// The wire layer's typed errors, which [`SessionError::Protocol`] carries
+/// when a peer breaks ZMTP or a timer expires (from `ferrozmq-wire`).
+pub use ferrozmq_wire::{
+    CommandError, ConnectionError, FrameError, GreetingError, HandshakeError, MetadataError,
+};
 #[cfg(not(loom))]
 pub use monitor::{MONITOR_CAPACITY, SessionError, SocketEvent, SocketEventKind, SocketMonitor};
 pub use options::{
