@@ -40,11 +40,11 @@ pub const MONITOR_CAPACITY: usize = 1024;
 #[non_exhaustive]
 pub enum SessionError {
     /// Reading or writing the stream failed (a reset by the peer included).
-    #[error("connection i/o failed: {0}")]
+    #[error("connection i/o failed")]
     Io(#[source] StdArc<io::Error>),
     /// The connect failed (refused, unreachable, resolution). Reported only
     /// as the reason of a retry, never as a disconnection.
-    #[error("connect failed: {0}")]
+    #[error("connect failed")]
     Connect(#[source] StdArc<io::Error>),
     /// The peer broke ZMTP, or a timer expired (handshake, heartbeat, TTL).
     #[error(transparent)]
@@ -191,7 +191,13 @@ impl fmt::Display for SocketEvent {
             SocketEventKind::ConnectRetried(d) => write!(f, ": in {d:?}"),
             SocketEventKind::HandshakeSucceeded { peer } => write!(f, ": peer {peer}"),
             SocketEventKind::HandshakeFailed(e) | SocketEventKind::Disconnected(e) => {
-                write!(f, ": {e}")
+                // The event is what a user logs: the OS error too (the wire
+                // errors already say everything in their own text).
+                write!(f, ": {e}")?;
+                match e {
+                    SessionError::Io(io) | SessionError::Connect(io) => write!(f, ": {io}"),
+                    _ => Ok(()),
+                }
             }
             _ => Ok(()),
         }
@@ -448,6 +454,32 @@ mod tests {
         let event = monitor.recv_timeout(Duration::from_secs(20)).unwrap();
         assert!(matches!(event.kind, SocketEventKind::Listening));
         t.join().unwrap();
+    }
+
+    #[test]
+    fn an_event_displays_its_name_endpoint_and_error() {
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        let event = SocketEvent {
+            endpoint: endpoint(),
+            kind: SocketEventKind::Disconnected(SessionError::io(reset)),
+        };
+        assert_eq!(
+            event.to_string(),
+            format!(
+                "ZMQ_EVENT_DISCONNECTED tcp://127.0.0.1:5555: connection i/o failed: {}",
+                io::Error::from(io::ErrorKind::ConnectionReset)
+            )
+        );
+        let event = SocketEvent {
+            endpoint: endpoint(),
+            kind: SocketEventKind::Disconnected(SessionError::Protocol(
+                ConnectionError::HeartbeatTimeout,
+            )),
+        };
+        assert_eq!(
+            event.to_string(),
+            "ZMQ_EVENT_DISCONNECTED tcp://127.0.0.1:5555: no traffic from the peer after our PING"
+        );
     }
 
     #[test]
