@@ -26,8 +26,9 @@
 //!
 //! Linger: when the socket goes, the session still sends what it queued; a
 //! connecting session with messages waiting keeps connecting until they are
-//! written (the context bounds the wait by LINGER). Not here: sending the
-//! ERROR command before closing.
+//! written (the context bounds the wait by LINGER). A connection that fails
+//! on the peer's protocol error makes one non-blocking write of what it
+//! queued last (an ERROR command, when it refused the peer) before closing.
 
 use std::io::{self, IoSlice, Read, Write};
 use std::task::Waker;
@@ -343,6 +344,14 @@ impl Session {
         // (libzmq's `stream_engine_base_t::error`); a failed connect only
         // reports its retry.
         let was_up = matches!(&self.state, State::Active(e) if !e.connecting);
+        if let (State::Active(e), SessionError::Protocol(_)) = (&mut self.state, &error) {
+            // What the connection queued last (an ERROR command when it
+            // refused the peer's READY, ZMTP.md §5: "send ERROR and close")
+            // goes out if the socket buffer takes it now; never waited for.
+            let mut iov = [IoSlice::new(&[]); 16];
+            let n = e.conn.poll_transmit(&mut iov);
+            let _ = e.stream.write_vectored(&iov[..n]);
+        }
         // The stream is closed and the connection's memory (a partly
         // received body included) is back before anyone hears of it.
         self.state = State::Done;

@@ -289,21 +289,22 @@ fn write_lossy(stream: &mut TcpStream, bytes: &[u8]) {
     let _ = stream.write_all(bytes);
 }
 
-/// Reads until the socket closes the stream (end of stream or reset),
-/// discarding what arrives; fails past `WAIT`.
-fn wait_closed(stream: &mut TcpStream) {
+/// Reads until the socket closes the stream (end of stream or reset) and
+/// returns what arrived; fails past `WAIT`.
+fn wait_closed(stream: &mut TcpStream) -> Vec<u8> {
     let deadline = Instant::now() + WAIT;
     let mut buf = [0u8; 4096];
+    let mut got = Vec::new();
     loop {
         assert!(
             Instant::now() < deadline,
             "the socket never closed the stream"
         );
         match stream.read(&mut buf) {
-            Ok(0) => return,
-            Ok(_) => {}
+            Ok(0) => return got,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(_) => return,
+            Err(_) => return got,
         }
     }
 }
@@ -630,7 +631,15 @@ fn incompatible_socket_type_is_refused() {
             .contains("REP socket cannot talk to a PUB"),
         "{error}"
     );
-    wait_closed(&mut peer);
+    // The peer was told why before the close (ZMTP.md §5), after our
+    // greeting and READY.
+    let got = wait_closed(&mut peer);
+    let error_command = command(b"ERROR", b"\x18incompatible socket type");
+    assert!(
+        got.ends_with(&error_command),
+        "{:?}",
+        String::from_utf8_lossy(&got)
+    );
     s.finish(GOOD_ALLOC);
 }
 
