@@ -45,6 +45,33 @@
 //! assert_eq!(parts[1].as_ptr(), matrix.as_ptr());
 //! ```
 //!
+//! # Monitoring a socket
+//!
+//! [`Socket::monitor`] returns a [`SocketMonitor`] of the socket's
+//! connection events (libzmq's `zmq_socket_monitor`); a dropped connection
+//! says why, with a typed [`SessionError`]:
+//!
+//! ```
+//! use std::time::Duration;
+//! use ferrozmq::{Context, SocketEventKind, SocketOption, SocketType};
+//!
+//! let ctx = Context::new()?;
+//! let pull = ctx.socket(SocketType::Pull)?;
+//! pull.set_option(SocketOption::HeartbeatIvl(Some(Duration::from_millis(100))))?;
+//! let mut monitor = pull.monitor();
+//! pull.bind("tcp://127.0.0.1:0")?;
+//! let push = ctx.socket(SocketType::Push)?;
+//! push.connect(&pull.last_endpoint().unwrap().to_string())?;
+//! let peer = loop {
+//!     let event = monitor.recv_timeout(Duration::from_secs(10)).expect("an event");
+//!     if let SocketEventKind::HandshakeSucceeded { peer } = event.kind {
+//!         break peer;
+//!     }
+//! };
+//! assert_eq!(peer, SocketType::Push);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Receive allocators
 //!
 //! Each socket chooses where its received frames live
@@ -73,8 +100,10 @@ pub use ferrozmq_alloc::{
 };
 pub use ferrozmq_msg::{INLINE_CAPACITY, INLINE_FRAMES, Msg, MsgMut, Multipart, Storage};
 pub use ferrozmq_socket::{
-    BindError, ConnectError, Context, Endpoint, EndpointError, Error, OptionError, Options,
-    RecvError, RoutingId, SendError, SendFlags, Socket, SocketError, SocketOption, SocketType,
+    BindError, CommandError, ConnectError, ConnectionError, Context, Endpoint, EndpointError,
+    Error, FrameError, GreetingError, HandshakeError, MONITOR_CAPACITY, MetadataError, OptionError,
+    Options, RecvError, RoutingId, SendError, SendFlags, SessionError, Socket, SocketError,
+    SocketEvent, SocketEventKind, SocketMonitor, SocketOption, SocketType,
 };
 
 /// The README's examples, compiled and run as doctests so they stay true.

@@ -25,7 +25,8 @@ use mio::{Events, Interest, Poll, Registry, Token};
 
 use crate::endpoint::Endpoint;
 use crate::error::BindError;
-use crate::session::{Monitor, MonitorEvent, Reconnect, Session, SessionParts};
+use crate::monitor::{Monitor, MonitorHub, SocketEventKind};
+use crate::session::{Reconnect, Session, SessionParts};
 use crate::signal::{Armed, Signal};
 use crate::sync::{AtomicUsize, Mutex, Ordering, StdArc, lock};
 use crate::transport::{Listener, Stream};
@@ -179,6 +180,8 @@ impl IoThread {
     /// Binds `endpoint` on the calling thread (so errors are immediate) and
     /// hands the listener to the I/O thread, which calls `acceptor` for each
     /// connection. Returns the concrete endpoint (tcp port 0 resolved).
+    /// Events of the listener and its connections go to `hub`, about the
+    /// bound endpoint (`Listening` at once).
     ///
     /// # Errors
     ///
@@ -187,13 +190,15 @@ impl IoThread {
         &self,
         endpoint: &Endpoint,
         acceptor: Acceptor,
-        monitor: Monitor,
+        hub: StdArc<MonitorHub>,
     ) -> Result<(Endpoint, Token), BindError> {
         let (mut listener, bound) = Listener::bind(endpoint)?;
         let token = self.shared.token();
         self.registry
             .register(&mut listener, token, Interest::READABLE)
             .map_err(|e| BindError::io(endpoint.clone(), e))?;
+        let monitor = Monitor::new(hub, bound.clone());
+        monitor.emit(SocketEventKind::Listening);
         self.command(Command::Listen {
             token,
             listener,
@@ -352,6 +357,7 @@ impl EventLoop {
                 .filter(|e| matches!(e, Entry::Session(_)))
                 .count();
             self.shared.sessions.store(sessions, Ordering::Release);
+
             if arrivals > 0 {
                 self.shared.pending.fetch_sub(arrivals, Ordering::Release);
             }
@@ -414,9 +420,15 @@ impl EventLoop {
                 1
             }
             Command::Unlisten(token) => {
-                if let Some(Entry::Listener { mut listener, .. }) = self.entries.remove(&token) {
+                if let Some(Entry::Listener {
+                    mut listener,
+                    monitor,
+                    ..
+                }) = self.entries.remove(&token)
+                {
                     // Deregistering a listener about to close cannot matter.
                     let _ = self.poll.registry().deregister(&mut listener);
+                    monitor.emit(SocketEventKind::Closed);
                 }
                 0
             }
@@ -450,13 +462,13 @@ impl EventLoop {
                             shared: StdArc::clone(&self.shared),
                         });
                         if let Some(parts) = acceptor(signal.clone()) {
-                            accepted.push((signal, parts, stream, StdArc::clone(monitor)));
+                            accepted.push((signal, parts, stream, monitor.clone()));
                         }
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => {
-                        monitor(MonitorEvent::AcceptFailed(e));
+                        monitor.emit(SocketEventKind::AcceptFailed(StdArc::new(e)));
                         break;
                     }
                 }
@@ -514,10 +526,9 @@ mod tests {
     use ferrozmq_wire::{Config, ConnectionError, SocketType};
 
     use super::*;
+    use crate::monitor::{SessionError, SocketMonitor};
     use crate::pipe::{PipeReader, PipeWriter, RecvTimeoutError, pipe};
-    use crate::session::SessionError;
     use crate::signal::Parker;
-    use crate::sync::{Mutex, lock};
 
     /// Every wait in these tests ends by then.
     const WAIT: Duration = Duration::from_secs(20);
@@ -546,11 +557,18 @@ mod tests {
         (parts, SocketEnds { rx, tx })
     }
 
-    /// A monitor that records what it is told.
-    fn recorder() -> (Monitor, StdArc<Mutex<Vec<MonitorEvent>>>) {
-        let log = StdArc::new(Mutex::new(Vec::new()));
-        let sink = StdArc::clone(&log);
-        (StdArc::new(move |e| lock(&sink).push(e)), log)
+    /// A hub with a monitor attached, to record what it is told.
+    fn recorder() -> (StdArc<MonitorHub>, SocketMonitor) {
+        let hub = MonitorHub::new();
+        let monitor = hub.attach(1 << 16);
+        (hub, monitor)
+    }
+
+    /// Every event the monitor holds now.
+    fn drain(monitor: &mut SocketMonitor) -> Vec<SocketEventKind> {
+        core::iter::from_fn(|| monitor.try_recv())
+            .map(|e| e.kind)
+            .collect()
     }
 
     /// Binds a PULL side on `io`; returns the bound endpoint and a channel
@@ -559,7 +577,7 @@ mod tests {
         io: &IoThread,
         endpoint: &str,
         alloc: StdArc<dyn RecvAllocator>,
-        monitor: Monitor,
+        monitor: StdArc<MonitorHub>,
     ) -> (Endpoint, Accepted) {
         listen_with_hwm(io, endpoint, alloc, monitor, 1000)
     }
@@ -569,7 +587,7 @@ mod tests {
         io: &IoThread,
         endpoint: &str,
         alloc: StdArc<dyn RecvAllocator>,
-        monitor: Monitor,
+        monitor: StdArc<MonitorHub>,
         hwm: usize,
     ) -> (Endpoint, Accepted) {
         let accepted = Accepted(StdArc::new(SegQueue::new()));
@@ -602,7 +620,7 @@ mod tests {
     }
 
     /// Starts a PUSH session on `io` connecting to `endpoint`.
-    fn push_to(io: &IoThread, endpoint: &Endpoint, monitor: Monitor) -> SocketEnds {
+    fn push_to(io: &IoThread, endpoint: &Endpoint, hub: StdArc<MonitorHub>) -> SocketEnds {
         let signal = io.session_signal();
         let (p, ends) = parts(SocketType::Push, StdArc::new(Heap), signal.clone(), 1000);
         let reconnect = Reconnect {
@@ -610,6 +628,7 @@ mod tests {
             max: Some(Duration::from_millis(200)),
             deliver_after_close: true,
         };
+        let monitor = Monitor::new(hub, endpoint.clone());
         io.connect(signal, p, endpoint.clone(), reconnect, monitor);
         ends
     }
@@ -747,7 +766,7 @@ mod tests {
     #[test]
     fn connecting_side_reconnects_to_a_restarted_listener() {
         let io = IoThread::spawn("test-io-connect").unwrap();
-        let (mon, log) = recorder();
+        let (mon, mut log) = recorder();
         let first = IoThread::spawn("test-io-listen-1").unwrap();
         let (bound, accepted) = listen(&first, "tcp://127.0.0.1:0", StdArc::new(Heap), mon.clone());
         let mut push = push_to(&io, &bound, mon.clone());
@@ -760,17 +779,18 @@ mod tests {
         let (_, accepted) = listen(&second, &bind, StdArc::new(Heap), mon);
         let mut pull = accepted.recv_timeout(WAIT).unwrap();
         exchange(&mut push, &mut pull, 100..200);
-        let log = lock(&log);
+        let log = drain(&mut log);
         assert!(
             log.iter()
-                .any(|e| matches!(e, MonitorEvent::ConnectRetried(_)))
+                .any(|e| matches!(e, SocketEventKind::ConnectRetried(_))),
+            "{log:?}"
         );
     }
 
     #[test]
     fn garbage_closes_only_that_connection() {
         let io = IoThread::spawn("test-io").unwrap();
-        let (listen_mon, log) = recorder();
+        let (listen_mon, mut log) = recorder();
         let (bound, accepted) = listen(&io, "tcp://127.0.0.1:0", StdArc::new(Heap), listen_mon);
         let (push_mon, _) = recorder();
         let mut push = push_to(&io, &bound, push_mon);
@@ -786,18 +806,14 @@ mod tests {
         // Its session ends: the socket sees the pipe disconnect.
         let end = garbage_ends.rx.recv_timeout(Some(WAIT)).unwrap_err();
         assert_eq!(end, RecvTimeoutError::Disconnected);
-        {
-            let log = lock(&log);
-            assert!(
-                log.iter().any(|e| matches!(
-                    e,
-                    MonitorEvent::Disconnected(SessionError::Protocol(ConnectionError::Greeting(
-                        _
-                    )))
-                )),
-                "{log:?}"
-            );
-        }
+        let log = drain(&mut log);
+        assert!(
+            log.iter().any(|e| matches!(
+                e,
+                SocketEventKind::Disconnected(SessionError::Protocol(ConnectionError::Greeting(_)))
+            )),
+            "{log:?}"
+        );
         exchange(&mut push, &mut pull, 10..1000);
     }
 }

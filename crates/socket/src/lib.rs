@@ -7,7 +7,9 @@
 //! and the [`Signal`]s that wake them; the [`Endpoint`] strings sockets bind
 //! and connect to; the socket [`Options`] with libzmq's defaults; and the
 //! socket-level errors ([`BindError`], [`ConnectError`], [`SendError`],
-//! [`RecvError`], [`Error`]), each naming its libzmq errno.
+//! [`RecvError`], [`Error`]), each naming its libzmq errno; and the socket
+//! monitor ([`SocketMonitor`], from [`Socket::monitor`]): each listener and
+//! connection event, a dropped connection with its typed [`SessionError`].
 
 #[cfg(not(loom))]
 mod context;
@@ -18,6 +20,8 @@ mod inproc;
 // The I/O thread, sessions and stream transports: crate-private.
 #[cfg(not(loom))]
 mod io_thread;
+#[cfg(not(loom))]
+mod monitor;
 mod options;
 mod pipe;
 #[cfg(not(loom))]
@@ -43,6 +47,13 @@ pub use endpoint::{
 pub use error::{BindError, ConnectError, Error, RecvError, SendError};
 /// The socket types, from `ferrozmq-wire`.
 pub use ferrozmq_wire::SocketType;
+/// The wire layer's typed errors, which [`SessionError::Protocol`] carries
+/// when a peer breaks ZMTP or a timer expires (from `ferrozmq-wire`).
+pub use ferrozmq_wire::{
+    CommandError, ConnectionError, FrameError, GreetingError, HandshakeError, MetadataError,
+};
+#[cfg(not(loom))]
+pub use monitor::{MONITOR_CAPACITY, SessionError, SocketEvent, SocketEventKind, SocketMonitor};
 pub use options::{
     MAX_DURATION, MAX_HEARTBEAT_TTL, MIN_HEARTBEAT_TTL, OptionError, Options, RoutingId,
     SocketOption,

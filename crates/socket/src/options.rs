@@ -249,9 +249,13 @@ impl Options {
         self.sndtimeo
     }
 
-    /// `ZMQ_MAXMSGSIZE`: the largest inbound message, in bytes, summed over
-    /// its frames; a peer that sends more is disconnected. Checked before
-    /// any allocation (ZMTP.md §14.9). `None` (default, libzmq -1): no limit.
+    /// `ZMQ_MAXMSGSIZE`: the largest inbound frame, in bytes (libzmq's
+    /// decoder checks each frame, not the sum of a message's frames); a peer
+    /// that announces more is disconnected with a typed `TooLarge` error,
+    /// checked before any allocation (ZMTP.md §14.9). `None` (default,
+    /// libzmq -1): no limit but the protocol's (sizes of 2^63 and up are
+    /// always refused); a smaller size goes to the receive allocator, which
+    /// may refuse it.
     pub fn maxmsgsize(&self) -> Option<u64> {
         self.maxmsgsize
     }

@@ -26,19 +26,21 @@
 //!
 //! Linger: when the socket goes, the session still sends what it queued; a
 //! connecting session with messages waiting keeps connecting until they are
-//! written (the context bounds the wait by LINGER). Not here: sending the
-//! ERROR command before closing.
+//! written (the context bounds the wait by LINGER). A connection that fails
+//! on the peer's protocol error makes one non-blocking write of what it
+//! queued last (an ERROR command, when it refused the peer) before closing.
 
 use std::io::{self, IoSlice, Read, Write};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use ferrozmq_msg::{Msg, Multipart};
-use ferrozmq_wire::{Config, ConfigError, Connection, ConnectionError, Event, SocketType};
+use ferrozmq_wire::{Config, Connection, ConnectionError, Event, SocketType};
 use mio::{Interest, Registry, Token};
 
 use crate::endpoint::Endpoint;
 use crate::io_thread::SessionSignal;
+use crate::monitor::{Monitor, SessionError, SocketEventKind};
 use crate::pipe::{PipeReader, PipeWriter, TryRecvError, TrySendError};
 use crate::sync::StdArc;
 use crate::sys;
@@ -67,55 +69,6 @@ pub(crate) struct SessionParts {
     /// Messages from the socket, to send to the peer.
     pub(crate) from_socket: PipeReader,
 }
-
-/// Why a connection of a session ended.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub(crate) enum SessionError {
-    /// Reading or writing the stream failed.
-    #[error("connection i/o failed")]
-    Io(#[source] io::Error),
-    /// The connect failed (refused, unreachable, resolution).
-    #[error("connect failed")]
-    Connect(#[source] io::Error),
-    /// The peer broke ZMTP, or a timer expired.
-    #[error(transparent)]
-    Protocol(#[from] ConnectionError),
-    /// The connection config is invalid.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The peer closed the stream.
-    #[error("the peer closed the connection")]
-    PeerClosed,
-    /// The socket dropped its end of a pipe: the session ends.
-    #[error("the socket went away")]
-    SocketClosed,
-}
-
-/// What a session or listener reports (libzmq's socket monitor, without
-/// `tracing`).
-#[derive(Debug)]
-#[non_exhaustive]
-#[allow(dead_code, reason = "read by tests and, later, by a socket monitor")]
-pub(crate) enum MonitorEvent {
-    /// A connection was accepted.
-    Accepted,
-    /// Accepting failed (e.g. out of file descriptors).
-    AcceptFailed(io::Error),
-    /// A connect completed at the transport level.
-    Connected,
-    /// The handshake completed with a peer of this type.
-    HandshakeComplete(SocketType),
-    /// A connection ended with this error.
-    Disconnected(SessionError),
-    /// A reconnect is scheduled after this delay.
-    ConnectRetried(Duration),
-    /// The session ended for good.
-    Closed,
-}
-
-/// Where a session's and listener's [`MonitorEvent`]s go.
-pub(crate) type Monitor = StdArc<dyn Fn(MonitorEvent) + Send + Sync>;
 
 /// RECONNECT_IVL and RECONNECT_IVL_MAX (see [`Options`](crate::Options)).
 #[derive(Debug, Clone, Copy)]
@@ -193,7 +146,7 @@ impl Session {
         now: Instant,
     ) -> Self {
         let mut s = Self::new(signal, parts, None, monitor);
-        (s.monitor)(MonitorEvent::Accepted);
+        s.monitor.emit(SocketEventKind::Accepted);
         let result = s.start(stream, false, registry, now);
         s.settle(result, now);
         s
@@ -290,7 +243,7 @@ impl Session {
     pub(crate) fn handle_wake(&mut self, now: Instant) {
         if self.orphaned() {
             self.state = State::Done;
-            (self.monitor)(MonitorEvent::Closed);
+            self.monitor.emit(SocketEventKind::Closed);
             return;
         }
         if self.alloc_blocked {
@@ -309,7 +262,7 @@ impl Session {
         }
         if self.orphaned() {
             self.state = State::Done;
-            (self.monitor)(MonitorEvent::Closed);
+            self.monitor.emit(SocketEventKind::Closed);
             return;
         }
         match &mut self.state {
@@ -318,7 +271,7 @@ impl Session {
                     return;
                 };
                 let result = Stream::connect(endpoint)
-                    .map_err(SessionError::Connect)
+                    .map_err(SessionError::connect)
                     .and_then(|stream| self.start(stream, true, registry, now));
                 self.settle(result, now);
                 return;
@@ -347,7 +300,7 @@ impl Session {
                 self.token,
                 Interest::READABLE | Interest::WRITABLE,
             )
-            .map_err(SessionError::Io)?;
+            .map_err(SessionError::io)?;
         let conn = Connection::new(self.config.clone(), now)?;
         self.state = State::Active(Box::new(Engine {
             stream,
@@ -362,6 +315,9 @@ impl Session {
         }));
         self.alloc_blocked = false;
         self.retry_input = false;
+        if connecting {
+            self.monitor.emit(SocketEventKind::ConnectDelayed);
+        }
         Ok(())
     }
 
@@ -382,13 +338,32 @@ impl Session {
     /// Ends the current connection; schedules a reconnect or ends the
     /// session.
     fn fail(&mut self, error: SessionError, now: Instant) {
-        let monitor = StdArc::clone(&self.monitor);
         let socket_gone = matches!(error, SessionError::SocketClosed);
-        if matches!(self.state, State::Active(_)) || !socket_gone {
-            monitor(MonitorEvent::Disconnected(error));
+        // A connection up at the transport level reports exactly one
+        // `Disconnected`, after `HandshakeFailed` when it never got that far
+        // (libzmq's `stream_engine_base_t::error`); a failed connect only
+        // reports its retry.
+        let was_up = matches!(&self.state, State::Active(e) if !e.connecting);
+        if let (State::Active(e), SessionError::Protocol(_)) = (&mut self.state, &error) {
+            // What the connection queued last (an ERROR command when it
+            // refused the peer's READY, ZMTP.md §5: "send ERROR and close")
+            // goes out if the socket buffer takes it now; never waited for.
+            let mut iov = [IoSlice::new(&[]); 16];
+            let n = e.conn.poll_transmit(&mut iov);
+            let _ = e.stream.write_vectored(&iov[..n]);
         }
+        // The stream is closed and the connection's memory (a partly
+        // received body included) is back before anyone hears of it.
+        self.state = State::Done;
         // A peer lost mid-message never yields a partial one.
         self.inbound.clear();
+        if was_up {
+            if !self.established && !socket_gone {
+                self.monitor
+                    .emit(SocketEventKind::HandshakeFailed(error.clone()));
+            }
+            self.monitor.emit(SocketEventKind::Disconnected(error));
+        }
         if core::mem::take(&mut self.established) && self.connect.is_some() && !socket_gone {
             // Tell the socket its peer changed; a full pipe loses the notice
             // (the socket then learns nothing, as libzmq's REQ would).
@@ -406,11 +381,11 @@ impl Session {
             )) if !socket_gone => {
                 let delay = *wait;
                 *wait = next_wait(delay, *max);
-                monitor(MonitorEvent::ConnectRetried(delay));
+                self.monitor.emit(SocketEventKind::ConnectRetried(delay));
                 State::Waiting(now + delay)
             }
             _ => {
-                monitor(MonitorEvent::Closed);
+                self.monitor.emit(SocketEventKind::Closed);
                 State::Done
             }
         };
@@ -422,8 +397,8 @@ impl Session {
         };
         let e = &mut **engine;
         if e.connecting {
-            if let Some(err) = e.stream.take_error().map_err(SessionError::Connect)? {
-                return Err(SessionError::Connect(err));
+            if let Some(err) = e.stream.take_error().map_err(SessionError::connect)? {
+                return Err(SessionError::connect(err));
             }
             if !e.stream.is_connected() {
                 return Ok(());
@@ -431,7 +406,7 @@ impl Session {
             e.connecting = false;
             e.readable = true;
             e.writable = true;
-            (self.monitor)(MonitorEvent::Connected);
+            self.monitor.emit(SocketEventKind::Connected);
         }
         for _ in 0..ROUNDS {
             if !self.round(now)? {
@@ -469,7 +444,9 @@ impl Session {
                     if let Some((_, r, wait)) = &mut self.connect {
                         *wait = r.ivl.unwrap_or_default();
                     }
-                    (self.monitor)(MonitorEvent::HandshakeComplete(peer.socket_type));
+                    self.monitor.emit(SocketEventKind::HandshakeSucceeded {
+                        peer: peer.socket_type,
+                    });
                     self.established = true;
                     for topic in &self.subscriptions {
                         e.conn
@@ -554,7 +531,7 @@ impl Session {
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => e.writable = false,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Err(SessionError::Io(err)),
+                Err(err) => return Err(SessionError::io(err)),
             }
         }
         // Read, unless back-pressure holds it.
@@ -579,7 +556,7 @@ impl Session {
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => e.readable = false,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Err(SessionError::Io(err)),
+                Err(err) => return Err(SessionError::io(err)),
             }
         }
         if e.rstart < e.rend || self.retry_input || fed_any {

@@ -50,9 +50,10 @@ use crate::endpoint::Endpoint;
 use crate::error::{BindError, ConnectError, RecvError, SendError};
 use crate::inproc::Binder;
 use crate::io_thread::Acceptor;
+use crate::monitor::{MONITOR_CAPACITY, Monitor, MonitorHub, SocketMonitor};
 use crate::options::{OptionError, Options, SocketOption};
 use crate::pipe::{PipeReader, PipeWriter, TryRecvError, TrySendError, pipe};
-use crate::session::{Monitor, Reconnect, SessionParts};
+use crate::session::{Reconnect, SessionParts};
 use crate::signal::{Parker, Signal};
 use crate::sync::{Mutex, StdArc, lock};
 use crate::trie::Trie;
@@ -117,7 +118,6 @@ enum Phase {
 
 /// The socket's state, behind its mutex.
 struct Core {
-    ctx: StdArc<ContextInner>,
     kind: SocketType,
     options: Options,
     alloc: StdArc<dyn RecvAllocator>,
@@ -140,6 +140,13 @@ struct Core {
     subs: Trie,
     sub_list: Vec<Vec<u8>>,
     phase: Phase,
+    /// Where the listeners and sessions report (see `monitor.rs`).
+    monitor: StdArc<MonitorHub>,
+    /// Last, so it is dropped last: when this socket holds the last
+    /// reference to its context, the context lingers in its drop until the
+    /// sessions end, and they end only once this socket's pipes (`peers`,
+    /// `incoming`) are gone. Dropped first, it would wait for them forever.
+    ctx: StdArc<ContextInner>,
 }
 
 impl Socket {
@@ -164,6 +171,7 @@ impl Socket {
                 subs: Trie::new(),
                 sub_list: Vec::new(),
                 phase: Phase::Idle,
+                monitor: MonitorHub::new(),
             }),
         }
     }
@@ -178,7 +186,8 @@ impl Socket {
     }
 
     /// Sets an option; it applies to binds and connects made afterwards
-    /// (HWMs, reconnect, MAXMSGSIZE, ROUTING_ID) or to the next call
+    /// (HWMs, reconnect, MAXMSGSIZE, ROUTING_ID, HANDSHAKE_IVL, the
+    /// HEARTBEAT_* options) or to the next call
     /// (timeouts).
     ///
     /// # Errors
@@ -230,10 +239,10 @@ impl Socket {
             Some(parts)
         });
         let io = core.ctx.pick();
-        let (bound, token) = core
-            .ctx
-            .io_thread(io)
-            .bind(&ep, acceptor, quiet_monitor())?;
+        let (bound, token) =
+            core.ctx
+                .io_thread(io)
+                .bind(&ep, acceptor, StdArc::clone(&core.monitor))?;
         core.listeners.push((io, token));
         core.last_endpoint = Some(bound);
         Ok(())
@@ -275,9 +284,30 @@ impl Socket {
             max: core.options.reconnect_ivl_max(),
             deliver_after_close: core.options.linger() != Some(Duration::ZERO),
         };
-        io.connect(signal, parts, ep, reconnect, quiet_monitor());
+        let monitor = Monitor::new(StdArc::clone(&core.monitor), ep.clone());
+        io.connect(signal, parts, ep, reconnect, monitor);
         core.add_peer(peer);
         Ok(())
+    }
+
+    /// Starts monitoring the socket (libzmq's `zmq_socket_monitor`): the
+    /// returned [`SocketMonitor`] receives the events of the socket's tcp
+    /// and ipc listeners and connections from now on, each with the
+    /// endpoint it concerns; a dropped connection says why with a typed
+    /// error. It holds at most [`MONITOR_CAPACITY`] unread events and
+    /// counts the ones it had to drop. A second call replaces the first
+    /// monitor (which then receives nothing more), as in libzmq. Without a
+    /// monitor, events cost one atomic load each and are not built.
+    ///
+    /// inproc connections have no session and report no events.
+    pub fn monitor(&self) -> SocketMonitor {
+        self.monitor_with_capacity(MONITOR_CAPACITY)
+    }
+
+    /// [`monitor`](Self::monitor) holding at most `capacity` unread events
+    /// (at least 1).
+    pub fn monitor_with_capacity(&self, capacity: usize) -> SocketMonitor {
+        self.core().monitor.attach(capacity)
     }
 
     /// The endpoint of the last successful bind, with a tcp port 0 resolved
@@ -495,10 +525,6 @@ impl core::fmt::Debug for Socket {
     }
 }
 
-fn quiet_monitor() -> Monitor {
-    StdArc::new(|_| {})
-}
-
 /// A session's parts and the socket's ends of its pipes.
 fn make_parts(
     config: Config,
@@ -531,6 +557,9 @@ impl Core {
             config.identity = id.as_bytes().to_vec();
         }
         config.handshake_timeout = self.options.handshake_ivl();
+        config.heartbeat_interval = self.options.heartbeat_ivl();
+        config.heartbeat_timeout = self.options.heartbeat_timeout();
+        config.heartbeat_ttl = self.options.heartbeat_ttl();
         config
     }
 
@@ -846,4 +875,42 @@ fn subscription(subscribe: bool, topic: &[u8]) -> Multipart {
     body.push(u8::from(subscribe));
     body.extend_from_slice(topic);
     Multipart::from([Msg::from(body)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Context;
+    use crate::sync::{AtomicBool, Ordering};
+
+    /// Regression: a socket holding the last reference to its context
+    /// (the `Context` handle dropped first) used to drop the context before
+    /// its own pipes, so the context's linger waited forever for a session
+    /// that was waiting for those pipes to go.
+    #[test]
+    fn a_socket_dropped_after_its_context_does_not_hang() {
+        let finished = StdArc::new(AtomicBool::new(false));
+        let done = StdArc::clone(&finished);
+        std::thread::spawn(move || {
+            let ctx = Context::new().unwrap();
+            let pull = ctx.socket(SocketType::Pull).unwrap();
+            pull.bind("tcp://127.0.0.1:0").unwrap();
+            let push = ctx.socket(SocketType::Push).unwrap();
+            push.connect(&pull.last_endpoint().unwrap().to_string())
+                .unwrap();
+            push.send(Msg::from_static(b"x")).unwrap();
+            assert_eq!(&pull.recv().unwrap()[..], b"x");
+            drop(ctx);
+            // LINGER is infinite (the default); the PUSH session is
+            // connected and reconnects once PULL is gone.
+            drop(pull);
+            drop(push);
+            done.store(true, Ordering::SeqCst);
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !finished.load(Ordering::SeqCst) {
+            assert!(Instant::now() < deadline, "the last socket's drop hung");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
 }

@@ -145,7 +145,9 @@ pub enum Event {
     /// A cancelled subscription, from a CANCEL command or a legacy `0x00`
     /// message (only for PUB and XPUB).
     Cancel(Msg),
-    /// The peer sent PING; the PONG is already queued (ZMTP.md §11.3).
+    /// The peer sent PING; the PONG is already queued (ZMTP.md §11.3). At
+    /// most one PONG waits to be written: PINGs that arrive meanwhile are
+    /// answered by it, with the latest context (as libzmq does).
     Ping {
         /// The TTL it asked for, if any: the connection now fails with
         /// [`ConnectionError::TtlExpired`] if nothing arrives in time.
@@ -252,6 +254,11 @@ pub struct Connection {
     rx_mid_message: bool,
     handshake_deadline: Option<Instant>,
     heartbeat: Heartbeat,
+    /// A PONG not yet handed to the encoder. At most one waits: a PING that
+    /// arrives meanwhile replaces its context (libzmq keeps one `_pong_msg`
+    /// too), so a peer flooding PINGs without reading our PONGs cannot grow
+    /// our output queue.
+    pong: Option<Msg>,
 }
 
 impl Connection {
@@ -312,6 +319,7 @@ impl Connection {
                 timeout_deadline: None,
                 ttl_deadline: None,
             },
+            pong: None,
         })
     }
 
@@ -472,7 +480,21 @@ impl Connection {
     /// Fills `iov` with the next bytes to write; see
     /// [`Encoder::poll_transmit`]. Then call [`advance`](Self::advance).
     pub fn poll_transmit<'a>(&'a mut self, iov: &mut [IoSlice<'a>]) -> usize {
+        // The waiting PONG goes in only once everything queued before it is
+        // encoded, so the encoder never holds more than one.
+        if self.pong_may_go()
+            && self.encoder.queued_frames() == 0
+            && let Some(pong) = self.pong.take()
+        {
+            self.encoder.push_control(pong);
+        }
         self.encoder.poll_transmit(iov)
+    }
+
+    /// Whether the waiting PONG may be queued: not while a message is half
+    /// queued (commands never go between its frames).
+    fn pong_may_go(&self) -> bool {
+        !self.encoder.is_mid_message()
     }
 
     /// Marks `written` bytes of what [`poll_transmit`](Self::poll_transmit)
@@ -487,7 +509,7 @@ impl Connection {
 
     /// Whether [`poll_transmit`](Self::poll_transmit) has bytes to offer.
     pub fn has_transmit(&self) -> bool {
-        self.encoder.has_transmit()
+        self.encoder.has_transmit() || (self.pong.is_some() && self.pong_may_go())
     }
 
     /// The next event, if any.
@@ -597,8 +619,7 @@ impl Connection {
             }
             cmd @ Command::Ping { context, .. } => {
                 let echoed = &context[..context.len().min(MAX_PING_CONTEXT)];
-                self.encoder
-                    .push_control(Command::Pong { context: echoed }.to_msg());
+                self.pong = Some(Command::Pong { context: echoed }.to_msg());
                 let ttl = cmd.ping_ttl();
                 self.heartbeat.ttl_deadline = ttl.and_then(|t| now.checked_add(t));
                 self.events.push_back(Event::Ping {

@@ -40,8 +40,10 @@ impl fmt::Display for Escaped<'_> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum GreetingError {
-    /// The peer speaks ZMTP 1.0: its first byte is not `0xFF`, or the low bit
-    /// of byte 9 is clear (ZMTP.md §2.3, first two rows). We do not downgrade.
+    /// The signature is not ZMTP 3's: the first byte is not `0xFF`, or the
+    /// low bit of byte 9 is clear (ZMTP.md §2.3, first two rows). That is a
+    /// ZMTP 1.0 peer, or no ZMTP peer at all (an HTTP client, garbage). We do
+    /// not downgrade.
     Zmtp10 {
         /// Where the tell-tale byte is (0 or 9).
         offset: usize,
@@ -67,9 +69,13 @@ pub enum GreetingError {
 impl fmt::Display for GreetingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            GreetingError::Zmtp10 { offset: 0, byte } => write!(
+                f,
+                "greeting: byte 0 is {byte:#04x}, a ZMTP 3 greeting starts with 0xff (a ZMTP 1.0 peer, which is not supported, or not ZMTP at all)"
+            ),
             GreetingError::Zmtp10 { offset, byte } => write!(
                 f,
-                "greeting: peer speaks ZMTP 1.0 (byte {offset} is {byte:#04x}), which is not supported"
+                "greeting: byte {offset} is {byte:#04x}, its low bit must be set in a ZMTP 3 signature (a ZMTP 1.0 peer, which is not supported, or not ZMTP at all)"
             ),
             GreetingError::UnsupportedVersion { major } => write!(
                 f,

@@ -490,6 +490,37 @@ fn ping_context_is_echoed_truncated_to_16_bytes_and_pings_wait_for_message_ends(
 }
 
 #[test]
+fn a_ping_flood_leaves_one_pong_waiting() {
+    // A peer that floods PINGs and never reads cannot grow our output: one
+    // PONG waits, with the latest context (libzmq keeps one `_pong_msg`).
+    let now = Instant::now();
+    let mut c = scripted(SocketType::Pull, "PUSH", 1, now);
+    let mut flood = Vec::new();
+    for i in 0..100_000u32 {
+        flood.extend(hex("04 0B 04"));
+        flood.extend(b"PING\x00\x00");
+        flood.extend(i.to_be_bytes());
+    }
+    let ev = feed(&mut c, &flood, now).unwrap();
+    assert_eq!(ev.len(), 100_000);
+    let mut want = hex("04 09 04");
+    want.extend(b"PONG");
+    want.extend(99_999u32.to_be_bytes());
+    assert_eq!(take_output(&mut c), want);
+    assert!(!c.has_transmit());
+    // A PING answered while a message is queued: the PONG follows it.
+    c.send(Msg::from_static(b"data")).unwrap();
+    let mut ping = hex("04 07 04");
+    ping.extend(b"PING\x00\x00");
+    feed(&mut c, &ping, now).unwrap();
+    let mut want = hex("00 04");
+    want.extend(b"data");
+    want.extend(hex("04 05 04"));
+    want.extend(b"PONG");
+    assert_eq!(take_output(&mut c), want);
+}
+
+#[test]
 fn handshake_timeout() {
     let t0 = Instant::now();
     let mut c = Connection::new(config(SocketType::Pair), t0).unwrap();

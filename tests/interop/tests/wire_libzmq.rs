@@ -1184,4 +1184,126 @@ mod sockets {
             }
         }
     }
+
+    /// Socket-level heartbeats against libzmq: a PUSH/PULL pair, one side
+    /// ours and one libzmq's, each with or without HEARTBEAT_IVL (100 ms;
+    /// TIMEOUT 500 ms, TTL 1 s). The connection stays up while idle for
+    /// many intervals, seen by both monitors, and a message still goes
+    /// through after. With heartbeats only on libzmq's side, our PONGs are
+    /// all libzmq hears from us, so its HEARTBEAT_TIMEOUT would drop us if
+    /// we did not answer its PINGs.
+    fn heartbeats_keep_an_idle_connection(ours_beat: bool, theirs_beat: bool, we_bind: bool) {
+        use ferrozmq_socket::{SocketEventKind, SocketMonitor};
+        use zmq::SocketEvent::{DISCONNECTED, HANDSHAKE_SUCCEEDED};
+
+        let name = format!("hb-{ours_beat}-{theirs_beat}-{we_bind}");
+        let ctx = Context::new().unwrap();
+        let zctx = zmq::Context::new();
+        let (our_kind, their_kind) = if we_bind {
+            (SocketType::Pull, zmq::PUSH)
+        } else {
+            (SocketType::Push, zmq::PULL)
+        };
+        let our = ours(&ctx, our_kind);
+        if ours_beat {
+            our.set_option(SocketOption::HeartbeatIvl(Some(Duration::from_millis(100))))
+                .unwrap();
+            our.set_option(SocketOption::HeartbeatTimeout(Some(Duration::from_millis(
+                500,
+            ))))
+            .unwrap();
+            our.set_option(SocketOption::HeartbeatTtl(Some(Duration::from_secs(1))))
+                .unwrap();
+        }
+        let mut our_monitor: SocketMonitor = our.monitor();
+        let their = zsocket(&zctx, their_kind);
+        if theirs_beat {
+            their.set_heartbeat_ivl(100).unwrap();
+            their.set_heartbeat_timeout(500).unwrap();
+            their.set_heartbeat_ttl(1_000).unwrap();
+        }
+        let monitor_endpoint = format!("inproc://monitor-{name}");
+        their
+            .monitor(&monitor_endpoint, zmq::SocketEvent::ALL as i32)
+            .unwrap();
+        let their_monitor = zsocket(&zctx, zmq::PAIR);
+        their_monitor.connect(&monitor_endpoint).unwrap();
+        if we_bind {
+            our.bind("tcp://127.0.0.1:0").unwrap();
+            their
+                .connect(&our.last_endpoint().unwrap().to_string())
+                .unwrap();
+        } else {
+            their.bind("tcp://127.0.0.1:*").unwrap();
+            our.connect(&last_endpoint(&their)).unwrap();
+        }
+        // One message each way the pair allows, before and after the idle
+        // time.
+        let exchange = |tag: &[u8]| {
+            if we_bind {
+                their.send(tag, 0).unwrap();
+                assert_eq!(&our.recv().unwrap()[..], tag);
+            } else {
+                our.send(Msg::copy_from_slice(tag)).unwrap();
+                assert_eq!(their.recv_bytes(0).unwrap(), tag);
+            }
+        };
+        exchange(b"before");
+        thread::sleep(Duration::from_millis(1_500));
+        exchange(b"after");
+        let ours_seen: Vec<SocketEventKind> =
+            std::iter::from_fn(|| our_monitor.try_recv().map(|e| e.kind)).collect();
+        assert!(
+            !ours_seen
+                .iter()
+                .any(|k| matches!(k, SocketEventKind::Disconnected(_))),
+            "{ours_seen:?}"
+        );
+        let peer = if we_bind {
+            SocketType::Push
+        } else {
+            SocketType::Pull
+        };
+        assert_eq!(
+            ours_seen
+                .iter()
+                .filter(
+                    |k| matches!(k, SocketEventKind::HandshakeSucceeded { peer: p } if *p == peer)
+                )
+                .count(),
+            1,
+            "{ours_seen:?}"
+        );
+        let theirs_seen = monitor_events(&their_monitor);
+        assert!(!theirs_seen.contains(&DISCONNECTED), "{theirs_seen:?}");
+        assert_eq!(
+            theirs_seen
+                .iter()
+                .filter(|e| **e == HANDSHAKE_SUCCEEDED)
+                .count(),
+            1,
+            "{theirs_seen:?}"
+        );
+    }
+
+    #[test]
+    fn socket_heartbeats_both_sides_our_pull_bound() {
+        heartbeats_keep_an_idle_connection(true, true, true);
+    }
+
+    #[test]
+    fn socket_heartbeats_both_sides_our_push_connecting() {
+        heartbeats_keep_an_idle_connection(true, true, false);
+    }
+
+    #[test]
+    fn socket_libzmq_pings_are_answered_by_our_socket() {
+        heartbeats_keep_an_idle_connection(false, true, true);
+        heartbeats_keep_an_idle_connection(false, true, false);
+    }
+
+    #[test]
+    fn socket_our_pings_are_answered_by_libzmq() {
+        heartbeats_keep_an_idle_connection(true, false, false);
+    }
 }

@@ -1,0 +1,1072 @@
+//! Bad peers against ferrozmq's sockets: a raw `std::net::TcpStream` that
+//! misbehaves (bad greetings, malformed READY, absurd frame sizes, floods,
+//! trickles, resets, a subscriber that never reads, a peer that goes silent)
+//! while a well-behaved ferrozmq peer on the same socket keeps exchanging
+//! messages.
+//!
+//! Each case asserts: the good peer gets exactly its messages (content and
+//! count), before and after; the bad connection is closed with a typed
+//! error, read from the socket monitor (`Socket::monitor`), and only that
+//! one (the monitor sees exactly one `Disconnected` per bad peer); and no
+//! allocation is sized by the peer beyond MAXMSGSIZE (the sockets receive
+//! into a `Metered` allocator whose largest request is asserted). A panic on
+//! an I/O thread would end the good peer's session, so the good rounds at
+//! the end of each case would fail. Every wait is bounded; nothing asserts
+//! on speed.
+
+#![cfg(not(loom))]
+
+use std::io::{ErrorKind, IoSlice, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ferrozmq_alloc::{Heap, RecvAllocator};
+use ferrozmq_msg::{Msg, Multipart};
+use ferrozmq_socket::{
+    Context, SessionError, Socket, SocketEvent, SocketEventKind, SocketMonitor, SocketOption,
+    SocketType,
+};
+use ferrozmq_test_support::Metered;
+use ferrozmq_wire::{
+    CommandError, Config, Connection, ConnectionError, Event, FrameError, GreetingError,
+    HandshakeError, MetadataError,
+};
+
+/// Every blocking call and wait in these tests gives up by then.
+const WAIT: Duration = Duration::from_secs(20);
+
+fn socket(ctx: &Context, kind: SocketType) -> Socket {
+    let s = ctx.socket(kind).unwrap();
+    s.set_option(SocketOption::RcvTimeo(Some(WAIT))).unwrap();
+    s.set_option(SocketOption::SndTimeo(Some(WAIT))).unwrap();
+    // A failed assertion unwinds through the context: it must not wait for
+    // a peer that will never read.
+    s.set_option(SocketOption::Linger(Some(Duration::ZERO)))
+        .unwrap();
+    s
+}
+
+/// The body of the good peer's message `i`: 100 bytes (not inline, so it
+/// goes through the receive allocator), tagged with `i`.
+fn good_body(i: u32) -> Vec<u8> {
+    let mut body = i.to_le_bytes().to_vec();
+    body.extend((0..96).map(|k| (i as u8).wrapping_mul(31).wrapping_add(k)));
+    body
+}
+
+/// A bound socket (PULL or REP) under attack, its monitor, and a good peer
+/// (PUSH or REQ) connected to it.
+struct Server {
+    _ctx: Context,
+    sock: Socket,
+    kind: SocketType,
+    monitor: SocketMonitor,
+    metered: Arc<Metered>,
+    endpoint: String,
+    addr: SocketAddr,
+    good: Socket,
+    next: u32,
+    seen: Vec<SocketEvent>,
+    /// Disconnections read so far (each a bad peer's).
+    drops: usize,
+}
+
+impl Server {
+    /// `kind` bound on tcp loopback with `options`, receiving into a
+    /// `Metered` allocator, its monitor attached, and a good peer connected
+    /// and checked with one round.
+    fn new(kind: SocketType, options: &[SocketOption]) -> Self {
+        let ctx = Context::new().unwrap();
+        let sock = socket(&ctx, kind);
+        for o in options {
+            sock.set_option(o.clone()).unwrap();
+        }
+        let metered = Arc::new(Metered::default());
+        sock.set_recv_allocator(metered.clone());
+        let monitor = sock.monitor();
+        sock.bind("tcp://127.0.0.1:0").unwrap();
+        let endpoint = sock.last_endpoint().unwrap().to_string();
+        let addr = endpoint.trim_start_matches("tcp://").parse().unwrap();
+        let good_kind = match kind {
+            SocketType::Pull => SocketType::Push,
+            SocketType::Rep => SocketType::Req,
+            other => panic!("no good peer for {other}"),
+        };
+        let good = socket(&ctx, good_kind);
+        good.connect(&endpoint).unwrap();
+        let mut server = Self {
+            _ctx: ctx,
+            sock,
+            kind,
+            monitor,
+            metered,
+            endpoint,
+            addr,
+            good,
+            next: 0,
+            seen: Vec::new(),
+            drops: 0,
+        };
+        server.good_round(10);
+        server.wait_for(
+            |k| matches!(k, SocketEventKind::HandshakeSucceeded { peer } if *peer == good_kind),
+        );
+        server
+    }
+
+    /// The good peer sends `n` messages (REQ: `n` round trips), and exactly
+    /// those arrive, in order.
+    fn good_round(&mut self, n: u32) {
+        for _ in 0..n {
+            let i = self.next;
+            self.next += 1;
+            let msg = Multipart::from([Msg::from_static(b"good"), Msg::from(good_body(i))]);
+            self.good.send_multipart(msg).unwrap();
+            let got = self.sock.recv_multipart().unwrap();
+            assert_eq!(got.len(), 2, "message {i}");
+            assert_eq!(&got[0][..], b"good", "message {i}");
+            assert_eq!(&got[1][..], &good_body(i)[..], "message {i}");
+            if self.kind == SocketType::Rep {
+                self.sock
+                    .send(Msg::copy_from_slice(&i.to_le_bytes()))
+                    .unwrap();
+                assert_eq!(&self.good.recv().unwrap()[..], &i.to_le_bytes());
+            }
+        }
+    }
+
+    fn next_event(&mut self) -> SocketEvent {
+        let event = self
+            .monitor
+            .recv_timeout(WAIT)
+            .unwrap_or_else(|| panic!("no monitor event within {WAIT:?}; seen {:?}", self.seen));
+        // Everything here happens on the bound endpoint.
+        assert_eq!(event.endpoint.to_string(), self.endpoint, "{event}");
+        self.seen.push(event.clone());
+        event
+    }
+
+    /// Reads events until one matches.
+    fn wait_for(&mut self, want: impl Fn(&SocketEventKind) -> bool) -> SocketEvent {
+        loop {
+            let event = self.next_event();
+            if let SocketEventKind::Disconnected(_) = event.kind {
+                self.drops += 1;
+            }
+            if want(&event.kind) {
+                return event;
+            }
+        }
+    }
+
+    /// Waits for the next dropped connection and returns why. When it was
+    /// dropped during its handshake, checks that `HandshakeFailed` came
+    /// first, with the same error.
+    fn expect_dropped(&mut self) -> SessionError {
+        let before = self.drops;
+        let event = self.wait_for(|k| matches!(k, SocketEventKind::Disconnected(_)));
+        assert_eq!(self.drops, before + 1, "{:?}", self.seen);
+        let SocketEventKind::Disconnected(error) = event.kind else {
+            unreachable!()
+        };
+        // Display names what was wrong.
+        assert!(!error.to_string().is_empty());
+        error
+    }
+
+    /// The error of the `HandshakeFailed` event just before the last
+    /// `Disconnected`, if there was one.
+    fn handshake_failure(&self) -> Option<&SocketEvent> {
+        let n = self.seen.len();
+        (n >= 2)
+            .then(|| &self.seen[n - 2])
+            .filter(|e| matches!(e.kind, SocketEventKind::HandshakeFailed(_)))
+    }
+
+    /// As [`expect_dropped`](Self::expect_dropped), for a handshake failure:
+    /// checks the `HandshakeFailed` event and its libzmq name.
+    fn expect_handshake_failed(&mut self, libzmq: &str) -> SessionError {
+        let error = self.expect_dropped();
+        let failed = self
+            .handshake_failure()
+            .unwrap_or_else(|| panic!("no HandshakeFailed before {error}: {:?}", self.seen));
+        assert_eq!(failed.kind.libzmq_name(), libzmq, "{failed}");
+        assert_eq!(failed.kind.error().unwrap().to_string(), error.to_string());
+        error
+    }
+
+    /// The good peer carries on; no other connection was dropped; the
+    /// monitor lost nothing; nothing larger than `max_alloc` was allocated
+    /// for received bodies.
+    fn finish(mut self, max_alloc: usize) {
+        self.good_round(50);
+        while let Some(event) = self.monitor.try_recv() {
+            if let SocketEventKind::Disconnected(_) = event.kind {
+                self.drops += 1;
+            }
+            self.seen.push(event);
+        }
+        let disconnects = self
+            .seen
+            .iter()
+            .filter(|e| matches!(e.kind, SocketEventKind::Disconnected(_)))
+            .count();
+        assert_eq!(disconnects, self.drops, "{:?}", self.seen);
+        assert_eq!(self.monitor.dropped(), 0);
+        let largest = self.metered.largest();
+        assert!(
+            largest <= max_alloc,
+            "largest allocation {largest} > {max_alloc}"
+        );
+    }
+}
+
+/// The largest allocation the good peer's 100-byte bodies cause (body plus
+/// the received message's small header).
+const GOOD_ALLOC: usize = 256;
+
+/// A raw tcp connection to `addr`.
+fn raw(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect_timeout(&addr, WAIT).unwrap();
+    s.set_nodelay(true).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+    s.set_write_timeout(Some(WAIT)).unwrap();
+    s
+}
+
+/// A ZMTP greeting: signature, version `major.minor`, `mechanism`.
+fn greeting(major: u8, minor: u8, mechanism: &[u8]) -> Vec<u8> {
+    let mut g = vec![0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, major, minor];
+    let mut field = [0u8; 20];
+    field[..mechanism.len()].copy_from_slice(mechanism);
+    g.extend(field);
+    g.extend([0u8; 32]);
+    assert_eq!(g.len(), 64);
+    g
+}
+
+/// A frame with `flags` (short or long form chosen by size).
+fn frame(flags: u8, body: &[u8]) -> Vec<u8> {
+    let mut f = if body.len() <= 255 {
+        vec![flags, body.len() as u8]
+    } else {
+        let mut f = vec![flags | 0x02];
+        f.extend((body.len() as u64).to_be_bytes());
+        f
+    };
+    f.extend(body);
+    f
+}
+
+/// A command frame `name` + `data`.
+fn command(name: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut body = vec![name.len() as u8];
+    body.extend(name);
+    body.extend(data);
+    frame(0x04, &body)
+}
+
+/// A READY property: name, 4-byte length, value.
+fn property(name: &[u8], value: &[u8]) -> Vec<u8> {
+    let mut p = vec![name.len() as u8];
+    p.extend(name);
+    p.extend((value.len() as u32).to_be_bytes());
+    p.extend(value);
+    p
+}
+
+/// A PING with no TTL and `context`.
+fn ping(context: &[u8]) -> Vec<u8> {
+    let mut data = vec![0, 0];
+    data.extend(context);
+    command(b"PING", &data)
+}
+
+/// Writes `bytes`; a peer that was already dropped may see the write fail,
+/// which these tests allow.
+fn write_lossy(stream: &mut TcpStream, bytes: &[u8]) {
+    let _ = stream.write_all(bytes);
+}
+
+/// Reads until the socket closes the stream (end of stream or reset) and
+/// returns what arrived; fails past `WAIT`.
+fn wait_closed(stream: &mut TcpStream) -> Vec<u8> {
+    let deadline = Instant::now() + WAIT;
+    let mut buf = [0u8; 4096];
+    let mut got = Vec::new();
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "the socket never closed the stream"
+        );
+        match stream.read(&mut buf) {
+            Ok(0) => return got,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => return got,
+        }
+    }
+}
+
+/// A raw peer driven by our own wire layer over a plain `TcpStream`: it
+/// completes the NULL handshake properly, then the test makes it misbehave
+/// by writing raw bytes, or by going silent.
+struct RawPeer {
+    stream: TcpStream,
+    conn: Connection,
+    buf: Vec<u8>,
+}
+
+impl RawPeer {
+    fn new(stream: TcpStream, kind: SocketType) -> Self {
+        let heap: Arc<dyn RecvAllocator> = Arc::new(Heap);
+        let conn = Connection::new(Config::new(kind, heap), Instant::now()).unwrap();
+        Self {
+            stream,
+            conn,
+            buf: vec![0; 64 * 1024],
+        }
+    }
+
+    /// Connects to `addr` as `kind` and completes the handshake.
+    fn handshaken(addr: SocketAddr, kind: SocketType) -> Self {
+        let mut peer = Self::new(raw(addr), kind);
+        peer.handshake();
+        peer
+    }
+
+    fn flush(&mut self) {
+        while self.conn.has_transmit() {
+            let written = {
+                let mut iov = [IoSlice::new(&[]); 16];
+                let n = self.conn.poll_transmit(&mut iov);
+                self.stream.write_vectored(&iov[..n]).unwrap()
+            };
+            self.conn.advance(written);
+        }
+    }
+
+    /// Reads once (up to the read timeout) and feeds the connection;
+    /// returns the events, or `None` when the stream closed.
+    fn read_once(&mut self) -> Option<Vec<Event>> {
+        let n = match self.stream.read(&mut self.buf) {
+            Ok(0) => return None,
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => 0,
+            Err(_) => return None,
+        };
+        let mut input = &self.buf[..n];
+        let mut events = Vec::new();
+        loop {
+            let progress = self.conn.handle_input(input, Instant::now()).unwrap();
+            input = &input[progress.consumed..];
+            events.extend(std::iter::from_fn(|| self.conn.poll_event()));
+            if input.is_empty() {
+                return Some(events);
+            }
+        }
+    }
+
+    fn handshake(&mut self) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            assert!(Instant::now() < deadline, "no handshake");
+            self.flush();
+            let events = self.read_once().expect("closed during the handshake");
+            if events
+                .iter()
+                .any(|e| matches!(e, Event::HandshakeComplete(_)))
+            {
+                self.flush();
+                return;
+            }
+        }
+    }
+
+    /// Reads, answering as the wire layer does, until nothing has arrived
+    /// for `quiet` (or the stream closed); returns the events.
+    fn read_until_quiet(&mut self, quiet: Duration) -> Vec<Event> {
+        let deadline = Instant::now() + WAIT;
+        let mut last = Instant::now();
+        let mut all = Vec::new();
+        while last.elapsed() < quiet {
+            assert!(Instant::now() < deadline, "the socket never went quiet");
+            self.flush();
+            match self.read_once() {
+                None => break,
+                Some(events) if events.is_empty() => {}
+                Some(events) => {
+                    all.extend(events);
+                    last = Instant::now();
+                }
+            }
+        }
+        all
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Greetings
+
+#[test]
+fn bad_signature_is_refused() {
+    let mut s = Server::new(SocketType::Pull, &[]);
+    // Not ZMTP at all.
+    let mut http = raw(s.addr);
+    http.write_all(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n")
+        .unwrap();
+    let error = s.expect_handshake_failed("ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL");
+    assert!(
+        matches!(
+            error,
+            SessionError::Protocol(ConnectionError::Greeting(GreetingError::Zmtp10 {
+                offset: 0,
+                byte: b'G'
+            }))
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("byte 0 is 0x47"), "{error}");
+    wait_closed(&mut http);
+    s.good_round(10);
+    // 0xFF first, but byte 9's low bit clear.
+    let mut bad9 = raw(s.addr);
+    bad9.write_all(&[0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7E, 3])
+        .unwrap();
+    let error = s.expect_handshake_failed("ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL");
+    assert!(
+        matches!(
+            error,
+            SessionError::Protocol(ConnectionError::Greeting(GreetingError::Zmtp10 {
+                offset: 9,
+                byte: 0x7E
+            }))
+        ),
+        "{error:?}"
+    );
+    wait_closed(&mut bad9);
+    s.finish(GOOD_ALLOC);
+}
+
+#[test]
+fn zmtp_2_0_and_1_0_peers_are_refused() {
+    let mut s = Server::new(SocketType::Pull, &[]);
+    // ZMTP 2.0 (libzmq 3.x): major version 1 at byte 10.
+    let mut v2 = raw(s.addr);
+    v2.write_all(&greeting(1, 0, b"NULL")).unwrap();
+    let error = s.expect_handshake_failed("ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL");
+    assert!(
+        matches!(
+            error,
+            SessionError::Protocol(ConnectionError::Greeting(
+                GreetingError::UnsupportedVersion { major: 1 }
+            ))
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("major version is 1"), "{error}");
+    wait_closed(&mut v2);
+    // ZMTP 1.0: an identity frame (length 1, flags 0, empty body).
+    let mut v1 = raw(s.addr);
+    v1.write_all(&[0x01, 0x00]).unwrap();
+    let error = s.expect_handshake_failed("ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL");
+    assert!(
+        matches!(
+            error,
+            SessionError::Protocol(ConnectionError::Greeting(GreetingError::Zmtp10 {
+                offset: 0,
+                byte: 1
+            }))
+        ),
+        "{error:?}"
+    );
+    wait_closed(&mut v1);
+    s.finish(GOOD_ALLOC);
+}
+
+#[test]
+fn unknown_mechanism_is_refused() {
+    let mut s = Server::new(SocketType::Pull, &[]);
+    let mut peer = raw(s.addr);
+    peer.write_all(&greeting(3, 1, b"BLAH")).unwrap();
+    let error = s.expect_handshake_failed("ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL");
+    let SessionError::Protocol(ConnectionError::Greeting(GreetingError::MechanismMismatch {
+        ours,
+        peer: theirs,
+    })) = &error
+    else {
+        panic!("{error:?}")
+    };
+    assert_eq!(
+        (ours.trimmed(), theirs.trimmed()),
+        (&b"NULL"[..], &b"BLAH"[..])
+    );
+    assert!(error.to_string().contains("BLAH"), "{error}");
+    wait_closed(&mut peer);
+    s.finish(GOOD_ALLOC);
+}
+
+/// HANDSHAKE_IVL (default 30 s, libzmq's) closes a connection whose
+/// greeting stops half way; 500 ms here to keep the test short.
+#[test]
+fn truncated_greeting_then_silence_times_out() {
+    let ivl = Duration::from_millis(500);
+    let mut s = Server::new(SocketType::Pull, &[SocketOption::HandshakeIvl(Some(ivl))]);
+    let mut peer = raw(s.addr);
+    let started = Instant::now();
+    peer.write_all(&greeting(3, 1, b"NULL")[..20]).unwrap();
+    let error = s.expect_handshake_failed("ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL");
+    assert!(started.elapsed() >= ivl - Duration::from_millis(50));
+    assert!(
+        matches!(
+            error,
+            SessionError::Protocol(ConnectionError::HandshakeTimeout)
+        ),
+        "{error:?}"
+    );
+    wait_closed(&mut peer);
+    s.finish(GOOD_ALLOC);
+}
+
+/// A peer that trickles its greeting a byte a second (slowloris) holds no
+/// one up, and HANDSHAKE_IVL ends it.
+#[test]
+fn a_peer_trickling_bytes_blocks_no_one() {
+    let ivl = Duration::from_millis(1500);
+    let mut s = Server::new(SocketType::Pull, &[SocketOption::HandshakeIvl(Some(ivl))]);
+    let mut peer = raw(s.addr);
+    for &b in &greeting(3, 1, b"NULL")[..3] {
+        write_lossy(&mut peer, &[b]);
+        // The good peer is served while the bad one dawdles.
+        let end = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < end {
+            s.good_round(5);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let error = s.expect_handshake_failed("ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL");
+    assert!(
+        matches!(
+            error,
+            SessionError::Protocol(ConnectionError::HandshakeTimeout)
+        ),
+        "{error:?}"
+    );
+    wait_closed(&mut peer);
+    s.finish(GOOD_ALLOC);
+}
+
+// ---------------------------------------------------------------------------
+// READY
+
+#[test]
+fn ready_with_malformed_property_lengths_is_refused() {
+    let mut s = Server::new(SocketType::Pull, &[]);
+    let socket_type = property(b"Socket-Type", b"PUSH");
+    let cases: [(Vec<u8>, MetadataError); 2] = [
+        // A name length running past the end of the list.
+        (
+            [&socket_type[..], &[0xFF, b'X']].concat(),
+            MetadataError::NameTruncated {
+                offset: socket_type.len(),
+                len: 0xFF,
+                available: 1,
+            },
+        ),
+        // A value length of 2^32 - 1 with 4 bytes behind it: nothing is
+        // allocated for it.
+        (
+            [&[11][..], b"Socket-Type", &[0xFF; 4], b"PUSH"].concat(),
+            MetadataError::ValueTruncated {
+                offset: 12,
+                len: u32::MAX,
+                available: 4,
+            },
+        ),
+    ];
+    for (props, want) in cases {
+        let mut peer = raw(s.addr);
+        peer.write_all(&greeting(3, 1, b"NULL")).unwrap();
+        peer.write_all(&command(b"READY", &props)).unwrap();
+        let error = s.expect_handshake_failed("ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL");
+        match &error {
+            SessionError::Protocol(ConnectionError::Handshake(HandshakeError::Malformed(
+                CommandError::Metadata { command, error },
+            ))) => {
+                assert_eq!((*command, error), ("READY", &want));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(error.to_string().contains("READY"), "{error}");
+        wait_closed(&mut peer);
+        s.good_round(10);
+    }
+    s.finish(GOOD_ALLOC);
+}
+
+#[test]
+fn incompatible_socket_type_is_refused() {
+    let mut s = Server::new(SocketType::Rep, &[]);
+    let mut peer = raw(s.addr);
+    peer.write_all(&greeting(3, 1, b"NULL")).unwrap();
+    peer.write_all(&command(b"READY", &property(b"Socket-Type", b"PUB")))
+        .unwrap();
+    let error = s.expect_handshake_failed("ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL");
+    assert!(
+        matches!(
+            error,
+            SessionError::Protocol(ConnectionError::Handshake(
+                HandshakeError::IncompatibleSocketType {
+                    ours: SocketType::Rep,
+                    peer: SocketType::Pub
+                }
+            ))
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("REP socket cannot talk to a PUB"),
+        "{error}"
+    );
+    // The peer was told why before the close (ZMTP.md §5), after our
+    // greeting and READY.
+    let got = wait_closed(&mut peer);
+    let error_command = command(b"ERROR", b"\x18incompatible socket type");
+    assert!(
+        got.ends_with(&error_command),
+        "{:?}",
+        String::from_utf8_lossy(&got)
+    );
+    s.finish(GOOD_ALLOC);
+}
+
+// ---------------------------------------------------------------------------
+// Frames
+
+/// A long frame header announcing `size`.
+fn long_header(size: u64) -> Vec<u8> {
+    let mut h = vec![0x02];
+    h.extend(size.to_be_bytes());
+    h
+}
+
+fn assert_frame_error(error: &SessionError, want: impl Fn(&FrameError) -> bool) {
+    match error {
+        SessionError::Protocol(ConnectionError::Frame(e)) if want(e) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn frame_of_2_pow_63_is_refused_without_allocating() {
+    for max in [None, Some(1 << 20)] {
+        let mut s = Server::new(SocketType::Pull, &[SocketOption::MaxMsgSize(max)]);
+        for size in [1u64 << 63, u64::MAX] {
+            let mut peer = RawPeer::handshaken(s.addr, SocketType::Push);
+            peer.stream.write_all(&long_header(size)).unwrap();
+            let error = s.expect_dropped();
+            assert_frame_error(
+                &error,
+                |e| matches!(e, FrameError::InvalidSize { size: got, .. } if *got == size),
+            );
+            assert!(
+                error.to_string().contains("not a valid frame size"),
+                "{error}"
+            );
+            wait_closed(&mut peer.stream);
+            s.good_round(10);
+        }
+        s.finish(GOOD_ALLOC);
+    }
+}
+
+#[test]
+fn frame_over_maxmsgsize_is_refused_before_allocating() {
+    let max = 1000u64;
+    let mut s = Server::new(SocketType::Pull, &[SocketOption::MaxMsgSize(Some(max))]);
+    // At the limit is fine.
+    let mut at_limit = RawPeer::handshaken(s.addr, SocketType::Push);
+    at_limit.stream.write_all(&frame(0, &[7u8; 1000])).unwrap();
+    let got = s.sock.recv().unwrap();
+    assert_eq!(&got[..], &[7u8; 1000][..]);
+    for size in [max + 1, (1 << 63) - 1] {
+        let mut peer = RawPeer::handshaken(s.addr, SocketType::Push);
+        let mut bytes = long_header(size);
+        bytes.extend([1u8; 64]);
+        peer.stream.write_all(&bytes).unwrap();
+        let error = s.expect_dropped();
+        assert_frame_error(&error, |e| {
+            matches!(e, FrameError::TooLarge { size: got, max: m, command: false, .. }
+                if *got == size && *m == max)
+        });
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("exceeds the maximum of {max}")),
+            "{error}"
+        );
+        wait_closed(&mut peer.stream);
+        s.good_round(10);
+    }
+    drop(at_limit);
+    s.expect_dropped();
+    s.finish(1100);
+}
+
+#[test]
+fn command_inside_a_multipart_message_is_refused() {
+    let mut s = Server::new(SocketType::Pull, &[]);
+    let mut peer = RawPeer::handshaken(s.addr, SocketType::Push);
+    let mut bytes = frame(0x01, b"first part");
+    bytes.extend(ping(b""));
+    bytes.extend(frame(0, b"last part"));
+    peer.stream.write_all(&bytes).unwrap();
+    let error = s.expect_dropped();
+    assert_frame_error(&error, |e| {
+        matches!(e, FrameError::CommandInsideMessage { .. })
+    });
+    assert!(error.to_string().contains("multi-part"), "{error}");
+    wait_closed(&mut peer.stream);
+    // The half message was never delivered: only the good peer's arrive.
+    s.finish(GOOD_ALLOC);
+}
+
+#[test]
+fn garbage_after_a_valid_handshake_is_refused() {
+    let mut s = Server::new(SocketType::Pull, &[]);
+    // A command whose name length (255) runs past its 6-byte body.
+    let mut peer = RawPeer::handshaken(s.addr, SocketType::Push);
+    peer.stream.write_all(b"\x04\x06\xffjunk!").unwrap();
+    let error = s.expect_dropped();
+    assert!(
+        matches!(
+            error,
+            SessionError::Protocol(ConnectionError::Command(CommandError::NameTruncated {
+                len: 255,
+                available: 5
+            }))
+        ),
+        "{error:?}"
+    );
+    wait_closed(&mut peer.stream);
+    // Text: 'G' (0x47) reads as a command frame with MORE set.
+    let mut peer = RawPeer::handshaken(s.addr, SocketType::Push);
+    peer.stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n")
+        .unwrap();
+    let error = s.expect_dropped();
+    assert_frame_error(&error, |e| {
+        matches!(e, FrameError::CommandWithMore { flags: 0x47, .. })
+    });
+    wait_closed(&mut peer.stream);
+    s.finish(GOOD_ALLOC);
+}
+
+/// Closes `stream` with SO_LINGER 0: the peer gets a reset, not a FIN.
+fn reset(stream: TcpStream) {
+    socket2::SockRef::from(&stream)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(stream);
+}
+
+#[test]
+fn a_reset_mid_frame_frees_the_partial_body() {
+    let mut s = Server::new(SocketType::Pull, &[]);
+    // Received good bodies are all dropped by now.
+    assert_eq!(s.metered.live(), 0);
+    let mut peer = RawPeer::handshaken(s.addr, SocketType::Push);
+    let mut bytes = long_header(100_000);
+    bytes.extend([5u8; 1000]);
+    peer.stream.write_all(&bytes).unwrap();
+    // Until the session has allocated the body and read into it.
+    let deadline = Instant::now() + WAIT;
+    while s.metered.largest() < 100_000 {
+        assert!(Instant::now() < deadline, "the body was never allocated");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    reset(peer.stream);
+    let error = s.expect_dropped();
+    match &error {
+        SessionError::Io(e) => assert_eq!(e.kind(), ErrorKind::ConnectionReset, "{e}"),
+        // The reset may be read as an end of stream on some kernels.
+        SessionError::PeerClosed => {}
+        other => panic!("{other:?}"),
+    }
+    // The partial body went back to the allocator.
+    assert_eq!(s.metered.live(), 0);
+    // And a reset after the first part of a message delivers nothing of it.
+    let mut peer = RawPeer::handshaken(s.addr, SocketType::Push);
+    peer.stream.write_all(&frame(0x01, b"half")).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    reset(peer.stream);
+    s.expect_dropped();
+    s.finish(100_000 + GOOD_ALLOC);
+}
+
+// ---------------------------------------------------------------------------
+// Floods and peers that do not read
+
+/// PINGs flood in and the peer never reads our PONGs: at most one PONG
+/// waits at a time (libzmq keeps one too), so our output does not grow with
+/// the flood; the connection stays up and the good peer is served.
+#[test]
+fn a_ping_flood_is_answered_with_bounded_output() {
+    const PINGS: usize = 200_000;
+    let mut s = Server::new(SocketType::Pull, &[]);
+    let mut peer = RawPeer::handshaken(s.addr, SocketType::Push);
+    let mut flood = Vec::with_capacity(PINGS * 13);
+    for i in 0..PINGS as u32 {
+        flood.extend(ping(&i.to_be_bytes()));
+    }
+    let mut writer = peer.stream.try_clone().unwrap();
+    std::thread::scope(|scope| {
+        scope.spawn(move || writer.write_all(&flood).unwrap());
+        s.good_round(200);
+    });
+    // The connection is alive: a message after the flood arrives.
+    peer.stream
+        .write_all(&frame(0, b"after the flood"))
+        .unwrap();
+    assert_eq!(&s.sock.recv().unwrap()[..], b"after the flood");
+    // What we wrote back: a few PONGs, not one per PING (each read of up to
+    // 64 KiB of PINGs is answered by one PONG, with the latest context).
+    let events = peer.read_until_quiet(Duration::from_millis(300));
+    let pongs = events
+        .iter()
+        .filter(|e| matches!(e, Event::Pong { .. }))
+        .count();
+    assert!(
+        (1..=PINGS / 10).contains(&pongs),
+        "{pongs} PONGs for {PINGS} PINGs"
+    );
+    s.finish(GOOD_ALLOC);
+}
+
+/// A subscriber that never reads: PUB drops at its HWM and never blocks; the
+/// good subscriber still receives; what the bad one holds is bounded by the
+/// HWM (plus the kernel's socket buffers), not by what was published.
+#[test]
+fn a_subscriber_that_never_reads_costs_bounded_memory() {
+    const SENT: u32 = 200_000;
+    let ctx = Context::new().unwrap();
+    let publisher = socket(&ctx, SocketType::Pub);
+    let mut monitor = publisher.monitor();
+    publisher.bind("tcp://127.0.0.1:0").unwrap();
+    let endpoint = publisher.last_endpoint().unwrap().to_string();
+    let addr: SocketAddr = endpoint.trim_start_matches("tcp://").parse().unwrap();
+    let good = socket(&ctx, SocketType::Sub);
+    good.subscribe(b"").unwrap();
+    good.connect(&endpoint).unwrap();
+    let mut bad = RawPeer::handshaken(addr, SocketType::Sub);
+    bad.conn.send_subscription(true, b"").unwrap();
+    bad.flush();
+    // Until both subscriptions are in.
+    let deadline = Instant::now() + WAIT;
+    let (mut good_in, mut bad_in) = (false, false);
+    while !(good_in && bad_in) {
+        assert!(Instant::now() < deadline, "subscriptions never arrived");
+        publisher.send(Msg::from_static(b"sync")).unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        good_in |= good.try_recv().is_ok();
+        bad_in |= bad
+            .read_once()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, Event::Message(_)));
+    }
+    while good.try_recv().is_ok() {}
+    // From here on the bad subscriber reads nothing.
+    let body = vec![0xAB; 1024];
+    std::thread::scope(|scope| {
+        let received = scope.spawn(|| {
+            let mut last = None;
+            let mut count = 0u32;
+            loop {
+                let m = good.recv_multipart().unwrap();
+                if &m[0][..] == b"end" {
+                    return count;
+                }
+                if &m[0][..] == b"sync" {
+                    continue;
+                }
+                let i = u32::from_le_bytes(m[0][..4].try_into().unwrap());
+                assert!(last.is_none_or(|l| i > l), "{i} after {last:?}");
+                assert_eq!(&m[1][..], &body[..]);
+                last = Some(i);
+                count += 1;
+            }
+        });
+        for i in 0..SENT {
+            let msg = Multipart::from([
+                Msg::copy_from_slice(&i.to_le_bytes()),
+                Msg::from(body.clone()),
+            ]);
+            // PUB never blocks: at the HWM the message is dropped for that
+            // peer.
+            publisher.try_send_multipart(msg).unwrap();
+        }
+        let deadline = Instant::now() + WAIT;
+        while !received.is_finished() {
+            assert!(
+                Instant::now() < deadline,
+                "the good subscriber never got the end"
+            );
+            publisher.send(Msg::from_static(b"end")).unwrap();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let count = received.join().unwrap();
+        assert!(count > 0);
+    });
+    // Now the bad subscriber reads what was kept for it.
+    let kept = bad
+        .read_until_quiet(Duration::from_millis(500))
+        .iter()
+        .filter(|e| matches!(e, Event::Message(m) if !m.more()))
+        .count();
+    assert!(
+        kept < (SENT / 4) as usize,
+        "{kept} of {SENT} messages were kept for a peer that did not read"
+    );
+    while let Some(event) = monitor.try_recv() {
+        assert!(
+            !matches!(event.kind, SocketEventKind::Disconnected(_)),
+            "{event}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Heartbeats
+
+/// A peer that completed its handshake and then went silent (never
+/// answers PINGs) is dropped once HEARTBEAT_TIMEOUT passes after a PING; the
+/// good peer, which answers, stays connected across many intervals.
+#[test]
+fn a_silent_peer_is_dropped_by_the_heartbeat() {
+    let ivl = Duration::from_millis(100);
+    let timeout = Duration::from_millis(300);
+    let mut s = Server::new(
+        SocketType::Pull,
+        &[
+            SocketOption::HeartbeatIvl(Some(ivl)),
+            SocketOption::HeartbeatTimeout(Some(timeout)),
+        ],
+    );
+    let peer = RawPeer::handshaken(s.addr, SocketType::Push);
+    let silent_since = Instant::now();
+    let error = s.expect_dropped();
+    assert!(
+        matches!(
+            error,
+            SessionError::Protocol(ConnectionError::HeartbeatTimeout)
+        ),
+        "{error:?}"
+    );
+    // Not before a PING went unanswered for the timeout.
+    assert!(
+        silent_since.elapsed() >= timeout,
+        "{:?}",
+        silent_since.elapsed()
+    );
+    drop(peer);
+    // The good peer answers PINGs: still up after several intervals.
+    std::thread::sleep(ivl * 8);
+    s.finish(GOOD_ALLOC);
+}
+
+/// A connecting socket whose peer goes silent drops it on the heartbeat
+/// timeout and reconnects.
+#[test]
+fn a_connecting_socket_reconnects_after_a_heartbeat_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let endpoint = format!("tcp://{}", listener.local_addr().unwrap());
+    let accept = || {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    stream.set_nonblocking(false).unwrap();
+                    stream
+                        .set_read_timeout(Some(Duration::from_millis(20)))
+                        .unwrap();
+                    return stream;
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    assert!(Instant::now() < deadline, "no connection");
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+    };
+    let ctx = Context::new().unwrap();
+    let push = socket(&ctx, SocketType::Push);
+    push.set_option(SocketOption::HeartbeatIvl(Some(Duration::from_millis(100))))
+        .unwrap();
+    push.set_option(SocketOption::HeartbeatTimeout(Some(Duration::from_millis(
+        300,
+    ))))
+    .unwrap();
+    push.set_option(SocketOption::ReconnectIvl(Some(Duration::from_millis(20))))
+        .unwrap();
+    let mut monitor = push.monitor();
+    push.connect(&endpoint).unwrap();
+    // The first peer completes its handshake, then is silent.
+    let mut silent = RawPeer::new(accept(), SocketType::Pull);
+    silent.handshake();
+    let mut seen = Vec::new();
+    let mut next = |seen: &mut Vec<SocketEvent>| {
+        let e = monitor.recv_timeout(WAIT).expect("no monitor event");
+        assert_eq!(e.endpoint.to_string(), endpoint);
+        seen.push(e.clone());
+        e.kind
+    };
+    let error = loop {
+        if let SocketEventKind::Disconnected(e) = next(&mut seen) {
+            break e;
+        }
+    };
+    assert!(
+        matches!(
+            error,
+            SessionError::Protocol(ConnectionError::HeartbeatTimeout)
+        ),
+        "{error:?}"
+    );
+    assert!(
+        matches!(next(&mut seen), SocketEventKind::ConnectRetried(_)),
+        "{seen:?}"
+    );
+    // The second peer answers: messages flow over the new connection.
+    let mut live = RawPeer::new(accept(), SocketType::Pull);
+    live.handshake();
+    push.send(Msg::from_static(b"after the reconnect")).unwrap();
+    let deadline = Instant::now() + WAIT;
+    'wait: loop {
+        assert!(Instant::now() < deadline, "nothing over the new connection");
+        live.flush();
+        for e in live.read_once().expect("the new connection closed") {
+            if let Event::Message(m) = e {
+                assert_eq!(&m[..], b"after the reconnect");
+                break 'wait;
+            }
+        }
+    }
+    drop(silent);
+    let kinds: Vec<&str> = seen.iter().map(|e| e.kind.libzmq_name()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "ZMQ_EVENT_CONNECT_DELAYED",
+            "ZMQ_EVENT_CONNECTED",
+            "ZMQ_EVENT_HANDSHAKE_SUCCEEDED",
+            "ZMQ_EVENT_DISCONNECTED",
+            "ZMQ_EVENT_CONNECT_RETRIED",
+        ]
+    );
+}
