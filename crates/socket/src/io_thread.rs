@@ -11,8 +11,9 @@
 //!
 //! A listener is closed on request ([`IoThread::unbind`], when its socket
 //! goes); a session ends by itself once its socket dropped its pipes.
-//! Not here yet: linger beyond that (dropping the `IoThread` closes
-//! everything).
+//! Sessions count the bytes they write on established connections
+//! ([`IoThread::progress`]), which the context watches while it lingers;
+//! dropping the `IoThread` closes everything at once.
 
 use std::collections::HashMap;
 use std::io;
@@ -77,6 +78,10 @@ struct Shared {
     /// sending to a peer it was just handed, must still be waited for
     /// (linger).
     pending: AtomicUsize,
+    /// Bytes its sessions wrote on established connections (wrapping):
+    /// a lingering context gives up on a default LINGER once this stops
+    /// moving. Written only by the loop's thread.
+    progress: AtomicUsize,
 }
 
 impl Shared {
@@ -105,6 +110,19 @@ impl SessionSignal {
     /// The session's token.
     pub(crate) fn token(&self) -> Token {
         self.token
+    }
+}
+
+impl SessionSignal {
+    /// The session wrote `bytes` on an established connection (linger
+    /// progress). Called on the loop's thread only, so a load and a store
+    /// do (no locked instruction on the write path).
+    pub(crate) fn progressed(&self, bytes: usize) {
+        let p = &self.shared.progress;
+        p.store(
+            p.load(Ordering::Relaxed).wrapping_add(bytes),
+            Ordering::Relaxed,
+        );
     }
 }
 
@@ -151,6 +169,7 @@ impl IoThread {
             next_token: Mutex::new(1),
             sessions: AtomicUsize::new(0),
             pending: AtomicUsize::new(0),
+            progress: AtomicUsize::new(0),
         });
         let loop_shared = StdArc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -239,6 +258,12 @@ impl IoThread {
         // already in `sessions`.
         let pending = self.shared.pending.load(Ordering::Acquire);
         pending + self.shared.sessions.load(Ordering::Acquire)
+    }
+
+    /// A counter that moves whenever a session on this thread writes to
+    /// an established connection; the lingering context watches it.
+    pub(crate) fn progress(&self) -> usize {
+        self.shared.progress.load(Ordering::Relaxed)
     }
 
     fn command(&self, command: Command) {
