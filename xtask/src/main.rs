@@ -1,7 +1,7 @@
 //! `cargo xtask`: the single entry for every chore of the ferrozmq workspace.
 //!
 //! `ci` runs the whole gate; `tidy` checks house rules; `interop`, `loom`,
-//! `fuzz` and `bench` run the slow checks with the right flags. Run `cargo xtask help` for
+//! `fuzz`, `bench` and `soak` run the slow checks with the right flags. Run `cargo xtask help` for
 //! the flags. It depends on nothing but std and `serde_json`, so it builds in a
 //! few seconds, and it always runs from the workspace root, wherever it is called.
 
@@ -12,6 +12,7 @@ mod fuzz;
 mod interop;
 mod loom;
 mod metadata;
+mod soak;
 mod tidy;
 mod tool;
 
@@ -40,6 +41,10 @@ tasks:
                            run one cargo-fuzz target for N s (default 60), or every
                            target for 20 s with --smoke
   bench [ARGS]             cargo bench -p ferrozmq-benches with ARGS
+  soak [--secs N] [--rate R]
+                           every pattern and transport for N s (default 180) with
+                           peers SIGKILLed and connections reset, checked end to
+                           end (release build; not part of ci)
   help                     this text
 ";
 
@@ -68,6 +73,7 @@ fn main() -> ExitCode {
         "loom" => loom::run(&root, rest),
         "fuzz" => fuzz::run(&root, rest),
         "bench" => bench::run(&root, rest),
+        "soak" => soak::run(&root, rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())
