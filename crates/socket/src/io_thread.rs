@@ -33,6 +33,11 @@ use crate::transport::{Listener, Stream};
 
 /// The waker's token; sessions and listeners count up from 1.
 const WAKER: Token = Token(0);
+/// At most this many connections are accepted from one listener per turn:
+/// a connect flood must not keep the loop from its commands and sessions.
+/// A listener that hit it is served again next turn (readiness is
+/// edge-triggered, so it is remembered rather than re-reported).
+const ACCEPTS_PER_TURN: usize = 64;
 
 /// Builds a session for an accepted connection, given the session's signal
 /// (to build its pipes with); `None` refuses the connection.
@@ -302,6 +307,8 @@ struct EventLoop {
     entries: HashMap<Token, Entry>,
     /// Each session's signal, to disarm it when its token is taken.
     signals: HashMap<Token, StdArc<SessionSignal>>,
+    /// Listeners that stopped at [`ACCEPTS_PER_TURN`] with more waiting.
+    busy_listeners: Vec<Token>,
 }
 
 impl EventLoop {
@@ -311,6 +318,7 @@ impl EventLoop {
             shared,
             entries: HashMap::new(),
             signals: HashMap::new(),
+            busy_listeners: Vec::new(),
         }
     }
 
@@ -338,6 +346,9 @@ impl EventLoop {
                 let readable = event.is_readable() || event.is_read_closed() || event.is_error();
                 let writable = event.is_writable() || event.is_write_closed() || event.is_error();
                 arrivals += self.handle_io(event.token(), readable, writable, now);
+            }
+            for token in core::mem::take(&mut self.busy_listeners) {
+                arrivals += self.handle_io(token, true, false, now);
             }
             if woken || !self.shared.commands.is_empty() {
                 while let Some(command) = self.shared.commands.pop() {
@@ -371,6 +382,9 @@ impl EventLoop {
     }
 
     fn timeout(&self) -> Option<Duration> {
+        if !self.busy_listeners.is_empty() {
+            return Some(Duration::ZERO);
+        }
         let mut earliest: Option<Instant> = None;
         for entry in self.entries.values() {
             if let Entry::Session(s) = entry {
@@ -443,6 +457,7 @@ impl EventLoop {
     fn handle_io(&mut self, token: Token, readable: bool, writable: bool, now: Instant) -> usize {
         let mut accepted = Vec::new();
         let mut arrivals = 0;
+        let mut busy = false;
         match self.entries.get_mut(&token) {
             Some(Entry::Session(s)) => s.handle_io(readable, writable, now),
             Some(Entry::Listener {
@@ -450,6 +465,10 @@ impl EventLoop {
                 acceptor,
                 monitor,
             }) => loop {
+                if arrivals == ACCEPTS_PER_TURN {
+                    busy = true;
+                    break;
+                }
                 match listener.accept() {
                     Ok(stream) => {
                         // Counted before the socket gets its pipes: it may
@@ -474,6 +493,9 @@ impl EventLoop {
                 }
             },
             None => {}
+        }
+        if busy {
+            self.busy_listeners.push(token);
         }
         for (signal, parts, stream, monitor) in accepted {
             self.start_accepted(signal, parts, stream, monitor, now);

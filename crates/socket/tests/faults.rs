@@ -481,6 +481,53 @@ fn everything_queued_before_close_is_delivered_within_linger() {
     }
 }
 
+/// Rebinding an ipc path in a tight loop right after its socket closed:
+/// each failed attempt probes the old listener with a connect, a flood
+/// that once kept its I/O thread accepting forever (so the old listener
+/// was never closed), and the old listener's file removal once deleted
+/// the new listener's file (so peers could never reconnect). Both are
+/// regressions here: the bind must succeed, and a connected PUSH must
+/// reach the new PULL.
+#[test]
+fn rebinding_in_a_tight_loop_works_and_peers_reach_the_new_listener() {
+    let at = ipc("tight-rebind");
+    let ctx = Context::new().unwrap();
+    let push = socket(&ctx, SocketType::Push);
+    push.set_option(SocketOption::ReconnectIvl(Some(Duration::from_millis(5))))
+        .unwrap();
+    push.set_option(SocketOption::Linger(Some(Duration::ZERO)))
+        .unwrap();
+    push.connect(&at).unwrap();
+    for round in 0..4u8 {
+        let pull = socket(&ctx, SocketType::Pull);
+        pull.set_option(SocketOption::RcvTimeo(Some(Duration::from_millis(500))))
+            .unwrap();
+        let deadline = Instant::now() + WAIT;
+        while pull.bind(&at).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "round {round}: the path never came free"
+            );
+        }
+        // A message written to the old connection before the PUSH saw it
+        // close is lost (as in libzmq): send until one arrives.
+        loop {
+            push.send(Msg::copy_from_slice(&[round])).unwrap();
+            match pull.recv() {
+                Ok(m) if m[..] == [round] => break,
+                Ok(_) => {}
+                Err(RecvError::Timeout) => {
+                    assert!(
+                        Instant::now() < deadline,
+                        "round {round}: no message arrived"
+                    );
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Peers killed and restarted.
 
