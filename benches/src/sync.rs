@@ -2,4 +2,4 @@
 //! house rule: code names `std::sync` only in its `src/sync.rs`).
 
 pub use std::sync::Arc;
-pub use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+pub use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};

@@ -20,13 +20,14 @@
 //! driver's socket dropped with its connections and bound again (a reset
 //! of every connection of the lane). Faults stop 5 s before the end.
 //!
+//! Every lane is paced at `--rate` messages (or requests) a second.
 //! Checked: every message whole and exact; nothing duplicated or reordered;
 //! nothing lost where the pattern promises delivery (PUSH/PULL messages,
 //! REQ/REP replies) unless a fault explains it; PUB/SUB gaps only across
-//! faults; every lane paced at `--rate` messages (or requests) a second;
-//! the driver's RSS and open descriptors at the end no more than
-//! after the warm-up (a fifth of the run) plus slack. Prints a summary;
-//! exits with status 1 on any violation.
+//! faults; the driver's RSS never above 1 GiB (a rise of 128 MiB within a
+//! second is reported with what each lane did meanwhile); its RSS and open
+//! descriptors at the end no more than after the warm-up (a fifth of the
+//! run) plus slack. Prints a summary; exits with status 1 on any violation.
 //!
 //! Why a binary in the benches package: it is long-running load, built in
 //! release like the perf tools beside it, and needs to re-execute itself
@@ -35,7 +36,7 @@
 
 use std::process::{Child, Command, ExitCode, Stdio};
 
-use ferrozmq_benches::sync::{Arc, AtomicBool, AtomicU8, Ordering};
+use ferrozmq_benches::sync::{Arc, AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -50,6 +51,15 @@ const WARM_UP_FRACTION: u32 = 5;
 /// Slack on the end-of-run comparison.
 const FD_SLACK: usize = 16;
 const RSS_SLACK_KIB: u64 = 64 * 1024;
+/// A rise of RSS within a second worth reporting.
+const RSS_JUMP_KIB: u64 = 128 * 1024;
+/// The highest RSS accepted at any time: the HWMs below bound what the
+/// queues can hold (3 PUB/SUB lanes x 10 000 messages of ~24 KiB on
+/// average) well under it.
+const RSS_PEAK_KIB: u64 = 1024 * 1024;
+/// PUB/SUB's HWMs: high enough that a healthy reader never makes the PUB
+/// drop, low enough to bound memory.
+const PUBSUB_HWM: usize = 10_000;
 /// How long a REQ waits for a reply from a live peer.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Fault kinds in a lane's mailbox.
@@ -159,7 +169,7 @@ fn run_peer(
     s.set_option(SocketOption::ReconnectIvl(Some(Duration::from_millis(20))))
         .expect("reconnect");
     if pattern == Pattern::PubSub {
-        s.set_option(SocketOption::SndHwm(100_000)).expect("hwm");
+        s.set_option(SocketOption::SndHwm(PUBSUB_HWM)).expect("hwm");
     }
     s.connect(endpoint).expect("connect");
     let start = Instant::now();
@@ -301,7 +311,7 @@ impl Lane {
             .expect("sndtimeo");
         match self.pattern {
             Pattern::PubSub => {
-                s.set_option(SocketOption::RcvHwm(100_000)).expect("hwm");
+                s.set_option(SocketOption::RcvHwm(PUBSUB_HWM)).expect("hwm");
                 s.subscribe(b"").expect("subscribe");
             }
             Pattern::ReqRep => {
@@ -460,6 +470,11 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// What each lane has checked so far.
+fn counts(progress: &[Arc<AtomicU64>]) -> Vec<u64> {
+    progress.iter().map(|p| p.load(Ordering::Relaxed)).collect()
+}
+
 fn fds() -> usize {
     std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count)
 }
@@ -479,12 +494,15 @@ fn driver_main(args: &[String]) -> ExitCode {
     let ctx = Context::with_io_threads(2).expect("context");
     let stop = Arc::new(AtomicBool::new(false));
     let mut mailboxes = Vec::new();
+    let mut progress: Vec<Arc<AtomicU64>> = Vec::new();
     let mut threads = Vec::new();
     let mut id = 0u8;
     for transport in [Transport::Tcp, Transport::Ipc, Transport::Inproc] {
         for pattern in Pattern::ALL {
             let mailbox = Arc::new(AtomicU8::new(0));
             mailboxes.push(Arc::clone(&mailbox));
+            let checked = Arc::new(AtomicU64::new(0));
+            progress.push(Arc::clone(&checked));
             let (ctx, stop) = (ctx.clone(), Arc::clone(&stop));
             let lane_id = id;
             threads.push(std::thread::spawn(move || {
@@ -494,6 +512,7 @@ fn driver_main(args: &[String]) -> ExitCode {
                         0 => lane.step(),
                         kind => lane.fault(kind),
                     }
+                    checked.store(lane.checker.received, Ordering::Relaxed);
                 }
                 lane.finish()
             }));
@@ -511,8 +530,31 @@ fn driver_main(args: &[String]) -> ExitCode {
     let mut next_fault = Duration::from_secs(2);
     let mut faults = 0usize;
     let mut warm = None;
+    let mut peak = 0;
+    let mut samples = Vec::new();
+    let mut second = (Duration::ZERO, rss_kib(), counts(&progress));
+    let mut last_fault = None;
     while start.elapsed() < run {
         let now = start.elapsed();
+        if now >= Duration::from_secs(10 * samples.len() as u64) {
+            samples.push(rss_kib() >> 10);
+        }
+        if now >= second.0 + Duration::from_secs(1) {
+            // A jump in RSS: say which lanes moved how much meanwhile.
+            let (rss, seen) = (rss_kib(), counts(&progress));
+            if rss > second.1 + RSS_JUMP_KIB {
+                let moved: Vec<u64> = seen.iter().zip(&second.2).map(|(a, b)| a - b).collect();
+                println!(
+                    "RSS jump at {:.0?}: {} -> {} MiB; messages checked per lane meanwhile {moved:?}; \
+                     last fault (lane, kind, at) {last_fault:?}",
+                    now,
+                    second.1 >> 10,
+                    rss >> 10
+                );
+            }
+            peak = peak.max(rss);
+            second = (now, rss, seen);
+        }
         if warm.is_none() && now >= warm_at {
             warm = Some((rss_kib(), fds()));
         }
@@ -525,6 +567,7 @@ fn driver_main(args: &[String]) -> ExitCode {
                 RESET
             };
             mailboxes[lane].store(kind, Ordering::Relaxed);
+            last_fault = Some((lane, kind, now));
             faults += 1;
             next_fault += Duration::from_secs(1);
         }
@@ -567,6 +610,15 @@ fn driver_main(args: &[String]) -> ExitCode {
         warm.0, end.0, RSS_SLACK_KIB, warm.1, end.1
     );
     let mut ok = violations == 0;
+    println!(
+        "driver RSS every 10 s (MiB): {samples:?}; peak {} MiB (limit {})",
+        peak >> 10,
+        RSS_PEAK_KIB >> 10
+    );
+    if peak > RSS_PEAK_KIB {
+        println!("VIOLATION: RSS peaked above the limit");
+        ok = false;
+    }
     if end.0 > warm.0 + RSS_SLACK_KIB {
         println!("VIOLATION: RSS grew");
         ok = false;
