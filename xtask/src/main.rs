@@ -1,11 +1,11 @@
 //! `cargo xtask`: the single entry for every chore of the ferrozmq workspace.
 //!
 //! `ci` runs the whole gate; `tidy` checks house rules; `interop`, `loom`,
-//! `fuzz`, `bench` and `allocs` run the slow checks with the right flags;
-//! `compare` measures ferrozmq against libzmq and the raw socket limits and
-//! writes the README's performance table (not part of `ci`: it takes
-//! minutes). Run `cargo xtask help` for the flags. It depends on nothing but
-//! std and `serde_json`, so it builds in a
+//! `fuzz`, `bench`, `allocs` and `soak` run the slow checks with the right
+//! flags; `compare` measures ferrozmq against libzmq and the raw socket
+//! limits and writes the README's performance table (not part of `ci`: it
+//! takes minutes). Run `cargo xtask help` for the flags. It depends on
+//! nothing but std and `serde_json`, so it builds in a
 //! few seconds, and it always runs from the workspace root, wherever it is called.
 
 mod allocs;
@@ -17,6 +17,7 @@ mod fuzz;
 mod interop;
 mod loom;
 mod metadata;
+mod soak;
 mod tidy;
 mod tool;
 
@@ -53,6 +54,10 @@ tasks:
   allocs [--quick] [ARGS]  heap allocations per message in steady state, ferrozmq
                            (each receive allocator) beside libzmq, counted
                            process-wide (benches/allocs, its own workspace)
+  soak [--secs N] [--rate R]
+                           every pattern and transport for N s (default 180) with
+                           peers SIGKILLed and connections reset, checked end to
+                           end (release build)
   help                     this text
 ";
 
@@ -83,6 +88,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(&root, rest),
         "compare" => compare::run(&root, rest),
         "allocs" => allocs::run(&root, rest),
+        "soak" => soak::run(&root, rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())

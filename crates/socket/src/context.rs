@@ -6,12 +6,35 @@
 //! dropped socket closes its listeners and drops its pipe ends; each of its
 //! sessions still sends what was queued and ends once drained; a session
 //! not yet connected keeps connecting while it has messages to deliver (as
-//! libzmq does), and ends at once when it has none. When the last reference goes, the
-//! context lingers: it waits until every session on its I/O threads has
-//! ended, but no longer than the longest LINGER among its dropped sockets
-//! (`None`, libzmq's -1 and the default, waits without limit; `Some(ZERO)`
-//! not at all); then it stops and joins the I/O threads, closing whatever
-//! is left.
+//! libzmq does), and ends at once when it has none (or when its socket's
+//! LINGER is 0).
+//!
+//! # The linger rule
+//!
+//! When the last reference goes, the context lingers: it waits until every
+//! session on its I/O threads has ended, and then stops and joins the I/O
+//! threads, closing whatever is left. How long it waits is decided by the
+//! LINGER of each socket dropped before, and the longest wait wins:
+//!
+//! - LINGER `Some(d)`: at most `d` after that socket was dropped (`ZERO`:
+//!   not at all, and its queued messages were already discarded).
+//! - LINGER `None` *set by the user* (libzmq's -1, asked for explicitly):
+//!   without limit, as libzmq's `zmq_ctx_term` does. A peer that never
+//!   comes back then hangs the drop: that is what was asked for.
+//! - LINGER never set (the default; it reads back as `None`, like libzmq's
+//!   -1): as long as delivery makes progress. The context gives up once no
+//!   session has written a byte on an established connection for the
+//!   stall limit ([`DEFAULT_LINGER_STALL_LIMIT`](Context::DEFAULT_LINGER_STALL_LIMIT),
+//!   30 s; [`Context::set_linger_stall_limit`]), counted from the moment
+//!   the wait begins and restarted by every write. So a peer draining
+//!   slowly but steadily receives everything, and a peer gone for good
+//!   costs at most the stall limit instead of hanging the process (libzmq's
+//!   notorious `zmq_ctx_term` hang).
+//!
+//! Progress is what the sessions write after the handshake, never connect
+//! attempts or handshakes alone, so a peer that accepts and closes in a
+//! loop cannot keep the context waiting. The bytes a closed socket can
+//! still write are bounded (its queue is), so the default wait ends.
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -49,30 +72,48 @@ pub(crate) struct ContextInner {
     next: AtomicUsize,
     /// How long to linger when the context goes.
     linger: Mutex<Linger>,
+    /// How long a default-LINGER wait tolerates no progress.
+    stall_limit: Mutex<Duration>,
     /// The inproc names bound in this context.
     inproc: Registry,
 }
 
-/// The longest linger of the sockets dropped so far.
-#[derive(Debug, Clone, Copy)]
-enum Linger {
-    /// No socket was dropped: nothing to wait for.
-    Nothing,
-    /// Until then.
-    Until(Instant),
-    /// Until every session has ended.
-    Forever,
+/// What the sockets dropped so far ask the context to wait for (see the
+/// module docs: the longest wait wins).
+#[derive(Debug, Clone, Copy, Default)]
+struct Linger {
+    /// A socket was dropped: there may be sessions to wait for.
+    any: bool,
+    /// The latest deadline of an explicit LINGER `Some(d)`.
+    until: Option<Instant>,
+    /// A socket with LINGER set to `None` (forever) was dropped.
+    forever: bool,
+    /// A socket whose LINGER was never set was dropped: wait while
+    /// delivery progresses.
+    while_progress: bool,
 }
 
 impl ContextInner {
-    /// A socket with this LINGER was dropped.
-    pub(crate) fn linger(&self, linger: Option<Duration>) {
+    /// A socket with these options was dropped: note its LINGER.
+    pub(crate) fn linger(&self, options: &crate::Options) {
         let mut current = lock(&self.linger);
-        *current = match (*current, linger) {
-            (Linger::Forever, _) | (_, None) => Linger::Forever,
-            (Linger::Nothing, Some(d)) => Linger::Until(Instant::now() + d),
-            (Linger::Until(t), Some(d)) => Linger::Until(t.max(Instant::now() + d)),
-        };
+        current.any = true;
+        match (options.linger(), options.linger_is_set()) {
+            (None, true) => current.forever = true,
+            (None, false) => current.while_progress = true,
+            (Some(d), _) => {
+                let t = Instant::now() + d;
+                current.until = Some(current.until.map_or(t, |u| u.max(t)));
+            }
+        }
+    }
+
+    /// The sum of the I/O threads' progress counters: moves whenever a
+    /// session writes.
+    fn progress(&self) -> usize {
+        self.io
+            .iter()
+            .fold(0usize, |sum, io| sum.wrapping_add(io.progress()))
     }
 
     /// The index of the I/O thread for the next bind or connect (round
@@ -93,6 +134,10 @@ impl ContextInner {
 }
 
 impl Context {
+    /// How long a context lingering for sockets whose LINGER was never set
+    /// waits without any progress before giving up (see the module docs).
+    pub const DEFAULT_LINGER_STALL_LIMIT: Duration = Duration::from_secs(30);
+
     /// A context with one I/O thread (libzmq's default).
     ///
     /// # Errors
@@ -116,10 +161,43 @@ impl Context {
             inner: StdArc::new(ContextInner {
                 io,
                 next: AtomicUsize::new(0),
-                linger: Mutex::new(Linger::Nothing),
+                linger: Mutex::new(Linger::default()),
+                stall_limit: Mutex::new(Self::DEFAULT_LINGER_STALL_LIMIT),
                 inproc: Registry::default(),
             }),
         })
+    }
+
+    /// Sets how long the linger of sockets whose LINGER was never set
+    /// tolerates no progress (default
+    /// [`DEFAULT_LINGER_STALL_LIMIT`](Self::DEFAULT_LINGER_STALL_LIMIT); see
+    /// the module docs). Applies to the wait when the context goes, for
+    /// every such socket, whenever they were dropped. Sockets with an
+    /// explicit LINGER are not affected.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use ferrozmq_socket::Context;
+    /// use ferrozmq_wire::SocketType;
+    ///
+    /// let ctx = Context::new().unwrap();
+    /// ctx.set_linger_stall_limit(Duration::from_millis(200));
+    /// let push = ctx.socket(SocketType::Push).unwrap();
+    /// let path = std::env::temp_dir().join(format!("nobody-{}.sock", std::process::id()));
+    /// push.connect(&format!("ipc://{}", path.display())).unwrap(); // nobody listens there
+    /// push.send(ferrozmq_msg::Msg::from_static(b"lost")).unwrap();
+    /// let t = Instant::now();
+    /// drop((push, ctx)); // gives up after 200 ms without progress
+    /// assert!(t.elapsed() < Duration::from_secs(20));
+    /// ```
+    pub fn set_linger_stall_limit(&self, limit: Duration) {
+        *lock(&self.inner.stall_limit) = limit;
+    }
+
+    /// The stall limit (see
+    /// [`set_linger_stall_limit`](Self::set_linger_stall_limit)).
+    pub fn linger_stall_limit(&self) -> Duration {
+        *lock(&self.inner.stall_limit)
     }
 
     /// How many I/O threads this context runs.
@@ -150,14 +228,27 @@ impl Drop for ContextInner {
     /// Lingers (see the module docs), then the I/O threads stop as they are
     /// dropped.
     fn drop(&mut self) {
-        let until = match *lock(&self.linger) {
-            Linger::Nothing => return,
-            Linger::Until(t) => Some(t),
-            Linger::Forever => None,
-        };
-        // A cold path, once per context: polling the counts is enough.
-        while self.io.iter().any(|io| io.sessions() > 0) && until.is_none_or(|t| Instant::now() < t)
-        {
+        let linger = *lock(&self.linger);
+        if !linger.any {
+            return;
+        }
+        let stall_limit = *lock(&self.stall_limit);
+        let mut progress = self.progress();
+        let mut progressed_at = Instant::now();
+        // A cold path, once per context: polling the counters is enough.
+        while self.io.iter().any(|io| io.sessions() > 0) {
+            let now = Instant::now();
+            let p = self.progress();
+            if p != progress {
+                progress = p;
+                progressed_at = now;
+            }
+            let deadline_passed = linger.until.is_none_or(|t| now >= t);
+            let stalled =
+                !linger.while_progress || now.duration_since(progressed_at) >= stall_limit;
+            if !linger.forever && deadline_passed && stalled {
+                break;
+            }
             std::thread::sleep(Duration::from_millis(1));
         }
     }

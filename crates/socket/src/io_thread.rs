@@ -11,8 +11,9 @@
 //!
 //! A listener is closed on request ([`IoThread::unbind`], when its socket
 //! goes); a session ends by itself once its socket dropped its pipes.
-//! Not here yet: linger beyond that (dropping the `IoThread` closes
-//! everything).
+//! Sessions count the bytes they write on established connections
+//! ([`IoThread::progress`]), which the context watches while it lingers;
+//! dropping the `IoThread` closes everything at once.
 
 use std::collections::HashMap;
 use std::io;
@@ -33,6 +34,11 @@ use crate::transport::{Listener, Stream};
 
 /// The waker's token; sessions and listeners count up from 1.
 const WAKER: Token = Token(0);
+/// At most this many connections are accepted from one listener per turn:
+/// a connect flood must not keep the loop from its commands and sessions.
+/// A listener that hit it is served again next turn (readiness is
+/// edge-triggered, so it is remembered rather than re-reported).
+const ACCEPTS_PER_TURN: usize = 64;
 
 /// Builds a session for an accepted connection, given the session's signal
 /// (to build its pipes with); `None` refuses the connection.
@@ -81,6 +87,10 @@ struct Shared {
     /// sending to a peer it was just handed, must still be waited for
     /// (linger).
     pending: AtomicUsize,
+    /// Bytes its sessions wrote on established connections (wrapping):
+    /// a lingering context gives up on a default LINGER once this stops
+    /// moving. Written only by the loop's thread.
+    progress: AtomicUsize,
 }
 
 impl Shared {
@@ -109,6 +119,19 @@ impl SessionSignal {
     /// The session's token.
     pub(crate) fn token(&self) -> Token {
         self.token
+    }
+}
+
+impl SessionSignal {
+    /// The session wrote `bytes` on an established connection (linger
+    /// progress). Called on the loop's thread only, so a load and a store
+    /// do (no locked instruction on the write path).
+    pub(crate) fn progressed(&self, bytes: usize) {
+        let p = &self.shared.progress;
+        p.store(
+            p.load(Ordering::Relaxed).wrapping_add(bytes),
+            Ordering::Relaxed,
+        );
     }
 }
 
@@ -155,6 +178,7 @@ impl IoThread {
             next_token: Mutex::new(1),
             sessions: AtomicUsize::new(0),
             pending: AtomicUsize::new(0),
+            progress: AtomicUsize::new(0),
         });
         let loop_shared = StdArc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -249,6 +273,12 @@ impl IoThread {
         pending + self.shared.sessions.load(Ordering::Acquire)
     }
 
+    /// A counter that moves whenever a session on this thread writes to
+    /// an established connection; the lingering context watches it.
+    pub(crate) fn progress(&self) -> usize {
+        self.shared.progress.load(Ordering::Relaxed)
+    }
+
     fn command(&self, command: Command) {
         self.shared.commands.push(command);
         self.shared.wake();
@@ -287,6 +317,8 @@ struct EventLoop {
     signals: HashMap<Token, StdArc<SessionSignal>>,
     /// The tokens being handled, swapped with `Shared::ready`.
     ready: Vec<Token>,
+    /// Listeners that stopped at [`ACCEPTS_PER_TURN`] with more waiting.
+    busy_listeners: Vec<Token>,
 }
 
 impl EventLoop {
@@ -297,6 +329,7 @@ impl EventLoop {
             entries: HashMap::new(),
             signals: HashMap::new(),
             ready: Vec::new(),
+            busy_listeners: Vec::new(),
         }
     }
 
@@ -324,6 +357,9 @@ impl EventLoop {
                 let readable = event.is_readable() || event.is_read_closed() || event.is_error();
                 let writable = event.is_writable() || event.is_write_closed() || event.is_error();
                 arrivals += self.handle_io(event.token(), readable, writable, now);
+            }
+            for token in core::mem::take(&mut self.busy_listeners) {
+                arrivals += self.handle_io(token, true, false, now);
             }
             if woken || !self.shared.commands.is_empty() {
                 while let Some(command) = self.shared.commands.pop() {
@@ -365,6 +401,9 @@ impl EventLoop {
     }
 
     fn timeout(&self) -> Option<Duration> {
+        if !self.busy_listeners.is_empty() {
+            return Some(Duration::ZERO);
+        }
         let mut earliest: Option<Instant> = None;
         for entry in self.entries.values() {
             if let Entry::Session(s) = entry {
@@ -443,6 +482,7 @@ impl EventLoop {
     fn handle_io(&mut self, token: Token, readable: bool, writable: bool, now: Instant) -> usize {
         let mut accepted = Vec::new();
         let mut arrivals = 0;
+        let mut busy = false;
         match self.entries.get_mut(&token) {
             Some(Entry::Session(s)) => s.handle_io(readable, writable, now),
             Some(Entry::Listener {
@@ -450,6 +490,10 @@ impl EventLoop {
                 acceptor,
                 monitor,
             }) => loop {
+                if arrivals == ACCEPTS_PER_TURN {
+                    busy = true;
+                    break;
+                }
                 match listener.accept() {
                     Ok(stream) => {
                         // Counted before the socket gets its pipes: it may
@@ -474,6 +518,9 @@ impl EventLoop {
                 }
             },
             None => {}
+        }
+        if busy {
+            self.busy_listeners.push(token);
         }
         for (signal, parts, stream, monitor) in accepted {
             self.start_accepted(signal, parts, stream, monitor, now);

@@ -39,7 +39,7 @@ pub const MIN_HEARTBEAT_TTL: Duration = Duration::from_millis(100);
 /// | --- | --- | --- | --- | --- |
 /// | `ZMQ_SNDHWM` | `SndHwm` / [`sndhwm`](Options::sndhwm) | `usize`, 0 = no limit | 1000 | int ≥ 0 |
 /// | `ZMQ_RCVHWM` | `RcvHwm` / [`rcvhwm`](Options::rcvhwm) | `usize`, 0 = no limit | 1000 | int ≥ 0 |
-/// | `ZMQ_LINGER` | `Linger` / [`linger`](Options::linger) | `Option<Duration>`, `None` = forever | `None` | -1 (ms) |
+/// | `ZMQ_LINGER` | `Linger` / [`linger`](Options::linger) | `Option<Duration>`, `None` = forever if set; never set: while delivery progresses (stall limit, see [`Context`](crate::Context)) | `None` (reads back as -1) | -1 (ms) |
 /// | `ZMQ_RECONNECT_IVL` | `ReconnectIvl` / [`reconnect_ivl`](Options::reconnect_ivl) | `Option<Duration>`, `None` = never reconnect | 100 ms | 100 (ms; -1 = never) |
 /// | `ZMQ_RECONNECT_IVL_MAX` | `ReconnectIvlMax` / [`reconnect_ivl_max`](Options::reconnect_ivl_max) | `Option<Duration>`, `None` = no backoff | `None` | 0 (ms) |
 /// | `ZMQ_RCVTIMEO` | `RcvTimeo` / [`rcvtimeo`](Options::rcvtimeo) | `Option<Duration>`, `None` = block | `None` | -1 (ms) |
@@ -99,6 +99,9 @@ pub struct Options {
     sndhwm: usize,
     rcvhwm: usize,
     linger: Option<Duration>,
+    /// LINGER was set by the user (even to the default): the context then
+    /// takes `linger: None` literally (see `Context`'s linger rule).
+    linger_set: bool,
     reconnect_ivl: Option<Duration>,
     reconnect_ivl_max: Option<Duration>,
     rcvtimeo: Option<Duration>,
@@ -122,6 +125,7 @@ impl Default for Options {
             sndhwm: 1000,
             rcvhwm: 1000,
             linger: None,
+            linger_set: false,
             reconnect_ivl: Some(Duration::from_millis(100)),
             reconnect_ivl_max: None,
             rcvtimeo: None,
@@ -158,7 +162,10 @@ impl Options {
         match option {
             O::SndHwm(n) => self.sndhwm = check_count(name, n)?,
             O::RcvHwm(n) => self.rcvhwm = check_count(name, n)?,
-            O::Linger(d) => self.linger = check_duration(name, d, Duration::ZERO)?,
+            O::Linger(d) => {
+                self.linger = check_duration(name, d, Duration::ZERO)?;
+                self.linger_set = true;
+            }
             O::ReconnectIvl(d) => self.reconnect_ivl = check_duration(name, d, Duration::ZERO)?,
             O::ReconnectIvlMax(d) => self.reconnect_ivl_max = check_duration(name, d, NONZERO)?,
             O::RcvTimeo(d) => self.rcvtimeo = check_duration(name, d, Duration::ZERO)?,
@@ -216,10 +223,21 @@ impl Options {
 
     /// `ZMQ_LINGER`: how long unsent messages are kept, trying to deliver
     /// them, after the socket is closed; closing the context waits that long.
-    /// `None` (default, libzmq -1): until delivered. `Some(ZERO)`: discard at
-    /// once.
+    /// `Some(ZERO)`: discard at once. `Some(d)`: at most `d`. `None` set
+    /// explicitly (libzmq -1): until delivered, however long. Never set (the
+    /// default, which also reads back as `None`): until delivered while
+    /// delivery makes progress, giving up once nothing was written for the
+    /// context's stall limit
+    /// ([`Context::set_linger_stall_limit`](crate::Context::set_linger_stall_limit)),
+    /// so a peer gone for good cannot hang the process.
     pub fn linger(&self) -> Option<Duration> {
         self.linger
+    }
+
+    /// Whether LINGER was set (to any value, `None` included) rather than
+    /// left at its default; the context's linger rule tells them apart.
+    pub(crate) fn linger_is_set(&self) -> bool {
+        self.linger_set
     }
 
     /// `ZMQ_RECONNECT_IVL`: the wait before reconnecting a lost or refused

@@ -26,9 +26,11 @@
 //!
 //! Linger: when the socket goes, the session still sends what it queued; a
 //! connecting session with messages waiting keeps connecting until they are
-//! written (the context bounds the wait by LINGER). A connection that fails
-//! on the peer's protocol error makes one non-blocking write of what it
-//! queued last (an ERROR command, when it refused the peer) before closing.
+//! written (the context bounds the wait by LINGER, and for a LINGER never
+//! set by the stall limit, watching the bytes sessions write on established
+//! connections: [`SessionSignal::progressed`]). A connection that fails on
+//! the peer's protocol error makes one non-blocking write of what it queued
+//! last (an ERROR command, when it refused the peer) before closing.
 
 use std::io::{self, IoSlice, Read, Write};
 use std::task::Waker;
@@ -528,6 +530,10 @@ impl Session {
                 Ok(written) => {
                     e.conn.advance(written);
                     progress |= written > 0;
+                    if written > 0 && e.conn.is_established() {
+                        // Linger progress (see `Context`).
+                        self.signal.progressed(written);
+                    }
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => e.writable = false,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}

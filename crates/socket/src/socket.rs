@@ -22,10 +22,15 @@
 //!   it also filters what arrives.
 //! - REQ alternates send and receive strictly (`State`, libzmq's EFSM,
 //!   otherwise), prefixes the empty delimiter, round-robins, and accepts the
-//!   reply only from the peer it asked. Recovery (like libzmq's
-//!   REQ_RELAXED): when that peer's connection is lost, the request is
-//!   forgotten: a waiting `recv` fails with `State` and the socket may send
-//!   again.
+//!   reply only from the peer it asked. Recovery: when that peer's
+//!   connection is lost, the request is forgotten: a waiting `recv` fails
+//!   with `State` and the socket may send again (libzmq's plain REQ waits
+//!   forever there). Anything a new request finds in the pipes is stale
+//!   and dropped. REQ_RELAXED (libzmq's way out): a new request may be sent
+//!   while one is awaited, which is forgotten; REQ_CORRELATE: each request
+//!   carries a 4-byte id frame before the delimiter (echoed by REP in the
+//!   envelope) and only the reply with the last id is accepted, so a late
+//!   reply to a forgotten request is never taken for the new one's.
 //! - REP fair-queues, strips the envelope (all frames up to and including the
 //!   empty delimiter) on receive and puts it back on the reply, which goes
 //!   to the peer the request came from (dropped if that peer is gone or at
@@ -140,6 +145,8 @@ struct Core {
     subs: Trie,
     sub_list: Vec<Vec<u8>>,
     phase: Phase,
+    /// REQ_CORRELATE: the id of the last request sent.
+    request_id: u32,
     /// Where the listeners and sessions report (see `monitor.rs`).
     monitor: StdArc<MonitorHub>,
     /// Last, so it is dropped last: when this socket holds the last
@@ -171,6 +178,7 @@ impl Socket {
                 subs: Trie::new(),
                 sub_list: Vec::new(),
                 phase: Phase::Idle,
+                request_id: 0,
                 monitor: MonitorHub::new(),
             }),
         }
@@ -510,7 +518,7 @@ impl Drop for Socket {
         for name in &core.inproc_names {
             core.ctx.inproc().unbind(name, &core.incoming);
         }
-        core.ctx.linger(core.options.linger());
+        core.ctx.linger(&core.options);
     }
 }
 
@@ -593,10 +601,33 @@ impl Core {
         }
     }
 
+    /// REQ, before a request: drops what every peer's pipe holds (see
+    /// `send_whole`) and the peers that are gone.
+    fn drain_stale(&mut self) {
+        self.adopt();
+        let mut i = 0;
+        while i < self.peers.len() {
+            let gone = loop {
+                match self.peers[i].rx.try_recv() {
+                    Ok(_) => {}
+                    Err(TryRecvError::Empty) => break false,
+                    Err(TryRecvError::Disconnected) => break true,
+                }
+            };
+            if gone {
+                self.remove_peer(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
     fn check_send(&self) -> Result<(), SendError<()>> {
         match self.kind {
             SocketType::Pull | SocketType::Sub => Err(SendError::NotSupported(())),
-            SocketType::Req if matches!(self.phase, Phase::Awaiting(_)) => {
+            SocketType::Req
+                if matches!(self.phase, Phase::Awaiting(_)) && !self.options.req_relaxed() =>
+            {
                 Err(SendError::State(()))
             }
             SocketType::Rep if !matches!(self.phase, Phase::Replying(..)) => {
@@ -705,7 +736,15 @@ impl Core {
                 Ok(())
             }
             SocketType::Req => {
+                // Whatever the pipes hold now answers an earlier request or
+                // reports a connection lost before this one was queued:
+                // stale either way.
+                self.drain_stale();
                 let mut whole = Multipart::new();
+                if self.options.req_correlate() {
+                    self.request_id = self.request_id.wrapping_add(1);
+                    whole.push(Msg::copy_from_slice(&self.request_id.to_be_bytes()));
+                }
                 whole.push(Msg::new());
                 whole.extend(msg);
                 match self.round_robin(whole, timeout) {
@@ -716,7 +755,10 @@ impl Core {
                         Ok(())
                     }
                     Err(e) => Err(e.map(|mut w| {
-                        w.remove(0);
+                        let envelope = 1 + usize::from(self.options.req_correlate());
+                        for _ in 0..envelope {
+                            w.remove(0);
+                        }
                         w
                     })),
                 }
@@ -840,7 +882,17 @@ impl Core {
         match self.kind {
             SocketType::Sub => Ok(self.subs.matches(&msg[0]).then_some(msg)),
             SocketType::Req => {
-                if !matches!(self.phase, Phase::Awaiting(a) if a == id) || !msg[0].is_empty() {
+                if !matches!(self.phase, Phase::Awaiting(a) if a == id) {
+                    return Ok(None);
+                }
+                if self.options.req_correlate() {
+                    // The reply must carry our last request's id.
+                    if msg[0].as_slice() != self.request_id.to_be_bytes() {
+                        return Ok(None);
+                    }
+                    msg.remove(0);
+                }
+                if msg.first().is_none_or(|m| !m.is_empty()) {
                     return Ok(None);
                 }
                 msg.remove(0);

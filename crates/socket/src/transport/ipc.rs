@@ -13,14 +13,33 @@ use super::Listener;
 use crate::endpoint::{Endpoint, IpcEndpoint};
 use crate::error::BindError;
 
-/// Removes a listener's socket file when dropped.
+/// Removes a listener's socket file when dropped, if it is still the one
+/// the listener made.
 #[derive(Debug)]
-pub(crate) struct PathGuard(PathBuf);
+pub(crate) struct PathGuard {
+    path: PathBuf,
+    /// The file's device and inode at bind.
+    file: Option<(u64, u64)>,
+}
+
+/// The device and inode of the file at `path`.
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
+}
 
 impl Drop for PathGuard {
     fn drop(&mut self) {
-        // Best effort: the file may already be gone or replaced.
-        let _ = std::fs::remove_file(&self.0);
+        // The listener's socket is closed before this runs, so a new bind
+        // may already have taken the path as stale and made its own file:
+        // that one is not ours to remove (it would cut the new listener
+        // off from every future connect). Best effort otherwise: the file
+        // may already be gone.
+        if self.file.is_some() && file_id(&self.path) == self.file {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -54,10 +73,11 @@ pub(super) fn bind(
         }
         other => other.map_err(io_err)?,
     };
-    Ok((
-        Listener::Ipc(listener, PathGuard(path.to_owned())),
-        endpoint.clone(),
-    ))
+    let guard = PathGuard {
+        path: path.to_owned(),
+        file: file_id(path),
+    };
+    Ok((Listener::Ipc(listener, guard), endpoint.clone()))
 }
 
 /// Starts a connect to `ipc`'s path.
@@ -86,5 +106,22 @@ mod tests {
         assert_eq!(again.errno_name(), "EADDRINUSE");
         drop(live);
         assert!(!path.exists(), "the listener removes its file");
+    }
+
+    #[test]
+    fn a_closed_listener_leaves_a_newer_file_alone() {
+        let path = temp_path("newer");
+        let _ = std::fs::remove_file(&path);
+        let endpoint = Endpoint::parse_bind(&format!("ipc://{}", path.display())).unwrap();
+        let (old, _) = Listener::bind(&endpoint).unwrap();
+        // As when a rebind finds the old socket closed but its file not yet
+        // removed: the path is taken over by a new listener.
+        std::fs::remove_file(&path).unwrap();
+        let (new, _) = Listener::bind(&endpoint).unwrap();
+        drop(old);
+        assert!(path.exists(), "the old listener removed the new one's file");
+        std::os::unix::net::UnixStream::connect(&path).unwrap();
+        drop(new);
+        assert!(!path.exists());
     }
 }

@@ -1,0 +1,65 @@
+//! `cargo xtask soak [--secs N] [--rate R]`: builds the `soak` binary
+//! (package `ferrozmq-benches`) in release and runs it: every pattern over
+//! every transport for N seconds (default 180) with peers SIGKILLed and
+//! connections reset, checked end to end (see `benches/src/bin/soak.rs`).
+//! Not part of `cargo xtask ci`: it takes minutes.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::Result;
+use crate::command::Cmd;
+
+/// The default run, in seconds.
+const DEFAULT_SECS: u64 = 180;
+/// The longest run this task accepts (the binary's own limit is higher).
+const MAX_SECS: u64 = 6 * 3600;
+/// On top of the run: start-up and the final check, before the run counts
+/// as hung and is killed.
+const GRACE: Duration = Duration::from_secs(120);
+
+/// Parses the arguments, builds the soak binary and runs it.
+///
+/// # Errors
+///
+/// Bad arguments, a failed build, or a soak run that found a violation,
+/// failed or hung.
+pub fn run(root: &Path, args: &[String]) -> Result {
+    let mut secs = DEFAULT_SECS;
+    let mut rate = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{arg} needs a value"))?;
+        match arg.as_str() {
+            "--secs" => {
+                secs = value
+                    .parse()
+                    .ok()
+                    .filter(|s| (1..=MAX_SECS).contains(s))
+                    .ok_or_else(|| format!("--secs takes 1 to {MAX_SECS}, not {value}"))?;
+            }
+            "--rate" => rate = Some(value.clone()),
+            other => return Err(format!("unknown soak argument `{other}`").into()),
+        }
+    }
+    Cmd::cargo(root)
+        .args([
+            "build",
+            "--release",
+            "-j2",
+            "-p",
+            "ferrozmq-benches",
+            "--bin",
+            "soak",
+        ])
+        .run()?;
+    // Where cargo put it: CARGO_TARGET_DIR (relative to the root) or target/.
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |d| root.join(d));
+    let mut soak =
+        Cmd::new(target.join("release").join("soak"), root).args(["--secs", &secs.to_string()]);
+    if let Some(rate) = rate {
+        soak = soak.args(["--rate", &rate]);
+    }
+    soak.run_with_timeout(Duration::from_secs(secs) + GRACE)
+}
