@@ -22,7 +22,7 @@ use serde_json::Value;
 use crate::command::Cmd;
 use crate::metadata::Workspace;
 use crate::tool::CARGO_DENY;
-use crate::{Result, allocs, fuzz, interop, loom, tidy};
+use crate::{Result, allocs, fuzz, interop, loom, soak, tidy};
 
 /// One step of the gate.
 struct Step {
@@ -71,6 +71,10 @@ const STEPS: &[Step] = &[
     Step {
         name: "fuzz",
         run: |root| fuzz::run(root, &["--smoke".to_owned()]),
+    },
+    Step {
+        name: "soak",
+        run: |root| soak::run(root, &["--smoke".to_owned()]),
     },
 ];
 
@@ -327,7 +331,8 @@ mod tests {
                 "tidy",
                 "deny",
                 "loom",
-                "fuzz"
+                "fuzz",
+                "soak"
             ]
         );
     }
