@@ -26,6 +26,7 @@ use mio::{Events, Interest, Poll, Registry, Token};
 
 use crate::endpoint::Endpoint;
 use crate::error::BindError;
+use crate::live::LiveSessions;
 use crate::monitor::{Monitor, MonitorHub, SocketEventKind};
 use crate::session::{Reconnect, Session, SessionParts};
 use crate::signal::{Armed, Signal};
@@ -79,14 +80,11 @@ struct Shared {
     waker: mio::Waker,
     /// The next token to hand out (a cold path: once per session).
     next_token: Mutex<usize>,
-    /// How many sessions the loop held at the end of its last turn.
-    sessions: AtomicUsize,
-    /// Sessions a socket already holds pipes to but the loop has not yet
-    /// counted in `sessions` (connect commands queued, connections accepted
-    /// this turn): a socket closed right after `connect`, or right after
-    /// sending to a peer it was just handed, must still be waited for
-    /// (linger).
-    pending: AtomicUsize,
+    /// Sessions held or on their way (connect commands queued, connections
+    /// accepted this turn), for the lingering context: a socket closed right
+    /// after `connect`, or right after sending to a peer it was just handed,
+    /// must still be waited for.
+    live: LiveSessions,
     /// Bytes its sessions wrote on established connections (wrapping):
     /// a lingering context gives up on a default LINGER once this stops
     /// moving. Written only by the loop's thread.
@@ -176,8 +174,7 @@ impl IoThread {
             ready: Mutex::new(Vec::new()),
             waker: mio::Waker::new(poll.registry(), WAKER)?,
             next_token: Mutex::new(1),
-            sessions: AtomicUsize::new(0),
-            pending: AtomicUsize::new(0),
+            live: LiveSessions::new(),
             progress: AtomicUsize::new(0),
         });
         let loop_shared = StdArc::clone(&shared);
@@ -250,9 +247,8 @@ impl IoThread {
         reconnect: Reconnect,
         monitor: Monitor,
     ) {
-        // Counted before the command is queued, uncounted by the loop only
-        // after the session shows in `sessions` (see `sessions()`).
-        self.shared.pending.fetch_add(1, Ordering::SeqCst);
+        // Counted before the command is queued (see `LiveSessions`).
+        self.shared.live.arriving();
         self.command(Command::Connect {
             signal,
             parts: Box::new(parts),
@@ -266,11 +262,7 @@ impl IoThread {
     /// held at the end of its last turn; the context waits for this to
     /// reach 0 while lingering.
     pub(crate) fn sessions(&self) -> usize {
-        // Pending first: the loop stores `sessions` before it takes a session
-        // off `pending`, so reading 0 pending (acquire) means the session is
-        // already in `sessions`.
-        let pending = self.shared.pending.load(Ordering::Acquire);
-        pending + self.shared.sessions.load(Ordering::Acquire)
+        self.shared.live.live()
     }
 
     /// A counter that moves whenever a session on this thread writes to
@@ -347,7 +339,7 @@ impl EventLoop {
             }
             let now = Instant::now();
             let mut woken = false;
-            // Sessions counted in `pending` that this turn adds to `sessions`.
+            // Sessions counted as arriving that this turn adds to `sessions`.
             let mut arrivals = 0;
             for event in events.iter() {
                 if event.token() == WAKER {
@@ -392,11 +384,7 @@ impl EventLoop {
                 .values()
                 .filter(|e| matches!(e, Entry::Session(_)))
                 .count();
-            self.shared.sessions.store(sessions, Ordering::Release);
-
-            if arrivals > 0 {
-                self.shared.pending.fetch_sub(arrivals, Ordering::Release);
-            }
+            self.shared.live.settle(sessions, arrivals);
         }
     }
 
@@ -416,7 +404,7 @@ impl EventLoop {
         earliest.map(|t| t.saturating_duration_since(Instant::now()))
     }
 
-    /// Runs `command`; returns how many sessions counted in `pending` it
+    /// Runs `command`; returns how many sessions counted as arriving it
     /// added, or `None` to shut down.
     fn handle_command(&mut self, command: Command, now: Instant) -> Option<usize> {
         let arrivals = match command {
@@ -477,7 +465,7 @@ impl EventLoop {
     }
 
     /// Readiness for `token`; returns how many connections it accepted
-    /// (each counted in `pending`).
+    /// (each counted as arriving).
     #[must_use]
     fn handle_io(&mut self, token: Token, readable: bool, writable: bool, now: Instant) -> usize {
         let mut accepted = Vec::new();
@@ -498,7 +486,7 @@ impl EventLoop {
                     Ok(stream) => {
                         // Counted before the socket gets its pipes: it may
                         // send and close before this turn ends.
-                        self.shared.pending.fetch_add(1, Ordering::SeqCst);
+                        self.shared.live.arriving();
                         arrivals += 1;
                         let signal = StdArc::new(SessionSignal {
                             token: self.shared.token(),

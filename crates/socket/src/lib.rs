@@ -20,6 +20,7 @@ mod inproc;
 // The I/O thread, sessions and stream transports: crate-private.
 #[cfg(not(loom))]
 mod io_thread;
+mod live;
 #[cfg(not(loom))]
 mod monitor;
 mod options;

@@ -236,6 +236,7 @@ impl Options {
 
     /// Whether LINGER was set (to any value, `None` included) rather than
     /// left at its default; the context's linger rule tells them apart.
+    #[cfg_attr(loom, allow(dead_code, reason = "the context is not built under loom"))]
     pub(crate) fn linger_is_set(&self) -> bool {
         self.linger_set
     }
