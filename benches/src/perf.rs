@@ -23,6 +23,43 @@ pub fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
     }
 }
 
+/// The arguments of the throughput tools:
+/// `<endpoint> <message-size> <message-count> [pubsub]`.
+#[derive(Debug)]
+pub struct ThrArgs {
+    /// Where to bind or connect.
+    pub endpoint: String,
+    /// Bytes per message (0 allowed).
+    pub message_size: usize,
+    /// Messages to move (at least 1).
+    pub message_count: u64,
+    /// The trailing `pubsub` (ours; libzmq's tools have no such mode).
+    pub pubsub: bool,
+}
+
+/// Reads `tool`'s command line (`endpoint` names its first argument,
+/// `bind-to` or `connect-to`). A wrong argument count prints libzmq's usage
+/// line and our `pubsub` form and exits 1; a bad number exits 1 too.
+pub fn thr_args(tool: &str, endpoint: &str) -> ThrArgs {
+    let args: Vec<String> = std::env::args().collect();
+    let pubsub = match args.len() {
+        4 => false,
+        5 if args[4] == "pubsub" => true,
+        _ => {
+            let line = format!("{tool} <{endpoint}> <message-size> <message-count>");
+            println!("usage: {line}");
+            println!("   or: {line} pubsub");
+            process::exit(1);
+        }
+    };
+    ThrArgs {
+        endpoint: args[1].clone(),
+        message_size: parse(tool, &args[2], "message-size", 0),
+        message_count: parse(tool, &args[3], "message-count", 1),
+        pubsub,
+    }
+}
+
 /// Reports a failed call as libzmq's tools do (`error in zmq_bind: …`) and
 /// exits with libzmq's `return -1`.
 pub fn fail<T>(call: &str, e: &dyn std::fmt::Display) -> T {

@@ -32,29 +32,18 @@
 //! wrong size arrives. We also refuse arguments that are not numbers and a
 //! count of 0, which libzmq's `atoi` would accept and then mis-measure.
 
-use std::process;
 use std::time::Instant;
 
 use ferrozmq::{Context, SocketOption, SocketType};
-use ferrozmq_benches::perf::{check_size, elapsed_us, fail, parse};
-
-/// libzmq's usage line, printed on a wrong argument count.
-const USAGE: &str = "usage: local_thr <bind-to> <message-size> <message-count>";
+use ferrozmq_benches::perf::{ThrArgs, check_size, elapsed_us, fail, thr_args};
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let pubsub = match args.len() {
-        4 => false,
-        5 if args[4] == "pubsub" => true,
-        _ => {
-            println!("{USAGE}");
-            println!("   or: local_thr <bind-to> <message-size> <message-count> pubsub");
-            process::exit(1);
-        }
-    };
-    let bind_to = &args[1];
-    let message_size: usize = parse("local_thr", &args[2], "message-size", 0);
-    let message_count: u64 = parse("local_thr", &args[3], "message-count", 1);
+    let ThrArgs {
+        endpoint: bind_to,
+        message_size,
+        message_count,
+        pubsub,
+    } = thr_args("local_thr", "bind-to");
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
     let socket_type = if pubsub {
@@ -71,7 +60,7 @@ fn main() {
         s.subscribe(b"")
             .unwrap_or_else(|e| fail("zmq_setsockopt", &e));
     }
-    s.bind(bind_to).unwrap_or_else(|e| fail("zmq_bind", &e));
+    s.bind(&bind_to).unwrap_or_else(|e| fail("zmq_bind", &e));
 
     let msg = s.recv().unwrap_or_else(|e| fail("zmq_recvmsg", &e));
     check_size(msg.len(), message_size);

@@ -35,32 +35,21 @@
 //! 255 (libzmq's `return -1`) when a socket call fails. We also refuse
 //! arguments that are not numbers and a count of 0.
 
-use std::process;
 use std::time::Duration;
 
 use ferrozmq::{Context, Msg, SocketOption, SocketType};
-use ferrozmq_benches::perf::{fail, parse};
-
-/// libzmq's usage line, printed on a wrong argument count.
-const USAGE: &str = "usage: remote_thr <connect-to> <message-size> <message-count>";
+use ferrozmq_benches::perf::{ThrArgs, fail, thr_args};
 
 /// How long the PUB waits after connecting before it sends (pubsub mode).
 const SLOW_JOINER_WAIT: Duration = Duration::from_secs(1);
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let pubsub = match args.len() {
-        4 => false,
-        5 if args[4] == "pubsub" => true,
-        _ => {
-            println!("{USAGE}");
-            println!("   or: remote_thr <connect-to> <message-size> <message-count> pubsub");
-            process::exit(1);
-        }
-    };
-    let connect_to = &args[1];
-    let message_size: usize = parse("remote_thr", &args[2], "message-size", 0);
-    let message_count: u64 = parse("remote_thr", &args[3], "message-count", 1);
+    let ThrArgs {
+        endpoint: connect_to,
+        message_size,
+        message_count,
+        pubsub,
+    } = thr_args("remote_thr", "connect-to");
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
     let socket_type = if pubsub {
@@ -75,7 +64,7 @@ fn main() {
         s.set_option(SocketOption::SndHwm(0))
             .unwrap_or_else(|e| fail("zmq_setsockopt", &e));
     }
-    s.connect(connect_to)
+    s.connect(&connect_to)
         .unwrap_or_else(|e| fail("zmq_connect", &e));
     if pubsub {
         std::thread::sleep(SLOW_JOINER_WAIT);

@@ -11,29 +11,18 @@
 //! SUB socket with RCVHWM 0 subscribed to everything binds instead, as
 //! ferrozmq's tool does in that mode.
 
-use std::process;
 use std::time::Instant;
 
-use ferrozmq_libzmq_perf::perf::{check_size, elapsed_us, fail, parse};
+use ferrozmq_libzmq_perf::perf::{ThrArgs, check_size, elapsed_us, fail, thr_args};
 use ferrozmq_libzmq_perf::report;
 
-/// libzmq's usage line, printed on a wrong argument count.
-const USAGE: &str = "usage: libzmq_local_thr <bind-to> <message-size> <message-count>";
-
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let pubsub = match args.len() {
-        4 => false,
-        5 if args[4] == "pubsub" => true,
-        _ => {
-            println!("{USAGE}");
-            println!("   or: libzmq_local_thr <bind-to> <message-size> <message-count> pubsub");
-            process::exit(1);
-        }
-    };
-    let bind_to = &args[1];
-    let message_size: usize = parse("libzmq_local_thr", &args[2], "message-size", 0);
-    let message_count: u64 = parse("libzmq_local_thr", &args[3], "message-count", 1);
+    let ThrArgs {
+        endpoint: bind_to,
+        message_size,
+        message_count,
+        pubsub,
+    } = thr_args("libzmq_local_thr", "bind-to");
 
     let ctx = zmq::Context::new();
     let socket_type = if pubsub { zmq::SUB } else { zmq::PULL };
@@ -46,7 +35,7 @@ fn main() {
         s.set_subscribe(b"")
             .unwrap_or_else(|e| fail("zmq_setsockopt", &e));
     }
-    s.bind(bind_to).unwrap_or_else(|e| fail("zmq_bind", &e));
+    s.bind(&bind_to).unwrap_or_else(|e| fail("zmq_bind", &e));
 
     let mut msg = zmq::Message::new();
     s.recv(&mut msg, 0)

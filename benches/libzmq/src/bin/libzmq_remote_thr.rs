@@ -14,31 +14,20 @@
 //! connects instead and waits one second for the subscription before it
 //! sends, as ferrozmq's tool does in that mode. It prints nothing.
 
-use std::process;
 use std::time::Duration;
 
-use ferrozmq_libzmq_perf::perf::{fail, parse};
-
-/// libzmq's usage line, printed on a wrong argument count.
-const USAGE: &str = "usage: libzmq_remote_thr <connect-to> <message-size> <message-count>";
+use ferrozmq_libzmq_perf::perf::{ThrArgs, fail, thr_args};
 
 /// How long the PUB waits after connecting before it sends (pubsub mode).
 const SLOW_JOINER_WAIT: Duration = Duration::from_secs(1);
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let pubsub = match args.len() {
-        4 => false,
-        5 if args[4] == "pubsub" => true,
-        _ => {
-            println!("{USAGE}");
-            println!("   or: libzmq_remote_thr <connect-to> <message-size> <message-count> pubsub");
-            process::exit(1);
-        }
-    };
-    let connect_to = &args[1];
-    let message_size: usize = parse("libzmq_remote_thr", &args[2], "message-size", 0);
-    let message_count: u64 = parse("libzmq_remote_thr", &args[3], "message-count", 1);
+    let ThrArgs {
+        endpoint: connect_to,
+        message_size,
+        message_count,
+        pubsub,
+    } = thr_args("libzmq_remote_thr", "connect-to");
 
     let ctx = zmq::Context::new();
     let socket_type = if pubsub { zmq::PUB } else { zmq::PUSH };
@@ -49,7 +38,7 @@ fn main() {
         s.set_sndhwm(0)
             .unwrap_or_else(|e| fail("zmq_setsockopt", &e));
     }
-    s.connect(connect_to)
+    s.connect(&connect_to)
         .unwrap_or_else(|e| fail("zmq_connect", &e));
     if pubsub {
         std::thread::sleep(SLOW_JOINER_WAIT);
