@@ -82,8 +82,6 @@ pub(crate) struct ContextInner {
 /// module docs: the longest wait wins).
 #[derive(Debug, Clone, Copy, Default)]
 struct Linger {
-    /// A socket was dropped: there may be sessions to wait for.
-    any: bool,
     /// The latest deadline of an explicit LINGER `Some(d)`.
     until: Option<Instant>,
     /// A socket with LINGER set to `None` (forever) was dropped.
@@ -97,7 +95,6 @@ impl ContextInner {
     /// A socket with these options was dropped: note its LINGER.
     pub(crate) fn linger(&self, options: &crate::Options) {
         let mut current = lock(&self.linger);
-        current.any = true;
         match (options.linger(), options.linger_is_set()) {
             (None, true) => current.forever = true,
             (None, false) => current.while_progress = true,
@@ -229,7 +226,8 @@ impl Drop for ContextInner {
     /// dropped.
     fn drop(&mut self) {
         let linger = *lock(&self.linger);
-        if !linger.any {
+        if !linger.forever && !linger.while_progress && linger.until.is_none() {
+            // No socket was dropped: nothing to wait for.
             return;
         }
         let stall_limit = *lock(&self.stall_limit);
