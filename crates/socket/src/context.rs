@@ -206,18 +206,11 @@ impl Context {
     ///
     /// # Errors
     ///
-    /// [`SocketError::Unsupported`] for types not built yet (only PUSH, PULL,
-    /// PUB, SUB, REQ and REP are).
+    /// None today: every type of [`SocketType`] is supported
+    /// ([`SocketError`] stays for types a later ZMTP may add).
     pub fn socket(&self, socket_type: SocketType) -> Result<Socket, SocketError> {
-        match socket_type {
-            SocketType::Push
-            | SocketType::Pull
-            | SocketType::Pub
-            | SocketType::Sub
-            | SocketType::Req
-            | SocketType::Rep => Ok(Socket::new(StdArc::clone(&self.inner), socket_type)),
-            other => Err(SocketError::Unsupported(other)),
-        }
+        Socket::new(StdArc::clone(&self.inner), socket_type)
+            .ok_or(SocketError::Unsupported(socket_type))
     }
 }
 

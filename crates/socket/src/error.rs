@@ -113,6 +113,56 @@ impl BindError {
     }
 }
 
+/// Why `unbind` failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnbindError {
+    /// The endpoint string is malformed. `EINVAL`.
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+    /// The socket is not bound there. `ENOENT`.
+    #[error("not bound to {endpoint}")]
+    NotFound {
+        /// The endpoint, as given.
+        endpoint: String,
+    },
+}
+
+impl UnbindError {
+    /// libzmq's errno name for this error.
+    pub fn errno_name(&self) -> &'static str {
+        match self {
+            Self::Endpoint(e) => e.errno_name(),
+            Self::NotFound { .. } => "ENOENT",
+        }
+    }
+}
+
+/// Why `disconnect` failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DisconnectError {
+    /// The endpoint string is malformed. `EINVAL`.
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+    /// The socket is not connected there. `ENOENT`.
+    #[error("not connected to {endpoint}")]
+    NotFound {
+        /// The endpoint, as given.
+        endpoint: String,
+    },
+}
+
+impl DisconnectError {
+    /// libzmq's errno name for this error.
+    pub fn errno_name(&self) -> &'static str {
+        match self {
+            Self::Endpoint(e) => e.errno_name(),
+            Self::NotFound { .. } => "ENOENT",
+        }
+    }
+}
+
 /// Why `connect` failed.
 ///
 /// Only what can be known at once: as in libzmq, the connection itself is
@@ -127,7 +177,7 @@ pub enum ConnectError {
     #[error(transparent)]
     Endpoint(#[from] EndpointError),
     /// The socket bound at this inproc endpoint is of a type this one cannot
-    /// talk to (ZMTP.md §12). Over tcp and ipc the handshake refuses such a
+    /// talk to (RFC 37 §3.3, libzmq `mechanism_t::check_socket_type`). Over tcp and ipc the handshake refuses such a
     /// peer later instead. `ENOCOMPATPROTO`.
     #[error("cannot connect {local} to {endpoint}: the {peer} socket there is not compatible")]
     IncompatibleSocketType {
@@ -371,6 +421,12 @@ pub enum Error {
     /// A failed receive.
     #[error(transparent)]
     Recv(#[from] RecvError),
+    /// A failed unbind.
+    #[error(transparent)]
+    Unbind(#[from] UnbindError),
+    /// A failed disconnect.
+    #[error(transparent)]
+    Disconnect(#[from] DisconnectError),
 }
 
 impl Error {
@@ -383,6 +439,8 @@ impl Error {
             Self::Connect(e) => e.errno_name(),
             Self::Send(e) => e.errno_name(),
             Self::Recv(e) => e.errno_name(),
+            Self::Unbind(e) => e.errno_name(),
+            Self::Disconnect(e) => e.errno_name(),
         }
     }
 }

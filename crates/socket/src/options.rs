@@ -116,6 +116,15 @@ pub struct Options {
     req_correlate: bool,
     router_mandatory: bool,
     immediate: bool,
+    router_handover: bool,
+    connect_routing_id: Option<RoutingId>,
+    probe_router: bool,
+    xpub_verbose: bool,
+    xpub_verboser: bool,
+    xpub_manual: bool,
+    xpub_welcome_msg: Option<Vec<u8>>,
+    xpub_nodrop: bool,
+    conflate: bool,
 }
 
 impl Default for Options {
@@ -140,6 +149,15 @@ impl Default for Options {
             req_correlate: false,
             router_mandatory: false,
             immediate: false,
+            router_handover: false,
+            connect_routing_id: None,
+            probe_router: false,
+            xpub_verbose: false,
+            xpub_verboser: false,
+            xpub_manual: false,
+            xpub_welcome_msg: None,
+            xpub_nodrop: false,
+            conflate: false,
         }
     }
 }
@@ -192,6 +210,21 @@ impl Options {
             O::ReqCorrelate(b) => self.req_correlate = b,
             O::RouterMandatory(b) => self.router_mandatory = b,
             O::Immediate(b) => self.immediate = b,
+            O::RouterHandover(b) => self.router_handover = b,
+            O::ConnectRoutingId(id) => self.connect_routing_id = id,
+            O::ProbeRouter(b) => self.probe_router = b,
+            O::XpubVerbose(b) => {
+                self.xpub_verbose = b;
+                self.xpub_verboser = false;
+            }
+            O::XpubVerboser(b) => {
+                self.xpub_verbose = b;
+                self.xpub_verboser = b;
+            }
+            O::XpubManual(b) => self.xpub_manual = b,
+            O::XpubWelcomeMsg(m) => self.xpub_welcome_msg = (!m.is_empty()).then_some(m),
+            O::XpubNodrop(b) => self.xpub_nodrop = b,
+            O::Conflate(b) => self.conflate = b,
         }
         Ok(())
     }
@@ -361,6 +394,56 @@ impl Options {
     pub fn immediate(&self) -> bool {
         self.immediate
     }
+
+    /// `ZMQ_ROUTER_HANDOVER`.
+    pub fn router_handover(&self) -> bool {
+        self.router_handover
+    }
+
+    /// `ZMQ_CONNECT_ROUTING_ID`.
+    pub fn connect_routing_id(&self) -> Option<&RoutingId> {
+        self.connect_routing_id.as_ref()
+    }
+
+    /// Takes `ZMQ_CONNECT_ROUTING_ID` for the connect being made.
+    pub(crate) fn take_connect_routing_id(&mut self) -> Option<RoutingId> {
+        self.connect_routing_id.take()
+    }
+
+    /// `ZMQ_PROBE_ROUTER`.
+    pub fn probe_router(&self) -> bool {
+        self.probe_router
+    }
+
+    /// `ZMQ_XPUB_VERBOSE`.
+    pub fn xpub_verbose(&self) -> bool {
+        self.xpub_verbose
+    }
+
+    /// `ZMQ_XPUB_VERBOSER`.
+    pub fn xpub_verboser(&self) -> bool {
+        self.xpub_verboser
+    }
+
+    /// `ZMQ_XPUB_MANUAL`.
+    pub fn xpub_manual(&self) -> bool {
+        self.xpub_manual
+    }
+
+    /// `ZMQ_XPUB_WELCOME_MSG`.
+    pub fn xpub_welcome_msg(&self) -> Option<&[u8]> {
+        self.xpub_welcome_msg.as_deref()
+    }
+
+    /// `ZMQ_XPUB_NODROP`.
+    pub fn xpub_nodrop(&self) -> bool {
+        self.xpub_nodrop
+    }
+
+    /// `ZMQ_CONFLATE`.
+    pub fn conflate(&self) -> bool {
+        self.conflate
+    }
 }
 
 /// One setting, named after its libzmq option, with the value it takes.
@@ -415,6 +498,24 @@ pub enum SocketOption {
     ReqCorrelate(bool),
     /// `ZMQ_ROUTER_MANDATORY`.
     RouterMandatory(bool),
+    /// `ZMQ_ROUTER_HANDOVER`.
+    RouterHandover(bool),
+    /// `ZMQ_CONNECT_ROUTING_ID`.
+    ConnectRoutingId(Option<RoutingId>),
+    /// `ZMQ_PROBE_ROUTER`.
+    ProbeRouter(bool),
+    /// `ZMQ_XPUB_VERBOSE`.
+    XpubVerbose(bool),
+    /// `ZMQ_XPUB_VERBOSER`.
+    XpubVerboser(bool),
+    /// `ZMQ_XPUB_MANUAL`.
+    XpubManual(bool),
+    /// `ZMQ_XPUB_WELCOME_MSG`.
+    XpubWelcomeMsg(Vec<u8>),
+    /// `ZMQ_XPUB_NODROP`.
+    XpubNodrop(bool),
+    /// `ZMQ_CONFLATE`.
+    Conflate(bool),
     /// `ZMQ_IMMEDIATE`.
     Immediate(bool),
 }
@@ -440,6 +541,36 @@ impl SocketOption {
             Self::ReqCorrelate(_) => "ZMQ_REQ_CORRELATE",
             Self::RouterMandatory(_) => "ZMQ_ROUTER_MANDATORY",
             Self::Immediate(_) => "ZMQ_IMMEDIATE",
+            Self::RouterHandover(_) => "ZMQ_ROUTER_HANDOVER",
+            Self::ConnectRoutingId(_) => "ZMQ_CONNECT_ROUTING_ID",
+            Self::ProbeRouter(_) => "ZMQ_PROBE_ROUTER",
+            Self::XpubVerbose(_) => "ZMQ_XPUB_VERBOSE",
+            Self::XpubVerboser(_) => "ZMQ_XPUB_VERBOSER",
+            Self::XpubManual(_) => "ZMQ_XPUB_MANUAL",
+            Self::XpubWelcomeMsg(_) => "ZMQ_XPUB_WELCOME_MSG",
+            Self::XpubNodrop(_) => "ZMQ_XPUB_NODROP",
+            Self::Conflate(_) => "ZMQ_CONFLATE",
+        }
+    }
+
+    /// Whether the option applies to sockets of `socket_type`.
+    pub fn applies_to(&self, socket_type: SocketType) -> bool {
+        use SocketType as T;
+        match self {
+            Self::ReqRelaxed(_) | Self::ReqCorrelate(_) => socket_type == T::Req,
+            Self::RouterMandatory(_) | Self::RouterHandover(_) | Self::ConnectRoutingId(_) => {
+                socket_type == T::Router
+            }
+            Self::ProbeRouter(_) => matches!(socket_type, T::Router | T::Dealer | T::Req),
+            Self::XpubVerbose(_)
+            | Self::XpubVerboser(_)
+            | Self::XpubManual(_)
+            | Self::XpubWelcomeMsg(_) => socket_type == T::XPub,
+            Self::XpubNodrop(_) => matches!(socket_type, T::XPub | T::Pub),
+            Self::Conflate(_) => {
+                matches!(socket_type, T::Push | T::Pull | T::Pub | T::Sub | T::Dealer)
+            }
+            _ => true,
         }
     }
 }
