@@ -11,8 +11,8 @@
 //! of the error that wraps it, never flattened into a string. The table of
 //! libzmq errno names is on [`Error`].
 
-// A failed send hands the message back by value (crossbeam's `TrySendError`,
-// STYLE.md "Errors"), and a `Multipart` is large; boxing it would put an
+// A failed send hands the message back by value (as crossbeam's
+// `TrySendError` does), and a `Multipart` is large; boxing it would put an
 // allocation on every refused send (see `pipe.rs`).
 #![allow(clippy::result_large_err)]
 
@@ -127,8 +127,8 @@ pub enum ConnectError {
     #[error(transparent)]
     Endpoint(#[from] EndpointError),
     /// The socket bound at this inproc endpoint is of a type this one cannot
-    /// talk to (ZMTP.md §12). Over tcp and ipc the handshake refuses such a
-    /// peer later instead. `ENOCOMPATPROTO`.
+    /// talk to (RFC 37 §The Socket-Type Property). Over tcp and ipc the
+    /// handshake refuses such a peer later instead. `ENOCOMPATPROTO`.
     #[error("cannot connect {local} to {endpoint}: the {peer} socket there is not compatible")]
     IncompatibleSocketType {
         /// The endpoint.

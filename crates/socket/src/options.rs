@@ -21,8 +21,8 @@ const INT_MAX: u64 = i32::MAX as u64;
 pub const MAX_DURATION: Duration = Duration::from_millis(INT_MAX);
 
 /// The longest `ZMQ_HEARTBEAT_TTL`: 2^16 - 1 deciseconds, as the 16-bit TTL
-/// field of PING carries it (ZMTP.md §11.3), written in ms as libzmq's docs
-/// do (6553599 ms).
+/// field of PING carries it (RFC 37 §Connection Heartbeating), written in ms
+/// as libzmq's docs do (6553599 ms).
 pub const MAX_HEARTBEAT_TTL: Duration = Duration::from_millis(6_553_599);
 
 /// The shortest `ZMQ_HEARTBEAT_TTL` that means something: the PING field
@@ -59,8 +59,9 @@ pub const MIN_HEARTBEAT_TTL: Duration = Duration::from_millis(100);
 /// (`src/options.cpp`, libzmq 4.3) and its `zmq_setsockopt(3)` page, which
 /// also give the accepted ranges that [`Options::set`] checks. ZMQ_LINGER
 /// is -1 (infinite) in both, and was already in libzmq 4.0's `options.cpp`;
-/// a binding may set its own default, libzmq does not. ZMTP.md §1 and §11.3
-/// agree on RECONNECT_IVL, HANDSHAKE_IVL and the heartbeat rules.
+/// a binding may set its own default, libzmq does not. RFC 37 §Error Handling
+/// (reconnect after a short interval) and §Connection Heartbeating agree with
+/// libzmq's RECONNECT_IVL and heartbeat rules.
 ///
 /// Where libzmq writes -1 or 0 for "off" or "forever", this type writes
 /// `None`, and a `Some` must then be a meaningful value: `Some(Duration::ZERO)`
@@ -208,8 +209,8 @@ impl Options {
 
     /// `ZMQ_SNDHWM`: at most this many whole messages are queued per peer
     /// for sending; 0 means no limit. Default 1000. What a socket does at the
-    /// mark depends on its type (PUB drops, PUSH/REQ/DEALER block, ZMTP.md
-    /// §13).
+    /// mark depends on its type (PUB drops, PUSH/REQ/DEALER block; RFC 28,
+    /// RFC 29, RFC 30).
     pub fn sndhwm(&self) -> usize {
         self.sndhwm
     }
@@ -271,7 +272,7 @@ impl Options {
     /// `ZMQ_MAXMSGSIZE`: the largest inbound frame, in bytes (libzmq's
     /// decoder checks each frame, not the sum of a message's frames); a peer
     /// that announces more is disconnected with a typed `TooLarge` error,
-    /// checked before any allocation (ZMTP.md §14.9). `None` (default,
+    /// checked before any allocation (libzmq `v2_decoder_t`). `None` (default,
     /// libzmq -1): no limit but the protocol's (sizes of 2^63 and up are
     /// always refused); a smaller size goes to the receive allocator, which
     /// may refuse it.
@@ -446,7 +447,7 @@ impl SocketOption {
 
 /// A routing id a socket announces for itself (`ZMQ_ROUTING_ID`): 1 to 255
 /// bytes, not starting with a zero byte, which libzmq reserves for the ids a
-/// ROUTER generates (ZMTP.md §13, §14.8; `zmq_setsockopt(3)`).
+/// ROUTER generates (RFC 37 §The Identity Property; `zmq_setsockopt(3)`).
 ///
 /// # Examples
 ///
