@@ -26,9 +26,10 @@
 //! `/proc/net/tcp`, or the ipc socket file).
 //!
 //! It prints the tables with medians, ratios ferrozmq / libzmq and
-//! ferrozmq / raw, and which of issue 5's targets are met (reported, never
-//! asserted); unless `--no-readme` it rewrites the README between
-//! [`BEGIN`] and [`END`] with the date, the machine and the command.
+//! ferrozmq / raw, and which of the performance targets are met (reported,
+//! never asserted); unless `--no-readme` it rewrites the README between
+//! [`BEGIN`](report::BEGIN) and [`END`](report::END) with the date, the
+//! machine and the command.
 //!
 //! It is not part of `cargo xtask ci`: a full run takes several minutes.
 //!

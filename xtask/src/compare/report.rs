@@ -126,7 +126,7 @@ pub fn judge(ratio: Option<f64>, bound: f64, at_least: bool) -> Verdict {
     }
 }
 
-/// One of issue 5's targets, judged.
+/// One of the performance targets, judged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
     /// What it asks, for the list.
@@ -326,7 +326,7 @@ pub fn render(results: &Results, report: &Report) -> String {
     let met = targets.iter().filter(|t| t.verdict == Verdict::Met).count();
     let _ = writeln!(
         out,
-        "\nTargets (issue 5; reported, never asserted): {met} of {} met.",
+        "\nTargets (reported, never asserted): {met} of {} met.",
         targets.len()
     );
     for t in targets.iter().filter(|t| t.verdict != Verdict::Met) {
