@@ -1,13 +1,14 @@
 //! [`Options`]: a socket's settings, with libzmq's names, defaults and range
 //! checks; [`SocketOption`]: one setting, to apply with [`Options::set`].
 //!
-//! Not here: `ZMQ_SUBSCRIBE`/`ZMQ_UNSUBSCRIBE` (a SUB socket's subscriptions
-//! are state, not settings), the receive allocator (set on the socket), and
-//! libzmq options that issue 4 does not need (CONFLATE, ROUTER_HANDOVER,
-//! XPUB_*, TCP keepalive, security). This module does not apply settings to
-//! live connections; the socket decides when each takes effect (libzmq: most
-//! at the next bind or connect; LINGER, HWMs, REQ_* and ROUTER_MANDATORY at
-//! once).
+//! Not here: `ZMQ_SUBSCRIBE`/`ZMQ_UNSUBSCRIBE` (subscriptions are state, not
+//! settings), the receive allocator (set on the socket), and the libzmq
+//! options no socket type here needs yet (TCP keepalive, security, the
+//! draft options). This module does not apply settings to live connections
+//! and does not know which socket types an option applies to beyond
+//! [`SocketOption::applies_to`]; the socket decides when each takes effect
+//! (libzmq: most at the next bind or connect; LINGER, HWMs, REQ_*, ROUTER_*
+//! and XPUB_* at once).
 //!
 //! One file per job: [`SocketOption`] names one setting and its libzmq name
 //! (`socket_option.rs`); [`Options`] stores a socket's settings with libzmq's

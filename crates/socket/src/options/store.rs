@@ -35,6 +35,15 @@ use super::{MAX_HEARTBEAT_TTL, MIN_HEARTBEAT_TTL, OptionError, RoutingId, Socket
 /// | `ZMQ_REQ_CORRELATE` | `ReqCorrelate` / [`req_correlate`](Options::req_correlate) | `bool` | `false` | 0 |
 /// | `ZMQ_ROUTER_MANDATORY` | `RouterMandatory` / [`router_mandatory`](Options::router_mandatory) | `bool` | `false` | 0 |
 /// | `ZMQ_IMMEDIATE` | `Immediate` / [`immediate`](Options::immediate) | `bool` | `false` | 0 |
+/// | `ZMQ_ROUTER_HANDOVER` | `RouterHandover` / [`router_handover`](Options::router_handover) | `bool` | `false` | 0 |
+/// | `ZMQ_CONNECT_ROUTING_ID` | `ConnectRoutingId` / [`connect_routing_id`](Options::connect_routing_id) | `Option<RoutingId>`, used by the next connect | `None` | NULL |
+/// | `ZMQ_PROBE_ROUTER` | `ProbeRouter` / [`probe_router`](Options::probe_router) | `bool` | `false` | 0 |
+/// | `ZMQ_XPUB_VERBOSE` | `XpubVerbose` / [`xpub_verbose`](Options::xpub_verbose) | `bool` (verbose subscribes) | `false` | 0 |
+/// | `ZMQ_XPUB_VERBOSER` | `XpubVerboser` / [`xpub_verboser`](Options::xpub_verboser) | `bool` (verbose unsubscribes) | `false` | 0 |
+/// | `ZMQ_XPUB_MANUAL` | `XpubManual` / [`xpub_manual`](Options::xpub_manual) | `bool` | `false` | 0 |
+/// | `ZMQ_XPUB_WELCOME_MSG` | `XpubWelcomeMsg` / [`xpub_welcome_msg`](Options::xpub_welcome_msg) | `Option<&[u8]>`, empty = none | `None` | NULL |
+/// | `ZMQ_XPUB_NODROP` | `XpubNodrop` / [`xpub_nodrop`](Options::xpub_nodrop) | `bool` | `false` | 0 |
+/// | `ZMQ_CONFLATE` | `Conflate` / [`conflate`](Options::conflate) | `bool` | `false` | 0 |
 ///
 /// Sources: the defaults are those of libzmq's `options_t::options_t()`
 /// (`src/options.cpp`, libzmq 4.3) and its `zmq_setsockopt(3)` page, which
@@ -98,6 +107,19 @@ pub struct Options {
     req_correlate: bool,
     router_mandatory: bool,
     immediate: bool,
+    router_handover: bool,
+    /// Consumed by the next connect ([`Options::take_connect_routing_id`]).
+    connect_routing_id: Option<RoutingId>,
+    probe_router: bool,
+    /// XPUB_VERBOSE and XPUB_VERBOSER both set this one.
+    xpub_verbose_subs: bool,
+    /// Only XPUB_VERBOSER sets this one; XPUB_VERBOSE clears it.
+    xpub_verbose_unsubs: bool,
+    xpub_manual: bool,
+    /// Never empty: an empty welcome message is stored as `None`.
+    xpub_welcome_msg: Option<Box<[u8]>>,
+    xpub_nodrop: bool,
+    conflate: bool,
 }
 
 impl Default for Options {
@@ -122,6 +144,15 @@ impl Default for Options {
             req_correlate: false,
             router_mandatory: false,
             immediate: false,
+            router_handover: false,
+            connect_routing_id: None,
+            probe_router: false,
+            xpub_verbose_subs: false,
+            xpub_verbose_unsubs: false,
+            xpub_manual: false,
+            xpub_welcome_msg: None,
+            xpub_nodrop: false,
+            conflate: false,
         }
     }
 }
@@ -174,6 +205,25 @@ impl Options {
             O::ReqCorrelate(b) => self.req_correlate = b,
             O::RouterMandatory(b) => self.router_mandatory = b,
             O::Immediate(b) => self.immediate = b,
+            O::RouterHandover(b) => self.router_handover = b,
+            O::ConnectRoutingId(id) => self.connect_routing_id = id,
+            O::ProbeRouter(b) => self.probe_router = b,
+            // As libzmq's `xpub_t::xsetsockopt`: VERBOSE sets the subscribes
+            // and clears the unsubscribes; VERBOSER sets both alike.
+            O::XpubVerbose(b) => {
+                self.xpub_verbose_subs = b;
+                self.xpub_verbose_unsubs = false;
+            }
+            O::XpubVerboser(b) => {
+                self.xpub_verbose_subs = b;
+                self.xpub_verbose_unsubs = b;
+            }
+            O::XpubManual(b) => self.xpub_manual = b,
+            O::XpubWelcomeMsg(msg) => {
+                self.xpub_welcome_msg = (!msg.is_empty()).then(|| msg.into_boxed_slice());
+            }
+            O::XpubNodrop(b) => self.xpub_nodrop = b,
+            O::Conflate(b) => self.conflate = b,
         }
         Ok(())
     }
@@ -339,9 +389,88 @@ impl Options {
     /// handshake is complete, so round-robin sockets do not park messages on
     /// a peer that is not there yet. Default `false`: a connecting peer's
     /// queue fills too (messages sent before the connection is up wait for
-    /// it, issue 4).
+    /// it).
     pub fn immediate(&self) -> bool {
         self.immediate
+    }
+
+    /// `ZMQ_ROUTER_HANDOVER` (ROUTER only): when a peer connects with a
+    /// routing id already in use, the new connection takes the id over and
+    /// the old one is disconnected. Default `false`: the newcomer is refused.
+    pub fn router_handover(&self) -> bool {
+        self.router_handover
+    }
+
+    /// `ZMQ_CONNECT_ROUTING_ID` (ROUTER only): the routing id the peer of
+    /// the next `connect` is known by, so that messages can be routed to it
+    /// before it says who it is (ROUTER to ROUTER). Only the next `connect`
+    /// uses it, and it must not be in use already. `None` (default): the
+    /// peer's own `Identity`, or a generated id.
+    pub fn connect_routing_id(&self) -> Option<&RoutingId> {
+        self.connect_routing_id.as_ref()
+    }
+
+    /// Takes the `ZMQ_CONNECT_ROUTING_ID` for the connect being made,
+    /// leaving `None`: libzmq's `routing_socket_base_t` uses it for one
+    /// connect only.
+    #[allow(
+        dead_code,
+        reason = "for the ROUTER connect of the engine rebuild; the socket is not built under loom"
+    )]
+    pub(crate) fn take_connect_routing_id(&mut self) -> Option<RoutingId> {
+        self.connect_routing_id.take()
+    }
+
+    /// `ZMQ_PROBE_ROUTER` (ROUTER, DEALER, REQ): send an empty message on
+    /// every new connection, made or accepted, so that a ROUTER peer learns
+    /// of it; that peer's application must filter such messages out.
+    /// Default `false`.
+    pub fn probe_router(&self) -> bool {
+        self.probe_router
+    }
+
+    /// Verbose subscribes (XPUB only): every subscribe message reaches the
+    /// application, not only the first one for each topic. Set by
+    /// `ZMQ_XPUB_VERBOSE` and by `ZMQ_XPUB_VERBOSER`. Default `false`.
+    pub fn xpub_verbose(&self) -> bool {
+        self.xpub_verbose_subs
+    }
+
+    /// Verbose unsubscribes (XPUB only): every unsubscribe message reaches
+    /// the application, not only the last one for each topic. Set by
+    /// `ZMQ_XPUB_VERBOSER` alone; setting `ZMQ_XPUB_VERBOSE` (to either
+    /// value) clears it, as in libzmq's `xpub_t`. Default `false`.
+    pub fn xpub_verboser(&self) -> bool {
+        self.xpub_verbose_unsubs
+    }
+
+    /// `ZMQ_XPUB_MANUAL` (XPUB only): subscription messages are passed to
+    /// the application and not added to the subscription list; the
+    /// application adds them with `subscribe`, for the peer whose
+    /// subscription message it received last. Default `false`.
+    pub fn xpub_manual(&self) -> bool {
+        self.xpub_manual
+    }
+
+    /// `ZMQ_XPUB_WELCOME_MSG` (XPUB only): the message sent to each
+    /// subscriber when it connects or reconnects (it must have subscribed
+    /// to it beforehand). `None` (default, or set empty): no welcome message.
+    pub fn xpub_welcome_msg(&self) -> Option<&[u8]> {
+        self.xpub_welcome_msg.as_deref()
+    }
+
+    /// `ZMQ_XPUB_NODROP` (XPUB, PUB): at a subscriber's send high-water mark
+    /// a send fails with `EAGAIN` (under `DONTWAIT`) instead of dropping the
+    /// message for that subscriber. Default `false`.
+    pub fn xpub_nodrop(&self) -> bool {
+        self.xpub_nodrop
+    }
+
+    /// `ZMQ_CONFLATE` (PUSH, PULL, PUB, SUB, DEALER): keep only the last
+    /// message in each inbound and outbound queue, ignoring the high-water
+    /// marks; multi-part messages are not supported. Default `false`.
+    pub fn conflate(&self) -> bool {
+        self.conflate
     }
 }
 
@@ -375,6 +504,15 @@ mod tests {
         assert!(!o.req_correlate());
         assert!(!o.router_mandatory());
         assert!(!o.immediate());
+        assert!(!o.router_handover());
+        assert_eq!(o.connect_routing_id(), None);
+        assert!(!o.probe_router());
+        assert!(!o.xpub_verbose());
+        assert!(!o.xpub_verboser());
+        assert!(!o.xpub_manual());
+        assert_eq!(o.xpub_welcome_msg(), None);
+        assert!(!o.xpub_nodrop());
+        assert!(!o.conflate());
     }
 
     #[test]
@@ -382,6 +520,7 @@ mod tests {
         use SocketOption as O;
         let d = Duration::from_millis(1234);
         let id = RoutingId::new("me").unwrap();
+        let peer = RoutingId::new("peer").unwrap();
         let mut o = Options::default();
         for opt in [
             O::SndHwm(1),
@@ -401,6 +540,14 @@ mod tests {
             O::ReqCorrelate(true),
             O::RouterMandatory(true),
             O::Immediate(true),
+            O::RouterHandover(true),
+            O::ConnectRoutingId(Some(peer.clone())),
+            O::ProbeRouter(true),
+            O::XpubVerboser(true),
+            O::XpubManual(true),
+            O::XpubWelcomeMsg(b"hello".to_vec()),
+            O::XpubNodrop(true),
+            O::Conflate(true),
         ] {
             o.set(opt).unwrap();
         }
@@ -417,6 +564,11 @@ mod tests {
         assert_eq!(o.heartbeat_ttl(), Some(d * 6));
         assert_eq!(o.heartbeat_timeout(), Some(d * 7));
         assert!(o.req_relaxed() && o.req_correlate() && o.router_mandatory() && o.immediate());
+        assert!(o.router_handover() && o.probe_router());
+        assert_eq!(o.connect_routing_id(), Some(&peer));
+        assert!(o.xpub_verbose() && o.xpub_verboser() && o.xpub_manual());
+        assert_eq!(o.xpub_welcome_msg(), Some(&b"hello"[..]));
+        assert!(o.xpub_nodrop() && o.conflate());
         // And back to the defaults where `None` is the default.
         o.set(O::RoutingId(None)).unwrap();
         assert_eq!(o.routing_id(), None);
@@ -587,5 +739,46 @@ mod tests {
             }
         );
         assert_eq!(o.maxmsgsize(), Some(i64::MAX as u64));
+    }
+
+    #[test]
+    fn xpub_verbose_and_verboser_interact_as_in_libzmq() {
+        use SocketOption as O;
+        let mut o = Options::default();
+        let mut set = |opt| {
+            o.set(opt).unwrap();
+            (o.xpub_verbose(), o.xpub_verboser())
+        };
+        assert_eq!(set(O::XpubVerbose(true)), (true, false));
+        assert_eq!(set(O::XpubVerboser(true)), (true, true));
+        // VERBOSE clears the unsubscribes, whatever its value.
+        assert_eq!(set(O::XpubVerbose(true)), (true, false));
+        assert_eq!(set(O::XpubVerboser(true)), (true, true));
+        assert_eq!(set(O::XpubVerbose(false)), (false, false));
+        assert_eq!(set(O::XpubVerboser(true)), (true, true));
+        // VERBOSER false turns both off.
+        assert_eq!(set(O::XpubVerboser(false)), (false, false));
+    }
+
+    #[test]
+    fn connect_routing_id_is_taken_once() {
+        let id = RoutingId::new("peer-1").unwrap();
+        let mut o = Options::default();
+        o.set(SocketOption::ConnectRoutingId(Some(id.clone())))
+            .unwrap();
+        assert_eq!(o.connect_routing_id(), Some(&id));
+        assert_eq!(o.take_connect_routing_id(), Some(id));
+        assert_eq!(o.connect_routing_id(), None);
+        assert_eq!(o.take_connect_routing_id(), None);
+    }
+
+    #[test]
+    fn an_empty_welcome_message_is_none() {
+        let mut o = Options::default();
+        o.set(SocketOption::XpubWelcomeMsg(b"W".to_vec())).unwrap();
+        assert_eq!(o.xpub_welcome_msg(), Some(&b"W"[..]));
+        o.set(SocketOption::XpubWelcomeMsg(Vec::new())).unwrap();
+        assert_eq!(o.xpub_welcome_msg(), None);
+        assert_eq!(o, Options::default());
     }
 }
