@@ -218,6 +218,13 @@ impl Pattern for Router {
         })
     }
 
+    fn check_first_part(&mut self, part: &Msg) -> Result<(), SendError<()>> {
+        if self.mandatory && self.table.get(part).is_none() {
+            return Err(SendError::HostUnreachable(()));
+        }
+        Ok(())
+    }
+
     fn set_option(&mut self, option: &SocketOption) {
         match option {
             SocketOption::RouterMandatory(on) => self.mandatory = *on,
