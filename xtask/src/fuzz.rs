@@ -145,7 +145,7 @@ pub fn run(root: &Path, args: &[String]) -> Result {
             .arg(format!("-max_total_time={secs}"))
             // Any single allocation above this is a finding: the targets cap
             // messages at 1 MiB, so a larger one means a size taken from the
-            // peer unchecked (STYLE.md "Errors").
+            // peer unchecked, which the wire crate promises never to do.
             .arg(format!("-malloc_limit_mb={MALLOC_LIMIT_MB}"))
             .args(&opts.libfuzzer_args)
             .run()?;

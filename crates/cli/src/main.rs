@@ -27,11 +27,12 @@ pub const USAGE: &str = "\
 usage: fzmq TYPE (--bind|--connect) ENDPOINT [OPTIONS]
        fzmq bench [--quick] [--time MS]
 
-TYPE is one of req, rep, pub, sub, push, pull. Messages are read from stdin and
-written to stdout one per line; the frames of a message are separated by TAB;
-bytes that are not printable UTF-8, and TAB, newline and backslash, are written
-(and may be given) as \\xNN, a backslash as \\x5c. ENDPOINT is tcp://HOST:PORT,
-ipc://PATH or inproc://NAME (inproc only reaches sockets of the same process).
+TYPE is one of req, rep, pub, sub, push, pull (dealer, router, pair, xpub and
+xsub have no shell mode yet). Messages are read from stdin and written to stdout
+one per line; the frames of a message are separated by TAB; bytes that are not
+printable UTF-8, and TAB, newline and backslash, are written (and may be given)
+as \\xNN, a backslash as \\x5c. ENDPOINT is tcp://HOST:PORT, ipc://PATH or
+inproc://NAME (inproc only reaches sockets of the same process).
 
   req   sends each stdin line as a request and prints its reply
   rep   prints each request and replies with the next stdin line (or the
@@ -122,7 +123,8 @@ fn run() -> Result<(), Failure> {
         other => match sockets::socket_type(other) {
             Some(kind) => sockets::run(kind, rest),
             None => Err(Failure::usage(format!(
-                "unknown command `{other}`: expected req, rep, pub, sub, push, pull or bench (try `fzmq --help`)"
+                "unknown command `{other}`: expected {} or bench (try `fzmq --help`)",
+                sockets::command_names()
             ))),
         },
     }

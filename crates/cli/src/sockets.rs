@@ -1,5 +1,6 @@
 //! The socket commands (`fzmq req|rep|pub|sub|push|pull`): their options and
-//! the loops between stdin/stdout and the socket. The line format is in
+//! the loops between stdin/stdout and the socket. Every socket type's name is
+//! recognised; the types without a loop here are refused with a usage error. The line format is in
 //! [`crate::escape`]; what each command does is in [`crate::USAGE`].
 
 use std::io::{self, BufRead, Write};
@@ -10,30 +11,33 @@ use ferrozmq::{Context, Msg, Multipart, Socket, SocketOption, SocketType};
 use crate::Failure;
 use crate::escape;
 
-/// The socket type named `name` on the command line, if it is one.
+/// The socket types that have a shell-level command, in the order of
+/// [`crate::USAGE`]. The other types (DEALER, ROUTER, PAIR, XPUB, XSUB) are
+/// known by name but have no stdin/stdout loop yet.
+pub const COMMANDS: [SocketType; 6] = [
+    SocketType::Req,
+    SocketType::Rep,
+    SocketType::Pub,
+    SocketType::Sub,
+    SocketType::Push,
+    SocketType::Pull,
+];
+
+/// The socket type named `name` on the command line, if it names one of
+/// [`SocketType::ALL`]: the wire name in lower case (`req`, `xpub`), which
+/// is the only spelling the command line takes.
 pub fn socket_type(name: &str) -> Option<SocketType> {
-    Some(match name {
-        "req" => SocketType::Req,
-        "rep" => SocketType::Rep,
-        "pub" => SocketType::Pub,
-        "sub" => SocketType::Sub,
-        "push" => SocketType::Push,
-        "pull" => SocketType::Pull,
-        _ => return None,
-    })
+    SocketType::from_name(name.to_ascii_uppercase().as_bytes()).filter(|&t| type_name(t) == name)
 }
 
-/// The command-line name of `kind`.
-fn type_name(kind: SocketType) -> &'static str {
-    match kind {
-        SocketType::Req => "req",
-        SocketType::Rep => "rep",
-        SocketType::Pub => "pub",
-        SocketType::Sub => "sub",
-        SocketType::Push => "push",
-        SocketType::Pull => "pull",
-        _ => "?",
-    }
+/// The command-line name of `kind`: its wire name in lower case.
+fn type_name(kind: SocketType) -> String {
+    kind.name().to_ascii_lowercase()
+}
+
+/// The command names of [`COMMANDS`], for messages: `req, rep, ..., pull`.
+pub fn command_names() -> String {
+    COMMANDS.map(type_name).join(", ")
 }
 
 /// A parsed socket command line.
@@ -146,6 +150,14 @@ pub fn parse(kind: SocketType, args: &[String]) -> Result<Options, Failure> {
 /// Usage errors (exit 2) from [`parse`], a failed bind or connect and an
 /// invalid escape in stdin; runtime errors (exit 1) from the socket and I/O.
 pub fn run(kind: SocketType, args: &[String]) -> Result<(), Failure> {
+    if !COMMANDS.contains(&kind) {
+        return Err(Failure::usage(format!(
+            "unknown command `{}`: fzmq has no shell mode for {kind} sockets yet; \
+             expected {} or bench (try `fzmq --help`)",
+            type_name(kind),
+            command_names(),
+        )));
+    }
     let opts = parse(kind, args)?;
     let ctx = Context::new().map_err(|e| Failure::runtime(format!("cannot start: {e}")))?;
     let socket = ctx
@@ -393,9 +405,39 @@ mod tests {
 
     #[test]
     fn every_type_has_a_name() {
-        for name in ["req", "rep", "pub", "sub", "push", "pull"] {
-            assert_eq!(type_name(socket_type(name).unwrap()), name);
+        let names = [
+            "req", "rep", "dealer", "router", "pub", "xpub", "sub", "xsub", "push", "pull", "pair",
+        ];
+        for (name, kind) in names.into_iter().zip(SocketType::ALL) {
+            assert_eq!(socket_type(name), Some(kind), "{name}");
+            assert_eq!(type_name(kind), name);
         }
-        assert!(socket_type("router").is_none());
+        for name in ["REQ", "Req", "router ", "", "bench", "client"] {
+            assert_eq!(socket_type(name), None, "{name:?}");
+        }
+        assert_eq!(command_names(), "req, rep, pub, sub, push, pull");
+    }
+
+    #[test]
+    fn a_type_without_a_shell_mode_is_a_clear_usage_error() {
+        for kind in SocketType::ALL {
+            if COMMANDS.contains(&kind) {
+                continue;
+            }
+            let e = run(kind, &args("--bind inproc://x")).unwrap_err();
+            assert_eq!(e.code, 2);
+            let name = type_name(kind);
+            assert!(
+                e.message.starts_with(&format!(
+                    "unknown command `{name}`: fzmq has no shell mode for {kind} sockets yet"
+                )),
+                "{}",
+                e.message
+            );
+            assert!(
+                e.message
+                    .contains("expected req, rep, pub, sub, push, pull or bench")
+            );
+        }
     }
 }

@@ -1,18 +1,20 @@
 //! The socket layer's errors, one type per operation family, each mapping to
 //! the errno name libzmq would set for the same failure: [`BindError`],
-//! [`ConnectError`], [`SendError`] (which hands the message back) and
-//! [`RecvError`], plus [`Error`], into which all of them convert for `?`.
-//! Endpoint and option errors live beside what they check:
+//! [`ConnectError`], [`UnbindError`], [`DisconnectError`], [`SendError`]
+//! (which hands the message back) and [`RecvError`], plus [`Error`], into
+//! which all of them convert for `?`. Endpoint, option and socket-creation
+//! errors live beside what they check:
 //! [`EndpointError`](crate::EndpointError),
-//! [`OptionError`](crate::OptionError).
+//! [`OptionError`](crate::OptionError), `SocketError` (from
+//! `Context::socket`).
 //!
 //! This module only defines the errors; the sockets and transports decide
 //! when each happens. An I/O error stays the [`source`](std::error::Error::source)
 //! of the error that wraps it, never flattened into a string. The table of
 //! libzmq errno names is on [`Error`].
 
-// A failed send hands the message back by value (crossbeam's `TrySendError`,
-// STYLE.md "Errors"), and a `Multipart` is large; boxing it would put an
+// A failed send hands the message back by value (as crossbeam's
+// `TrySendError` does), and a `Multipart` is large; boxing it would put an
 // allocation on every refused send (see `pipe.rs`).
 #![allow(clippy::result_large_err)]
 
@@ -22,6 +24,8 @@ use std::io;
 use ferrozmq_msg::Msg;
 use ferrozmq_wire::SocketType;
 
+#[cfg(not(loom))]
+use crate::context::SocketError;
 use crate::endpoint::{Endpoint, EndpointError};
 use crate::options::OptionError;
 
@@ -127,8 +131,8 @@ pub enum ConnectError {
     #[error(transparent)]
     Endpoint(#[from] EndpointError),
     /// The socket bound at this inproc endpoint is of a type this one cannot
-    /// talk to (ZMTP.md §12). Over tcp and ipc the handshake refuses such a
-    /// peer later instead. `ENOCOMPATPROTO`.
+    /// talk to (RFC 37 §The Socket-Type Property). Over tcp and ipc the
+    /// handshake refuses such a peer later instead. `ENOCOMPATPROTO`.
     #[error("cannot connect {local} to {endpoint}: the {peer} socket there is not compatible")]
     IncompatibleSocketType {
         /// The endpoint.
@@ -158,6 +162,63 @@ impl ConnectError {
             Self::IncompatibleSocketType { .. } => "ENOCOMPATPROTO",
             Self::NoIoThread { .. } => "EMTHREAD",
             Self::Terminated => "ETERM",
+        }
+    }
+}
+
+/// Why `unbind` failed.
+///
+/// As libzmq's `zmq_unbind`, the endpoint is the one given to `bind` or the
+/// concrete one `last_endpoint` printed for a wild-card bind.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnbindError {
+    /// The endpoint string is malformed. `EINVAL`, or `EPROTONOSUPPORT` or
+    /// `ENAMETOOLONG` as the inner error says.
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+    /// The socket is not bound at this endpoint. `ENOENT`.
+    #[error("cannot unbind {endpoint}: the socket is not bound there")]
+    NotFound {
+        /// The endpoint, as given.
+        endpoint: String,
+    },
+}
+
+impl UnbindError {
+    /// The libzmq errno name (see the table on [`Error`]).
+    pub fn errno_name(&self) -> &'static str {
+        match self {
+            Self::Endpoint(e) => e.errno_name(),
+            Self::NotFound { .. } => "ENOENT",
+        }
+    }
+}
+
+/// Why `disconnect` failed.
+///
+/// As libzmq's `zmq_disconnect`, the endpoint is the one given to `connect`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DisconnectError {
+    /// The endpoint string is malformed. `EINVAL`, or `EPROTONOSUPPORT` or
+    /// `ENAMETOOLONG` as the inner error says.
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+    /// The socket is not connected to this endpoint. `ENOENT`.
+    #[error("cannot disconnect from {endpoint}: the socket is not connected there")]
+    NotFound {
+        /// The endpoint, as given.
+        endpoint: String,
+    },
+}
+
+impl DisconnectError {
+    /// The libzmq errno name (see the table on [`Error`]).
+    pub fn errno_name(&self) -> &'static str {
+        match self {
+            Self::Endpoint(e) => e.errno_name(),
+            Self::NotFound { .. } => "ENOENT",
         }
     }
 }
@@ -339,10 +400,11 @@ impl RecvError {
 /// | `EADDRINUSE` | tcp port, abstract ipc name or inproc name already bound | [`BindError::AddrInUse`] |
 /// | `EADDRNOTAVAIL` | bind address is not local | [`BindError::AddrNotAvailable`] |
 /// | `ENODEV` | bind host is neither an address nor an interface name | [`BindError::NoDevice`] |
+/// | `ENOENT` | not bound, or not connected, at that endpoint | [`UnbindError::NotFound`], [`DisconnectError::NotFound`] |
 /// | `ENOENT`, `EACCES`, `ECONNREFUSED`, … | other OS errors of a bind, passed through | [`BindError::Io`], named from [`io::ErrorKind`] (`EIO` if none fits) |
 /// | `EPROTONOSUPPORT` | unknown transport | [`EndpointError::UnsupportedTransport`](crate::EndpointError::UnsupportedTransport) |
 /// | `ENAMETOOLONG` | ipc path too long | [`EndpointError::PathTooLong`](crate::EndpointError::PathTooLong) |
-/// | `EINVAL` | malformed endpoint, bad option value | other [`EndpointError`](crate::EndpointError)s, every [`OptionError`](crate::OptionError) |
+/// | `EINVAL` | malformed endpoint, bad option value or one that does not apply to the socket type, unknown socket type | other [`EndpointError`](crate::EndpointError)s, every [`OptionError`](crate::OptionError), `SocketError::Unsupported` |
 /// | `ENOCOMPATPROTO` | endpoint incompatible with the socket | [`ConnectError::IncompatibleSocketType`] (inproc: the bound peer's type is known at once) |
 /// | `ENOTSOCK` | the socket was closed | — : not produced; a closed (dropped) Rust socket cannot be called |
 /// | `EMSGSIZE` | message too large for the call | — : a peer over `ZMQ_MAXMSGSIZE` is disconnected, as in libzmq; no call fails |
@@ -365,6 +427,16 @@ pub enum Error {
     /// A failed connect.
     #[error(transparent)]
     Connect(#[from] ConnectError),
+    /// A failed unbind.
+    #[error(transparent)]
+    Unbind(#[from] UnbindError),
+    /// A failed disconnect.
+    #[error(transparent)]
+    Disconnect(#[from] DisconnectError),
+    /// A socket the context could not make.
+    #[cfg(not(loom))]
+    #[error(transparent)]
+    Socket(#[from] SocketError),
     /// A failed send, without its message.
     #[error(transparent)]
     Send(SendError<()>),
@@ -381,6 +453,10 @@ impl Error {
             Self::Option(e) => e.errno_name(),
             Self::Bind(e) => e.errno_name(),
             Self::Connect(e) => e.errno_name(),
+            Self::Unbind(e) => e.errno_name(),
+            Self::Disconnect(e) => e.errno_name(),
+            #[cfg(not(loom))]
+            Self::Socket(e) => e.errno_name(),
             Self::Send(e) => e.errno_name(),
             Self::Recv(e) => e.errno_name(),
         }
@@ -686,6 +762,36 @@ mod tests {
     }
 
     #[test]
+    fn unbind_and_disconnect_errno_names_and_messages() {
+        let bad = Endpoint::parse_bind("tcp://h").unwrap_err();
+        let e = UnbindError::from(bad.clone());
+        assert_eq!((e.errno_name(), e.to_string()), ("EINVAL", bad.to_string()));
+        let e = UnbindError::from(EndpointError::UnsupportedTransport {
+            transport: "pgm".into(),
+        });
+        assert_eq!(e.errno_name(), "EPROTONOSUPPORT");
+        let e = UnbindError::NotFound {
+            endpoint: "tcp://127.0.0.1:5555".into(),
+        };
+        assert_eq!(e.errno_name(), "ENOENT");
+        assert_eq!(
+            e.to_string(),
+            "cannot unbind tcp://127.0.0.1:5555: the socket is not bound there"
+        );
+
+        let e = DisconnectError::from(bad.clone());
+        assert_eq!((e.errno_name(), e.to_string()), ("EINVAL", bad.to_string()));
+        let e = DisconnectError::NotFound {
+            endpoint: "ipc:///tmp/feed".into(),
+        };
+        assert_eq!(e.errno_name(), "ENOENT");
+        assert_eq!(
+            e.to_string(),
+            "cannot disconnect from ipc:///tmp/feed: the socket is not connected there"
+        );
+    }
+
+    #[test]
     fn endpoint_errors_pass_through_transparently() {
         let inner = Endpoint::parse_connect("tcp://h:99999").unwrap_err();
         let e = ConnectError::from(inner.clone());
@@ -722,10 +828,46 @@ mod tests {
                 "EHOSTUNREACH",
             ),
             (RecvError::Timeout.into(), "EAGAIN"),
+            (
+                UnbindError::NotFound {
+                    endpoint: "inproc://x".into(),
+                }
+                .into(),
+                "ENOENT",
+            ),
+            (
+                DisconnectError::NotFound {
+                    endpoint: "inproc://x".into(),
+                }
+                .into(),
+                "ENOENT",
+            ),
+            (
+                DisconnectError::from(EndpointError::PathTooLong { len: 200, max: 107 }).into(),
+                "ENAMETOOLONG",
+            ),
         ];
         for (e, name) in cases {
             assert_eq!(e.errno_name(), name, "{e:?}");
         }
+    }
+
+    // The context, and so `SocketError`, is not built under loom.
+    #[cfg(not(loom))]
+    #[test]
+    fn socket_errors_convert_into_error() {
+        fn run() -> Result<(), Error> {
+            Err(SocketError::Unsupported(SocketType::Dealer))?
+        }
+        let e = run().unwrap_err();
+        assert!(matches!(
+            e,
+            Error::Socket(SocketError::Unsupported(SocketType::Dealer))
+        ));
+        assert_eq!(e.errno_name(), "EINVAL");
+        assert_eq!(e.to_string(), "socket type Dealer is not supported yet");
+        fn check<T: std::error::Error + Send + Sync + 'static>() {}
+        check::<SocketError>();
     }
 
     #[test]
@@ -733,6 +875,8 @@ mod tests {
         fn check<T: std::error::Error + Send + Sync + 'static>() {}
         check::<BindError>();
         check::<ConnectError>();
+        check::<UnbindError>();
+        check::<DisconnectError>();
         check::<SendError>();
         check::<SendError<Multipart>>();
         check::<RecvError>();

@@ -4,67 +4,70 @@
 //! size.
 //!
 //! The context keeps a [`Registry`] of bound names. A connect to a bound
-//! name makes the pipes at once and hands the bound socket its ends (through
-//! its queue of new peers, plus an unpark). A connect to a name not bound
-//! yet makes the pipes too, so messages can wait in them up to the HWM, with
-//! a [`Relay`] as the future binder's signal; the bind hands the waiting ends
-//! over and points the relay at the binder's parker. Capacities come from
-//! the connecting socket: its SNDHWM towards the binder, its RCVHWM back.
-//! The socket types are checked as ZMTP.md §12 says (at connect when the
-//! name is bound, else at bind, where an incompatible waiting peer is
-//! dropped, so its pipes disconnect).
+//! name makes the pipes at once and offers the bound socket its ends. A
+//! connect to a name not bound yet makes the pipes too, so messages can
+//! wait in them up to the HWM, with a [`Relay`] as the future binder's
+//! signal; the bind offers the waiting ends and points the relay at the
+//! binder's wake for that peer. Capacities come from the connecting
+//! socket: its SNDHWM towards the binder, its RCVHWM back (one pipe that
+//! keeps only the last message each way when it sets CONFLATE). Each side's
+//! first item to the other is an [`Item::Attached`] with its socket type
+//! and routing id, as a session's handshake would give (libzmq sends the
+//! routing id over inproc pipes the same way). The socket types are checked
+//! as RFC 37 §3.3 (and libzmq `mechanism_t::check_socket_type`) says: at
+//! connect when the name is bound, else at bind, where an incompatible
+//! waiting peer is dropped, so its pipes disconnect.
 //!
-//! A bound name is released when its socket goes; peers already joined stay
-//! joined until either side drops its ends.
+//! A bound name is released when its socket unbinds it or goes; peers
+//! already joined stay joined until either side drops its ends.
 
 use std::collections::HashMap;
 
-use crossbeam_queue::SegQueue;
-use ferrozmq_wire::SocketType;
-
 use crate::endpoint::{Endpoint, InprocEndpoint};
 use crate::error::{BindError, ConnectError};
-use crate::pipe::pipe;
-use crate::signal::{Parker, Signal};
-use crate::socket::NewPeer;
+use crate::pipe::{Item, PeerMeta};
+use crate::signal::Signal;
+use crate::socket::{Hub, NewPeer, Origin, PeerWake, PipeSettings};
 use crate::sync::{Mutex, StdArc, lock};
 
-/// A bound socket as the registry knows it.
+/// A bound socket, as the registry keeps it.
 pub(crate) struct Binder {
-    /// Its type, to check connecting sockets against.
-    pub(crate) kind: SocketType,
-    /// Where its new peers go.
-    pub(crate) incoming: StdArc<SegQueue<NewPeer>>,
-    /// Its signal for all its pipes.
-    pub(crate) parker: StdArc<Parker>,
+    pub(crate) hub: StdArc<Hub>,
+    pub(crate) meta: PeerMeta,
+    pub(crate) origin: Origin,
 }
 
-/// A connection made before its name was bound.
+/// A connecting socket.
+pub(crate) struct Joiner<'a> {
+    pub(crate) hub: &'a StdArc<Hub>,
+    pub(crate) meta: PeerMeta,
+    pub(crate) pipes: PipeSettings,
+    pub(crate) origin: Origin,
+    /// ZMQ_CONNECT_ROUTING_ID: what a connecting ROUTER calls this peer.
+    pub(crate) routing_id: Option<Vec<u8>>,
+}
+
+/// A connect waiting for its name to be bound: the binder's future ends.
 struct Waiting {
-    kind: SocketType,
-    /// The binder's ends.
+    meta: PeerMeta,
     ends: NewPeer,
     relay: StdArc<Relay>,
 }
 
-/// What a name stands for.
 enum Slot {
     Bound(Binder),
     Waiting(Vec<Waiting>),
 }
 
-/// The inproc names of one context (see the module docs).
+/// The context's inproc names (see the module docs).
 #[derive(Default)]
 pub(crate) struct Registry {
     names: Mutex<HashMap<String, Slot>>,
 }
 
 impl Registry {
-    /// Binds `endpoint` to `binder`, joining the connections waiting there.
-    ///
-    /// # Errors
-    ///
-    /// [`BindError::AddrInUse`] when the name is bound already.
+    /// Binds `endpoint`, offering the binder every compatible peer waiting
+    /// for it.
     pub(crate) fn bind(&self, endpoint: &InprocEndpoint, binder: Binder) -> Result<(), BindError> {
         let mut names = lock(&self.names);
         let waiting = match names.remove(endpoint.name()) {
@@ -78,103 +81,123 @@ impl Registry {
             Some(Slot::Waiting(waiting)) => waiting,
             None => Vec::new(),
         };
-        for w in waiting {
-            if binder.kind.is_compatible(w.kind) {
-                binder.incoming.push(w.ends);
-                w.relay
-                    .set(StdArc::clone(&binder.parker) as StdArc<dyn Signal>);
+        for mut w in waiting {
+            if !binder.meta.socket_type.is_compatible(w.meta.socket_type) {
+                continue;
             }
+            let wake = PeerWake::new(&binder.hub);
+            wake.set_connected(true);
+            // The binder's side of the handshake, first in its pipe.
+            let _ = w
+                .ends
+                .tx
+                .try_send(Item::Attached(Box::new(binder.meta.clone())));
+            w.ends.wake = StdArc::clone(&wake);
+            w.ends.origin = binder.origin;
+            w.relay.set(wake.signal());
+            binder.hub.offer(w.ends);
         }
-        binder.parker.unpark();
         names.insert(endpoint.name().to_owned(), Slot::Bound(binder));
         Ok(())
     }
 
-    /// Releases `name` if `incoming` is the queue of the socket bound there.
-    pub(crate) fn unbind(&self, name: &str, incoming: &StdArc<SegQueue<NewPeer>>) {
+    /// Releases `name` if `hub`'s socket holds it.
+    pub(crate) fn unbind(&self, name: &str, hub: &StdArc<Hub>) {
         let mut names = lock(&self.names);
         if let Some(Slot::Bound(b)) = names.get(name)
-            && StdArc::ptr_eq(&b.incoming, incoming)
+            && StdArc::ptr_eq(&b.hub, hub)
         {
             names.remove(name);
         }
     }
 
-    /// Connects a socket of type `kind` (signalled through `parker`) to
-    /// `endpoint`; returns its ends of the new pipes.
-    ///
-    /// # Errors
-    ///
-    /// [`ConnectError::IncompatibleSocketType`] when the bound socket's type
-    /// does not go with `kind`.
+    /// Joins the connecting socket to the one bound at `endpoint` (now, or
+    /// when it binds); returns the connecting socket's ends.
     pub(crate) fn connect(
         &self,
         endpoint: &InprocEndpoint,
-        kind: SocketType,
-        parker: &StdArc<Parker>,
-        sndhwm: usize,
-        rcvhwm: usize,
+        joiner: Joiner<'_>,
     ) -> Result<NewPeer, ConnectError> {
-        let mine = StdArc::clone(parker) as StdArc<dyn Signal>;
+        let mine = PeerWake::new(joiner.hub);
+        mine.set_connected(true);
         let mut names = lock(&self.names);
         let slot = names
             .entry(endpoint.name().to_owned())
             .or_insert_with(|| Slot::Waiting(Vec::new()));
         match slot {
             Slot::Bound(b) => {
-                if !kind.is_compatible(b.kind) {
+                let local = joiner.meta.socket_type;
+                if !local.is_compatible(b.meta.socket_type) {
                     return Err(ConnectError::IncompatibleSocketType {
                         endpoint: Endpoint::Inproc(endpoint.clone()),
-                        local: kind,
-                        peer: b.kind,
+                        local,
+                        peer: b.meta.socket_type,
                     });
                 }
-                let theirs = StdArc::clone(&b.parker) as StdArc<dyn Signal>;
-                let (ours, ends) = join(mine, theirs, sndhwm, rcvhwm);
-                b.incoming.push(ends);
-                b.parker.unpark();
+                let theirs = PeerWake::new(&b.hub);
+                theirs.set_connected(true);
+                let (ours, mut ends) = join(&joiner, mine, theirs.signal(), StdArc::clone(&theirs));
+                let _ = ends.tx.try_send(Item::Attached(Box::new(b.meta.clone())));
+                ends.origin = b.origin;
+                b.hub.offer(ends);
                 Ok(ours)
             }
             Slot::Waiting(waiting) => {
                 let relay = StdArc::new(Relay::default());
+                let placeholder = PeerWake::new(joiner.hub);
                 let theirs = StdArc::clone(&relay) as StdArc<dyn Signal>;
-                let (ours, ends) = join(mine, theirs, sndhwm, rcvhwm);
-                waiting.push(Waiting { kind, ends, relay });
+                let (ours, ends) = join(&joiner, mine, theirs, placeholder);
+                waiting.push(Waiting {
+                    meta: joiner.meta,
+                    ends,
+                    relay,
+                });
                 Ok(ours)
             }
         }
     }
 }
 
-/// Two pipes between a connecting socket (`mine`) and a bound one
-/// (`theirs`): the connector's ends, then the binder's.
+/// The two ends of a joined pair: the connecting socket's and the
+/// binder's. `theirs` is the binder's signal (its wake, or a relay to it);
+/// `their_wake` goes into its ends (replaced at bind for a waiting peer).
 fn join(
-    mine: StdArc<dyn Signal>,
+    joiner: &Joiner<'_>,
+    mine: StdArc<PeerWake>,
     theirs: StdArc<dyn Signal>,
-    sndhwm: usize,
-    rcvhwm: usize,
+    their_wake: StdArc<PeerWake>,
 ) -> (NewPeer, NewPeer) {
-    let (tx, their_rx) = pipe(sndhwm, StdArc::clone(&theirs), StdArc::clone(&mine));
-    let (their_tx, rx) = pipe(rcvhwm, mine, theirs);
+    let pipes = joiner.pipes;
+    let (mut tx, their_rx) = pipes.pipe(false, StdArc::clone(&theirs), mine.signal());
+    let (their_tx, rx) = pipes.pipe(true, mine.signal(), theirs);
+    // Our side of the handshake, first in the binder's pipe.
+    let _ = tx.try_send(Item::Attached(Box::new(joiner.meta.clone())));
     (
-        NewPeer { tx, rx },
+        NewPeer {
+            tx,
+            rx,
+            wake: mine,
+            origin: joiner.origin,
+            routing_id: joiner.routing_id.clone(),
+        },
         NewPeer {
             tx: their_tx,
             rx: their_rx,
+            wake: their_wake,
+            origin: joiner.origin,
+            routing_id: None,
         },
     )
 }
 
-/// A signal for a socket not bound yet: notifications before
-/// [`set`](Relay::set) are remembered and passed on then.
+/// The binder-side signal of a connect made before the bind: notifications
+/// before the bind are remembered and forwarded once it points somewhere.
 #[derive(Default)]
 pub(crate) struct Relay {
-    /// The target, and whether a notification came before it.
     state: Mutex<(Option<StdArc<dyn Signal>>, bool)>,
 }
 
 impl Relay {
-    /// Points the relay at `target`, passing on a missed notification.
     fn set(&self, target: StdArc<dyn Signal>) {
         let mut state = lock(&self.state);
         if core::mem::take(&mut state.1) {

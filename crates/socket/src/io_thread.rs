@@ -562,7 +562,7 @@ mod tests {
 
     use super::*;
     use crate::monitor::{SessionError, SocketMonitor};
-    use crate::pipe::{PipeReader, PipeWriter, RecvTimeoutError, pipe};
+    use crate::pipe::{Item, PipeReader, PipeWriter, RecvTimeoutError, SendTimeoutError, pipe};
     use crate::signal::Parker;
 
     /// Every wait in these tests ends by then.
@@ -570,8 +570,41 @@ mod tests {
 
     /// The socket's ends of a session's pipes.
     struct SocketEnds {
-        rx: PipeReader,
-        tx: PipeWriter,
+        rx: Rx,
+        tx: Tx,
+    }
+
+    /// A socket-side reader that skips the session's control items.
+    struct Rx(PipeReader<Item>);
+
+    impl Rx {
+        fn recv_timeout(
+            &mut self,
+            timeout: Option<Duration>,
+        ) -> Result<Multipart, RecvTimeoutError> {
+            loop {
+                if let Item::Msg(m) = self.0.recv_timeout(timeout)? {
+                    return Ok(m);
+                }
+            }
+        }
+
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+    }
+
+    /// A socket-side writer of messages.
+    struct Tx(PipeWriter<Item>);
+
+    impl Tx {
+        fn send_timeout(
+            &mut self,
+            msg: Multipart,
+            timeout: Option<Duration>,
+        ) -> Result<(), SendTimeoutError<Item>> {
+            self.0.send_timeout(Item::Msg(msg), timeout)
+        }
     }
 
     fn parts(
@@ -588,8 +621,15 @@ mod tests {
             config,
             to_socket,
             from_socket,
+            peer: None,
         };
-        (parts, SocketEnds { rx, tx })
+        (
+            parts,
+            SocketEnds {
+                rx: Rx(rx),
+                tx: Tx(tx),
+            },
+        )
     }
 
     /// A hub with a monitor attached, to record what it is told.

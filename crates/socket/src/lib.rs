@@ -1,9 +1,9 @@
 //! Contexts, I/O threads, transports and socket patterns.
 //!
 //! [`Context`] owns the mio I/O threads; [`Socket`]s made from it bind and
-//! connect over tcp, ipc and inproc with the PUSH, PULL,
-//! PUB, SUB, REQ and REP patterns (see the `socket` module docs). Under
-//! them: the pipes: [`pipe`] and its two ends,
+//! connect over tcp, ipc and inproc as any of the eleven ZeroMQ socket
+//! types (the `pattern` module, built from the routing strategies of the
+//! `strategy` module). Under them: the pipes: [`pipe`] and its two ends,
 //! and the [`Signal`]s that wake them; the [`Endpoint`] strings sockets bind
 //! and connect to; the socket [`Options`] with libzmq's defaults; and the
 //! socket-level errors ([`BindError`], [`ConnectError`], [`SendError`],
@@ -24,19 +24,27 @@ mod live;
 #[cfg(not(loom))]
 mod monitor;
 mod options;
+// The socket types, one file each.
+#[cfg(not(loom))]
+mod pattern;
+// The loom models of per-peer activation see the peer module alone.
+#[cfg(loom)]
+#[path = "socket/peer.rs"]
+mod peer;
 mod pipe;
 #[cfg(not(loom))]
 mod session;
 mod signal;
 #[cfg(not(loom))]
 mod socket;
+// Load balance, fair queue, distribute, the tries, the routing table.
+#[cfg(not(loom))]
+mod strategy;
 mod sync;
 #[cfg(not(loom))]
 mod sys;
 #[cfg(not(loom))]
 mod transport;
-#[cfg(not(loom))]
-mod trie;
 
 #[cfg(not(loom))]
 pub use context::{Context, SocketError};
@@ -45,7 +53,9 @@ pub use endpoint::{
     Endpoint, EndpointError, Host, IPC_PATH_MAX, InprocEndpoint, IpcEndpoint, Port, TcpAddress,
     TcpEndpoint, Transport,
 };
-pub use error::{BindError, ConnectError, Error, RecvError, SendError};
+pub use error::{
+    BindError, ConnectError, DisconnectError, Error, RecvError, SendError, UnbindError,
+};
 /// The socket types, from `ferrozmq-wire`.
 pub use ferrozmq_wire::SocketType;
 /// The wire layer's typed errors, which [`SessionError::Protocol`] carries
@@ -64,4 +74,4 @@ pub use pipe::{
 };
 pub use signal::{Parker, Signal};
 #[cfg(not(loom))]
-pub use socket::{SendFlags, Socket};
+pub use socket::{PollEvents, SendFlags, Socket};

@@ -90,6 +90,7 @@
 #![allow(clippy::result_large_err)]
 
 mod error;
+mod item;
 mod queue;
 
 use core::fmt;
@@ -98,6 +99,7 @@ use std::time::{Duration, Instant};
 use ferrozmq_msg::Multipart;
 
 pub use self::error::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
+pub(crate) use self::item::{Item, PeerMeta};
 use self::queue::Queue;
 use crate::signal::{Parker, Signal};
 use crate::sync::{Arc, AtomicBool, Ordering, StdArc, fence};
@@ -121,13 +123,32 @@ use crate::sync::{Arc, AtomicBool, Ordering, StdArc, fence};
 ///
 /// A bounded pipe allocates its `capacity` slots here and nothing afterwards;
 /// an unbounded one allocates as it grows.
-pub fn pipe(
+pub fn pipe<T>(
     capacity: usize,
     reader_signal: StdArc<dyn Signal>,
     writer_signal: StdArc<dyn Signal>,
-) -> (PipeWriter, PipeReader) {
+) -> (PipeWriter<T>, PipeReader<T>) {
+    pipe_with(Queue::new(capacity), capacity, reader_signal, writer_signal)
+}
+
+/// A pipe that keeps only the last message written (libzmq's
+/// `ZMQ_CONFLATE`, its `dbuffer_t`): a send never finds it full and
+/// replaces a message the reader has not taken yet.
+pub(crate) fn conflating_pipe<T>(
+    reader_signal: StdArc<dyn Signal>,
+    writer_signal: StdArc<dyn Signal>,
+) -> (PipeWriter<T>, PipeReader<T>) {
+    pipe_with(Queue::conflating(), 0, reader_signal, writer_signal)
+}
+
+fn pipe_with<T>(
+    queue: Queue<T>,
+    capacity: usize,
+    reader_signal: StdArc<dyn Signal>,
+    writer_signal: StdArc<dyn Signal>,
+) -> (PipeWriter<T>, PipeReader<T>) {
     let shared = Arc::new(Shared {
-        queue: Queue::new(capacity),
+        queue,
         low_water: low_water(capacity),
         reader_asleep: AtomicBool::new(false),
         writer_asleep: AtomicBool::new(false),
@@ -144,19 +165,19 @@ pub fn pipe(
 
 /// The sending end of a [`pipe`]. Dropping it disconnects the pipe: the
 /// reader receives what was sent, then [`TryRecvError::Disconnected`].
-pub struct PipeWriter {
-    shared: Arc<Shared>,
+pub struct PipeWriter<T = Multipart> {
+    shared: Arc<Shared<T>>,
 }
 
 /// The receiving end of a [`pipe`]. Dropping it disconnects the pipe and drops
 /// the messages still in it; the writer gets [`TrySendError::Disconnected`].
-pub struct PipeReader {
-    shared: Arc<Shared>,
+pub struct PipeReader<T = Multipart> {
+    shared: Arc<Shared<T>>,
 }
 
 /// What both ends share.
-struct Shared {
-    queue: Queue<Multipart>,
+struct Shared<T> {
+    queue: Queue<T>,
     /// A full pipe's writer is woken once the pipe holds this many messages
     /// or fewer (see the module docs).
     low_water: usize,
@@ -170,7 +191,7 @@ struct Shared {
     writer_signal: StdArc<dyn Signal>,
 }
 
-impl PipeWriter {
+impl<T> PipeWriter<T> {
     /// Queues `msg` if there is room and the reader is still there; otherwise
     /// hands it back. Never blocks.
     ///
@@ -183,7 +204,7 @@ impl PipeWriter {
     /// signal will be notified once the reader takes a message or goes.
     /// [`TrySendError::Disconnected`] when the reader is gone.
     #[inline]
-    pub fn try_send(&mut self, msg: Multipart) -> Result<(), TrySendError> {
+    pub fn try_send(&mut self, msg: T) -> Result<(), TrySendError<T>> {
         self.shared.try_send(msg)
     }
 
@@ -202,9 +223,9 @@ impl PipeWriter {
     /// here.
     pub fn send_timeout(
         &mut self,
-        msg: Multipart,
+        msg: T,
         timeout: Option<Duration>,
-    ) -> Result<(), SendTimeoutError> {
+    ) -> Result<(), SendTimeoutError<T>> {
         let shared = &*self.shared;
         let parker = parker_of(&*shared.writer_signal, "send_timeout", "writer");
         let deadline = deadline_after(timeout);
@@ -220,6 +241,26 @@ impl PipeWriter {
                 return shared.try_send(msg).map_err(SendTimeoutError::from);
             }
         }
+    }
+
+    /// Whether a [`try_send`](Self::try_send) now would not answer
+    /// [`TrySendError::Full`]. When it would, the writer is declared asleep
+    /// exactly as by a `Full` answer: the writer's signal is notified once
+    /// the reader has made room or gone. This is the readiness question a
+    /// poller asks without a message in hand (libzmq's `check_write`).
+    pub(crate) fn poll_ready(&mut self) -> bool {
+        let shared = &*self.shared;
+        if shared.reader_gone.load(Ordering::Relaxed) || !shared.queue.is_full() {
+            return true;
+        }
+        shared.writer_asleep.store(true, Ordering::Relaxed);
+        // F2w, as in `try_send`.
+        fence(Ordering::SeqCst);
+        if shared.reader_gone.load(Ordering::Relaxed) || !shared.queue.is_full() {
+            shared.writer_asleep.store(false, Ordering::Relaxed);
+            return true;
+        }
+        false
     }
 
     /// How many messages are in the pipe (a snapshot).
@@ -249,7 +290,7 @@ impl PipeWriter {
     }
 }
 
-impl PipeReader {
+impl<T> PipeReader<T> {
     /// Takes the oldest message, if any. Never blocks.
     ///
     /// Notifies the writer's signal only when the writer had answered
@@ -262,7 +303,7 @@ impl PipeReader {
     /// [`TryRecvError::Disconnected`] when the writer is gone and every
     /// message it sent has been received.
     #[inline]
-    pub fn try_recv(&mut self) -> Result<Multipart, TryRecvError> {
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         self.shared.try_recv()
     }
 
@@ -280,10 +321,7 @@ impl PipeReader {
     /// When the pipe's reader signal is not a [`Parker`] (see
     /// [`Signal::as_parker`]): an event loop waits on its own signal, not
     /// here.
-    pub fn recv_timeout(
-        &mut self,
-        timeout: Option<Duration>,
-    ) -> Result<Multipart, RecvTimeoutError> {
+    pub fn recv_timeout(&mut self, timeout: Option<Duration>) -> Result<T, RecvTimeoutError> {
         let shared = &*self.shared;
         let parker = parker_of(&*shared.reader_signal, "recv_timeout", "reader");
         let deadline = deadline_after(timeout);
@@ -322,8 +360,8 @@ impl PipeReader {
     }
 }
 
-impl Shared {
-    fn try_send(&self, msg: Multipart) -> Result<(), TrySendError> {
+impl<T> Shared<T> {
+    fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
         if self.reader_gone.load(Ordering::Relaxed) {
             return Err(TrySendError::Disconnected(msg));
         }
@@ -367,7 +405,7 @@ impl Shared {
         }
     }
 
-    fn try_recv(&self) -> Result<Multipart, TryRecvError> {
+    fn try_recv(&self) -> Result<T, TryRecvError> {
         if let Some(msg) = self.queue.pop() {
             self.wake_writer();
             return Ok(msg);
@@ -406,7 +444,7 @@ impl Shared {
     }
 }
 
-impl Drop for PipeWriter {
+impl<T> Drop for PipeWriter<T> {
     fn drop(&mut self) {
         // After every push of ours; `try_recv` acquires it before its last pop.
         self.shared.writer_gone.store(true, Ordering::Release);
@@ -416,7 +454,7 @@ impl Drop for PipeWriter {
     }
 }
 
-impl Drop for PipeReader {
+impl<T> Drop for PipeReader<T> {
     fn drop(&mut self) {
         self.shared.reader_gone.store(true, Ordering::Release);
         // Unread messages go now, not when the writer goes: their memory may
@@ -428,7 +466,7 @@ impl Drop for PipeReader {
     }
 }
 
-impl fmt::Debug for PipeWriter {
+impl<T> fmt::Debug for PipeWriter<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PipeWriter")
             .field("len", &self.len())
@@ -438,7 +476,7 @@ impl fmt::Debug for PipeWriter {
     }
 }
 
-impl fmt::Debug for PipeReader {
+impl<T> fmt::Debug for PipeReader<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PipeReader")
             .field("len", &self.len())
@@ -456,8 +494,6 @@ fn parker_of<'a>(signal: &'a dyn Signal, op: &str, end: &str) -> &'a Parker {
     }
 }
 
-/// The instant `timeout` from now; `None` for no timeout or one too far away
-/// to represent.
 /// The low-water mark of a pipe of `capacity` (see the module docs): at
 /// least `(capacity + 1) / 2` free, libzmq's `compute_lwm`. 0 for an
 /// unbounded pipe, whose writer never sleeps.
@@ -465,7 +501,9 @@ fn low_water(capacity: usize) -> usize {
     capacity / 2
 }
 
-fn deadline_after(timeout: Option<Duration>) -> Option<Instant> {
+/// The instant `timeout` from now; `None` for no timeout or one too far away
+/// to represent.
+pub(crate) fn deadline_after(timeout: Option<Duration>) -> Option<Instant> {
     timeout.and_then(|t| Instant::now().checked_add(t))
 }
 

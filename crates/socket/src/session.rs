@@ -13,16 +13,17 @@
 //! signal. An error closes this connection only and is reported to the
 //! [`Monitor`].
 //!
-//! Subscriptions cross the pipes as one-frame messages in the legacy form
-//! (`0x01` or `0x00`, then the topic): a PUB-side session turns the peer's
-//! `Subscribe`/`Cancel` events into such messages for its socket; a SUB-side
-//! session takes them from its socket, sends them with
+//! The session knows no socket type. It speaks to its socket in typed
+//! [`Item`]s: a completed handshake becomes [`Item::Attached`] with the
+//! peer's type, routing id and READY metadata (and marks the peer
+//! connected, for ZMQ_IMMEDIATE); a lost connection of a connecting session
+//! becomes [`Item::Lost`]; the peer's subscriptions and cancellations (the
+//! wire decodes them only for socket types that receive them) become
+//! [`Item::Subscribe`]/[`Item::Cancel`]. From the socket, an
+//! [`Item::Subscribe`]/[`Item::Cancel`] is sent with
 //! [`Connection::send_subscription`] (the wire picks the 3.1 command or the
-//! 3.0 message) and remembers them, re-sending all of them on every new
-//! connection. When an established connection of a connecting session is
-//! lost, the session puts an empty [`Multipart`] (never a ZMTP message) into
-//! the socket-bound pipe: the socket learns that its peer changed (REQ may
-//! send again, PUB forgets the peer's subscriptions).
+//! 3.0 message) and remembered, so all of them are sent again on every new
+//! connection.
 //!
 //! Linger: when the socket goes, the session still sends what it queued; a
 //! connecting session with messages waiting keeps connecting until they are
@@ -36,14 +37,15 @@ use std::io::{self, IoSlice, Read, Write};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-use ferrozmq_msg::{Msg, Multipart};
-use ferrozmq_wire::{Config, Connection, ConnectionError, Event, SocketType};
+use ferrozmq_msg::Multipart;
+use ferrozmq_wire::{Config, Connection, ConnectionError, Event};
 use mio::{Interest, Registry, Token};
 
 use crate::endpoint::Endpoint;
 use crate::io_thread::SessionSignal;
 use crate::monitor::{Monitor, SessionError, SocketEventKind};
-use crate::pipe::{PipeReader, PipeWriter, TryRecvError, TrySendError};
+use crate::pipe::{Item, PeerMeta, PipeReader, PipeWriter, TryRecvError, TrySendError};
+use crate::socket::PeerWake;
 use crate::sync::StdArc;
 use crate::sys;
 use crate::transport::Stream;
@@ -67,9 +69,11 @@ pub(crate) struct SessionParts {
     /// The ZMTP config of every connection of the session.
     pub(crate) config: Config,
     /// Messages received from the peer, to the socket.
-    pub(crate) to_socket: PipeWriter,
+    pub(crate) to_socket: PipeWriter<Item>,
     /// Messages from the socket, to send to the peer.
-    pub(crate) from_socket: PipeReader,
+    pub(crate) from_socket: PipeReader<Item>,
+    /// The socket's wake for this peer, told when a connection is up.
+    pub(crate) peer: Option<StdArc<PeerWake>>,
 }
 
 /// RECONNECT_IVL and RECONNECT_IVL_MAX (see [`Options`](crate::Options)).
@@ -113,15 +117,16 @@ pub(crate) struct Session {
     token: Token,
     signal: StdArc<SessionSignal>,
     config: Config,
-    to_socket: PipeWriter,
-    from_socket: PipeReader,
+    to_socket: PipeWriter<Item>,
+    from_socket: PipeReader<Item>,
+    peer: Option<StdArc<PeerWake>>,
     /// Where to reconnect to; `None` for an accepted connection.
     connect: Option<(Endpoint, Reconnect, Duration)>,
     state: State,
     /// The frames of a message not yet complete.
     inbound: Multipart,
-    /// A complete message the socket-bound pipe refused (full).
-    pending: Option<Multipart>,
+    /// An item the socket-bound pipe refused (full).
+    pending: Option<Item>,
     /// The receive allocator said `Exhausted`: wait for its release.
     alloc_blocked: bool,
     /// Call `handle_input` even with no buffered bytes (after a block).
@@ -131,8 +136,8 @@ pub(crate) struct Session {
     again: bool,
     /// The current connection completed its handshake.
     established: bool,
-    /// A SUB session's subscriptions (a multiset), re-sent on each new
-    /// connection.
+    /// The subscriptions the socket asked for (a multiset), re-sent on
+    /// each new connection.
     subscriptions: Vec<Vec<u8>>,
     monitor: Monitor,
 }
@@ -184,6 +189,7 @@ impl Session {
             config: parts.config,
             to_socket: parts.to_socket,
             from_socket: parts.from_socket,
+            peer: parts.peer,
             connect,
             state: State::Done,
             inbound: Multipart::new(),
@@ -348,7 +354,8 @@ impl Session {
         let was_up = matches!(&self.state, State::Active(e) if !e.connecting);
         if let (State::Active(e), SessionError::Protocol(_)) = (&mut self.state, &error) {
             // What the connection queued last (an ERROR command when it
-            // refused the peer's READY, ZMTP.md §5: "send ERROR and close")
+            // refused the peer's READY: RFC 37 §3.3, a peer that refuses the
+            // handshake sends ERROR and closes)
             // goes out if the socket buffer takes it now; never waited for.
             let mut iov = [IoSlice::new(&[]); 16];
             let n = e.conn.poll_transmit(&mut iov);
@@ -366,10 +373,16 @@ impl Session {
             }
             self.monitor.emit(SocketEventKind::Disconnected(error));
         }
-        if core::mem::take(&mut self.established) && self.connect.is_some() && !socket_gone {
-            // Tell the socket its peer changed; a full pipe loses the notice
-            // (the socket then learns nothing, as libzmq's REQ would).
-            let _ = self.to_socket.try_send(Multipart::new());
+        if core::mem::take(&mut self.established) {
+            if let Some(peer) = &self.peer {
+                peer.set_connected(false);
+            }
+            if self.connect.is_some() && !socket_gone {
+                // Tell the socket its peer changed; a full pipe loses the
+                // notice (the socket then learns nothing, as libzmq's REQ
+                // would).
+                let _ = self.to_socket.try_send(Item::Lost);
+            }
         }
         self.again = false;
         self.alloc_retry = None;
@@ -432,7 +445,8 @@ impl Session {
             match self.to_socket.try_send(msg) {
                 Ok(()) => progress = true,
                 Err(TrySendError::Full(msg)) => self.pending = Some(msg),
-                Err(TrySendError::Disconnected(_)) => return Err(SessionError::SocketClosed),
+                // The socket is gone; what it queued still goes out.
+                Err(TrySendError::Disconnected(_)) => progress = true,
             }
         }
         // Events into whole messages.
@@ -455,27 +469,36 @@ impl Session {
                             .send_subscription(true, topic)
                             .map_err(|_| ConnectionError::Closed)?;
                     }
+                    let meta = PeerMeta {
+                        socket_type: peer.socket_type,
+                        routing_id: peer.identity.clone(),
+                        metadata: Some(peer.metadata.clone()),
+                    };
+                    to_socket(
+                        &mut self.to_socket,
+                        &mut self.pending,
+                        Item::Attached(Box::new(meta)),
+                    )?;
+                    if let Some(peer) = &self.peer {
+                        peer.set_connected(true);
+                    }
                 }
                 Event::Subscribe(topic) => {
-                    forward_subscription(&mut self.to_socket, &mut self.pending, true, &topic)?;
+                    to_socket(
+                        &mut self.to_socket,
+                        &mut self.pending,
+                        Item::Subscribe(topic),
+                    )?;
                 }
                 Event::Cancel(topic) => {
-                    forward_subscription(&mut self.to_socket, &mut self.pending, false, &topic)?;
+                    to_socket(&mut self.to_socket, &mut self.pending, Item::Cancel(topic))?;
                 }
                 Event::Message(frame) => {
                     let more = frame.more();
                     self.inbound.push(frame);
                     if !more {
                         let msg = core::mem::take(&mut self.inbound);
-                        match self.to_socket.try_send(msg) {
-                            Ok(()) => {}
-                            // The pipe's writer signal (ours) fires when the
-                            // socket takes a message.
-                            Err(TrySendError::Full(msg)) => self.pending = Some(msg),
-                            Err(TrySendError::Disconnected(_)) => {
-                                return Err(SessionError::SocketClosed);
-                            }
-                        }
+                        to_socket(&mut self.to_socket, &mut self.pending, Item::Msg(msg))?;
                     }
                 }
                 _ => {}
@@ -485,35 +508,32 @@ impl Session {
         if e.conn.is_established() && !e.conn.has_transmit() {
             for _ in 0..SEND_BATCH {
                 match self.from_socket.try_recv() {
-                    Ok(mut msg) => {
+                    Ok(Item::Msg(mut msg)) => {
                         progress = true;
-                        if self.config.socket_type == SocketType::Sub {
-                            // A subscription from the SUB socket (see the
-                            // module docs); anything else is dropped.
-                            let Some(frame) = msg.first().filter(|_| msg.len() == 1) else {
-                                continue;
-                            };
-                            let Some((&flag, topic)) = frame.as_slice().split_first() else {
-                                continue;
-                            };
-                            if flag == 1 {
-                                self.subscriptions.push(topic.to_vec());
-                            } else if let Some(i) =
-                                self.subscriptions.iter().position(|t| t == topic)
-                            {
-                                self.subscriptions.swap_remove(i);
-                            }
-                            e.conn
-                                .send_subscription(flag == 1, topic)
-                                .map_err(|_| ConnectionError::Closed)?;
-                            continue;
-                        }
                         msg.mark_more();
                         for frame in msg {
                             // Established, so `send` cannot fail.
                             e.conn.send(frame).map_err(|_| ConnectionError::Closed)?;
                         }
                     }
+                    Ok(Item::Subscribe(topic)) => {
+                        progress = true;
+                        self.subscriptions.push(topic.to_vec());
+                        e.conn
+                            .send_subscription(true, &topic)
+                            .map_err(|_| ConnectionError::Closed)?;
+                    }
+                    Ok(Item::Cancel(topic)) => {
+                        progress = true;
+                        if let Some(i) = self.subscriptions.iter().position(|t| t[..] == topic[..])
+                        {
+                            self.subscriptions.swap_remove(i);
+                        }
+                        e.conn
+                            .send_subscription(false, &topic)
+                            .map_err(|_| ConnectionError::Closed)?;
+                    }
+                    Ok(Item::Attached(_) | Item::Lost) => progress = true,
                     Err(TryRecvError::Empty) => break,
                     // The socket is gone: write what the encoder holds
                     // first (linger); the session ends on a later round.
@@ -582,26 +602,20 @@ impl Session {
     }
 }
 
-/// Hands a peer's subscription (or cancel) to the socket as a one-frame
-/// `0x01|0x00 ++ topic` message; a full pipe keeps it in `pending`, which
-/// holds reading back until the socket takes it.
-fn forward_subscription(
-    to_socket: &mut PipeWriter,
-    pending: &mut Option<Multipart>,
-    subscribe: bool,
-    topic: &[u8],
+/// Hands `item` to the socket; a full pipe keeps it in `pending`, which
+/// holds reading back until the socket takes it (the pipe's writer signal,
+/// ours, fires then). A socket that is gone drops it: what it had queued
+/// is still written (linger), and the session ends once that is done
+/// (see `round`).
+fn to_socket(
+    to_socket: &mut PipeWriter<Item>,
+    pending: &mut Option<Item>,
+    item: Item,
 ) -> Result<(), SessionError> {
-    let mut body = Vec::with_capacity(topic.len() + 1);
-    body.push(u8::from(subscribe));
-    body.extend_from_slice(topic);
-    match to_socket.try_send(Multipart::from([Msg::from(body)])) {
-        Ok(()) => Ok(()),
-        Err(TrySendError::Full(msg)) => {
-            *pending = Some(msg);
-            Ok(())
-        }
-        Err(TrySendError::Disconnected(_)) => Err(SessionError::SocketClosed),
+    if let Err(TrySendError::Full(item)) = to_socket.try_send(item) {
+        *pending = Some(item);
     }
+    Ok(())
 }
 
 /// The wait after `wait`: doubled up to `max` (RECONNECT_IVL_MAX), never

@@ -631,8 +631,9 @@ fn incompatible_socket_type_is_refused() {
             .contains("REP socket cannot talk to a PUB"),
         "{error}"
     );
-    // The peer was told why before the close (ZMTP.md §5), after our
-    // greeting and READY.
+    // The peer was told why before the close (RFC 37 §The Socket-Type
+    // Property: "returning an ERROR command, and then disconnecting"), after
+    // our greeting and READY.
     let got = wait_closed(&mut peer);
     let error_command = command(b"ERROR", b"\x18incompatible socket type");
     assert!(

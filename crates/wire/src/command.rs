@@ -1,5 +1,6 @@
-//! [`Command`]: the body of a command frame (ZMTP.md §4), parsed without
-//! copying and encoded into a [`Msg`] with the command flag set.
+//! [`Command`]: the body of a command frame (RFC 37 §Formal Grammar,
+//! §Commands), parsed without copying and encoded into a [`Msg`] with the
+//! command flag set.
 //!
 //! A command body is a name length (1 byte), the name, then data up to the end
 //! of the frame. This module knows the layouts of READY, ERROR, SUBSCRIBE,
@@ -16,8 +17,8 @@ use crate::ZmtpVersion;
 use crate::error::CommandError;
 use crate::metadata::Metadata;
 
-/// The longest PING context a PONG echoes; longer ones are truncated, as
-/// libzmq does (zeromq/rfc PR #130, ZMTP.md §11.3).
+/// The longest PING context a PONG echoes (RFC 37 §Connection Heartbeating:
+/// "MUST not exceed 16 octets"); longer ones are truncated, as libzmq does.
 pub const MAX_PING_CONTEXT: usize = 16;
 
 /// A parsed command body, borrowing the frame it came from.
@@ -48,17 +49,17 @@ pub enum Command<'a> {
         /// The reason (0-255 bytes).
         reason: &'a [u8],
     },
-    /// `SUBSCRIBE` + topic (ZMTP 3.1, §11.1).
+    /// `SUBSCRIBE` + topic (RFC 37 §The Publish-Subscribe Pattern).
     Subscribe {
         /// The topic: all remaining bytes.
         topic: &'a [u8],
     },
-    /// `CANCEL` + topic (ZMTP 3.1, §11.1).
+    /// `CANCEL` + topic (RFC 37 §The Publish-Subscribe Pattern).
     Cancel {
         /// The topic: all remaining bytes.
         topic: &'a [u8],
     },
-    /// `PING` + TTL + context (§11.3).
+    /// `PING` + TTL + context (RFC 37 §Connection Heartbeating).
     Ping {
         /// Time to live, in tenths of a second; 0 means none.
         ttl_deciseconds: u16,
@@ -211,8 +212,8 @@ pub fn ready_msg(metadata: &Metadata) -> Msg {
 }
 
 /// A subscription (`subscribe` true) or its cancellation for `topic`, in the
-/// form a peer of `version` understands (ZMTP.md §11.1-11.2, libzmq
-/// `v3_1_encoder.cpp` vs `v2_encoder.cpp`):
+/// form a peer of `version` understands (RFC 37 and RFC 23 §The
+/// Publish-Subscribe Pattern, libzmq `v3_1_encoder.cpp` vs `v2_encoder.cpp`):
 ///
 /// - ZMTP 3.1: a `SUBSCRIBE`/`CANCEL` command frame;
 /// - ZMTP 3.0: a one-frame data message `0x01` + topic or `0x00` + topic.
@@ -364,7 +365,8 @@ mod tests {
 
     #[test]
     fn legacy_subscription_vectors() {
-        // ZMTP.md §11.2: subscribe "A" is `00 02 01 41`; everything `00 01 01`.
+        // RFC 23 §The Publish-Subscribe Pattern: subscribe "A" is
+        // `00 02 01 41`; everything `00 01 01`.
         assert_eq!(
             &subscription_msg(ZmtpVersion::V3_0, true, b"A")[..],
             b"\x01A"

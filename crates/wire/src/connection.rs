@@ -8,11 +8,13 @@
 //! (`greeting.rs`), the mechanism handshake (`mechanism/`), then traffic:
 //! frames become [`Event::Message`], subscriptions (both forms) become
 //! [`Event::Subscribe`]/[`Event::Cancel`] for PUB and XPUB, PINGs are answered,
-//! and unknown commands are ignored as libzmq does (ZMTP.md §4.2).
+//! and unknown commands are ignored as libzmq's `session_base_t::push_msg`
+//! does.
 //!
 //! It does not assemble multi-part messages (each frame is its own event with
-//! its MORE flag) and applies no socket-pattern rule beyond the §12
-//! compatibility check; that is the socket layer's job.
+//! its MORE flag) and applies no socket-pattern rule beyond the socket type
+//! compatibility check (RFC 37 §The Socket-Type Property); that is the socket
+//! layer's job.
 
 use crate::sync::Arc;
 use std::collections::VecDeque;
@@ -47,12 +49,13 @@ pub struct Config {
     /// The security mechanism.
     pub mechanism: Mechanism,
     /// Our role for mechanisms that have one (PLAIN, CURVE). The greeting's
-    /// as-server byte is always 0, as libzmq sends it (ZMTP.md §2.1).
+    /// as-server byte is always 0, as libzmq sends it (RFC 37 §Topology).
     pub as_server: bool,
     /// The version we announce: 3.1 normally; 3.0 to behave as libzmq 4.0-4.3.2
     /// does (legacy subscriptions), for tests and interop.
     pub version: ZmtpVersion,
-    /// Extra READY properties (`X-` names for applications, ZMTP.md §5).
+    /// Extra READY properties (`X-` names for applications, RFC 37 §Connection
+    /// Metadata).
     pub properties: Metadata,
     /// Where received bodies that do not fit inline are allocated.
     pub recv_allocator: Arc<dyn RecvAllocator>,
@@ -139,15 +142,16 @@ pub enum Event {
     HandshakeComplete(Box<PeerInfo>),
     /// One frame of a message; [`Msg::more`] says whether more follow.
     Message(Msg),
-    /// A subscription to a topic prefix, from a SUBSCRIBE command or a
-    /// legacy `0x01` message (only for PUB and XPUB; ZMTP.md §11.2).
+    /// A subscription to a topic prefix, from a SUBSCRIBE command or a legacy
+    /// `0x01` message (only for PUB and XPUB; RFC 23 §The Publish-Subscribe
+    /// Pattern).
     Subscribe(Msg),
     /// A cancelled subscription, from a CANCEL command or a legacy `0x00`
     /// message (only for PUB and XPUB).
     Cancel(Msg),
-    /// The peer sent PING; the PONG is already queued (ZMTP.md §11.3). At
-    /// most one PONG waits to be written: PINGs that arrive meanwhile are
-    /// answered by it, with the latest context (as libzmq does).
+    /// The peer sent PING; the PONG is already queued (RFC 37 §Connection
+    /// Heartbeating). At most one PONG waits to be written: PINGs that arrive
+    /// meanwhile are answered by it, with the latest context (as libzmq does).
     Ping {
         /// The TTL it asked for, if any: the connection now fails with
         /// [`ConnectionError::TtlExpired`] if nothing arrives in time.
@@ -275,7 +279,8 @@ impl Connection {
             });
         }
         let greeting = Greeting {
-            // libzmq's "identity length + 1" (ZMTP.md §2.1); never read.
+            // libzmq's "identity length + 1" (RFC 23 §Detecting ZMTP 1.0 and
+            // 2.0 Peers); never read.
             padding: config.identity.len() as u64 + 1,
             minor: config.version.minor(),
             mechanism: config.mechanism.name(),
@@ -456,10 +461,10 @@ impl Connection {
     }
 
     /// Queues a subscription (`subscribe` true) or its cancellation for
-    /// `topic`, in the form the negotiated version calls for (ZMTP.md
-    /// §11.1-11.2): a SUBSCRIBE/CANCEL command for 3.1, a legacy
-    /// `0x01`/`0x00` data message for 3.0. Like commands, it waits for the
-    /// end of a half-sent message.
+    /// `topic`, in the form the negotiated version calls for (RFC 37 and RFC 23
+    /// §The Publish-Subscribe Pattern): a SUBSCRIBE/CANCEL command for 3.1, a
+    /// legacy `0x01`/`0x00` data message for 3.0. Like commands, it waits for
+    /// the end of a half-sent message.
     ///
     /// # Errors
     ///
@@ -565,8 +570,9 @@ impl Connection {
         }
         let first = !self.rx_mid_message;
         self.rx_mid_message = frame.more();
-        // Legacy subscriptions (ZMTP.md §11.2): a one-frame message starting
-        // with 0x01 or 0x00, on any connection, whatever its version.
+        // Legacy subscriptions (RFC 23 §The Publish-Subscribe Pattern): a
+        // one-frame message starting with 0x01 or 0x00, on any connection,
+        // whatever its version.
         if first
             && !frame.more()
             && self.socket_type.receives_subscriptions()
@@ -604,7 +610,8 @@ impl Connection {
         let cmd = match Command::parse(frame) {
             Ok(cmd) => cmd,
             // libzmq drops ERROR after the handshake without reading it, so
-            // a malformed one is no reason to close (ZMTP.md §4.2).
+            // a malformed one is no reason to close (libzmq
+            // `session_base_t::push_msg`).
             Err(CommandError::ErrorTruncated { .. }) => return Ok(()),
             Err(e) => return Err(ConnectionError::Command(e)),
         };
@@ -633,7 +640,7 @@ impl Connection {
                 });
             }
             // Everything else after the handshake is dropped, as libzmq's
-            // session_base_t::push_msg does (ZMTP.md §4.2).
+            // `session_base_t::push_msg` does.
             _ => {}
         }
         Ok(())

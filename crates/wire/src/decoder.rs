@@ -8,7 +8,7 @@
 //! there once; for the rest of a large body the caller can read straight into
 //! the destination ([`Decoder::body_mut`]), so a large frame crosses memory
 //! once, like libzmq's `v2_decoder` with its own allocation per large
-//! message (ZMTP.md §3).
+//! message (RFC 37 §Framing).
 //!
 //! Sizes are never trusted: a long size of 2^63 or more is an error, the
 //! configured maximum is checked before the allocator is asked, and the
@@ -371,7 +371,7 @@ mod tests {
         wire.extend([0x11; 255]);
         wire.extend([0x03, 0, 0, 0, 0, 0, 0, 0x01, 0x00]);
         wire.extend([0x22; 256]);
-        // A long header carrying a small size is legal (ZMTP.md §3).
+        // A long header carrying a small size is legal (RFC 37 §Framing).
         wire.extend([0x02, 0, 0, 0, 0, 0, 0, 0, 0x02, b'o', b'k']);
         let got = frames(&mut decoder(None), &wire).unwrap();
         assert_eq!(

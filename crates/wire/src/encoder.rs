@@ -2,7 +2,7 @@
 //! `writev` out.
 //!
 //! Headers, and bodies up to [`EncoderConfig::copy_threshold`], are packed into
-//! one reusable batch buffer (libzmq's `out_batch_size` idea, ZMTP.md §3);
+//! one reusable batch buffer (libzmq's `out_batch_size` idea);
 //! larger bodies are referenced where they are, in the [`Msg`]'s own memory,
 //! never copied. Frames are encoded lazily, when [`Encoder::poll_transmit`]
 //! asks, and only while the batch is below [`EncoderConfig::batch_size`], so
@@ -12,7 +12,7 @@
 //!
 //! Control frames (commands, legacy subscriptions) queued while a multi-part
 //! message is half-queued wait until its last frame, because nothing may sit
-//! between the frames of one message (ZMTP.md §1 step 4, §14 item 10).
+//! between the frames of one message (RFC 37 §Formal Grammar, §Framing).
 //!
 //! This module does no I/O and knows nothing about handshakes.
 

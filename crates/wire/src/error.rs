@@ -6,7 +6,8 @@
 //!
 //! Every error a peer can cause says what was wrong and where (a byte offset
 //! or the stage). Display and Error are written by hand (no `thiserror` below
-//! the socket layer, STYLE.md). Nothing here decides what to do about an
+//! the socket layer, a house rule that keeps this crate's dependencies at
+//! none but our own). Nothing here decides what to do about an
 //! error; the connection closes, the socket layer reconnects or not.
 
 use core::fmt;
@@ -35,15 +36,15 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
-/// The peer's greeting was refused (ZMTP.md §2). Offsets count from the first
-/// byte the peer sent.
+/// The peer's greeting was refused (RFC 37 §Version Negotiation). Offsets count
+/// from the first byte the peer sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum GreetingError {
-    /// The signature is not ZMTP 3's: the first byte is not `0xFF`, or the
-    /// low bit of byte 9 is clear (ZMTP.md §2.3, first two rows). That is a
-    /// ZMTP 1.0 peer, or no ZMTP peer at all (an HTTP client, garbage). We do
-    /// not downgrade.
+    /// The signature is not ZMTP 3's: the first byte is not `0xFF`, or the low
+    /// bit of byte 9 is clear (RFC 37 §Detecting ZMTP 1.0 and 2.0 Peers). That
+    /// is a ZMTP 1.0 peer, or no ZMTP peer at all (an HTTP client, garbage). We
+    /// do not downgrade.
     Zmtp10 {
         /// Where the tell-tale byte is (0 or 9).
         offset: usize,
@@ -57,7 +58,8 @@ pub enum GreetingError {
         major: u8,
     },
     /// The peer's 20-byte mechanism field differs from ours. libzmq closes
-    /// without sending ERROR in this case, and so do we (ZMTP.md §2.3).
+    /// without sending ERROR in this case, and so do we (RFC 37 §Authentication
+    /// and Confidentiality: "it MUST close the connection").
     MechanismMismatch {
         /// Our mechanism.
         ours: MechanismName,
@@ -93,8 +95,9 @@ impl fmt::Display for GreetingError {
 
 impl std::error::Error for GreetingError {}
 
-/// A frame header the decoder refuses (ZMTP.md §3). `offset` is the position
-/// of the frame's flags byte, counted from the first byte after the greeting.
+/// A frame header the decoder refuses (RFC 37 §Framing). `offset` is the
+/// position of the frame's flags byte, counted from the first byte after the
+/// greeting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FrameError {
@@ -121,7 +124,7 @@ pub enum FrameError {
         command: bool,
     },
     /// A command frame has the MORE bit set; commands are always single
-    /// frames (ZMTP.md §3, §14 item 10).
+    /// frames (RFC 37 §Framing: "This bit SHALL be zero on command frames").
     CommandWithMore {
         /// Where the frame starts.
         offset: u64,
@@ -129,7 +132,8 @@ pub enum FrameError {
         flags: u8,
     },
     /// A command frame arrived between the frames of one message, which the
-    /// protocol forbids (ZMTP.md §1 step 4).
+    /// protocol forbids (RFC 37 §Formal Grammar: traffic is whole commands and
+    /// whole messages).
     CommandInsideMessage {
         /// Where the command frame starts.
         offset: u64,
@@ -193,8 +197,8 @@ impl std::error::Error for FrameError {
     }
 }
 
-/// Metadata (a READY or INITIATE property list, ZMTP.md §5) that does not
-/// parse. Offsets count from the first byte of the property list.
+/// Metadata (a READY or INITIATE property list, RFC 37 §Connection Metadata)
+/// that does not parse. Offsets count from the first byte of the property list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MetadataError {
@@ -254,7 +258,7 @@ impl fmt::Display for MetadataError {
 
 impl std::error::Error for MetadataError {}
 
-/// A command frame whose body does not parse (ZMTP.md §4).
+/// A command frame whose body does not parse (RFC 37 §Commands).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CommandError {
@@ -268,7 +272,7 @@ pub enum CommandError {
         /// How many bytes follow the length byte.
         available: usize,
     },
-    /// PING without its 2-byte TTL (ZMTP.md §11.3).
+    /// PING without its 2-byte TTL (RFC 37 §Connection Heartbeating).
     PingTruncated {
         /// Bytes of data after the name.
         len: usize,
@@ -319,18 +323,19 @@ impl std::error::Error for CommandError {
     }
 }
 
-/// The mechanism handshake failed (ZMTP.md §6).
+/// The mechanism handshake failed (RFC 37 §The NULL Security Mechanism).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HandshakeError {
     /// The peer sent ERROR: fatal, and per the RFC the connecting side must
-    /// not retry with the same credentials (ZMTP.md §6).
+    /// not retry with the same credentials (RFC 37 §Error Handling).
     PeerError {
         /// The peer's reason (0-255 bytes, normally printable ASCII).
         reason: Vec<u8>,
     },
-    /// A command the mechanism does not expect at this point (ZMTP.md §4.2:
-    /// "during the handshake an unexpected command is a protocol error").
+    /// A command the mechanism does not expect at this point: the handshake
+    /// grammar admits only its own commands (RFC 37 §The NULL Security
+    /// Mechanism: `null = ready *message | error`).
     UnexpectedCommand {
         /// The command name.
         name: Vec<u8>,
@@ -340,15 +345,16 @@ pub enum HandshakeError {
     /// A handshake command did not parse.
     Malformed(CommandError),
     /// The peer's READY has no `Socket-Type` property. libzmq tolerates
-    /// this; we do not, because the §12 check cannot be made without it.
+    /// this; we do not, because the socket type check cannot be made
+    /// without it.
     MissingSocketType,
     /// The peer's `Socket-Type` names no type we know. We sent ERROR.
     UnknownSocketType {
         /// The value received.
         name: Vec<u8>,
     },
-    /// The peer's socket type may not talk to ours (ZMTP.md §12). We sent
-    /// ERROR.
+    /// The peer's socket type may not talk to ours (RFC 37 §The Socket-Type
+    /// Property). We sent ERROR.
     IncompatibleSocketType {
         /// Our type.
         ours: SocketType,
@@ -418,7 +424,7 @@ pub enum ConnectionError {
     /// `ZMQ_HEARTBEAT_TIMEOUT`).
     HeartbeatTimeout,
     /// Nothing arrived within the TTL the peer asked for in its PING
-    /// (ZMTP.md §11.3).
+    /// (RFC 37 §Connection Heartbeating).
     TtlExpired,
     /// The connection had already failed; this call did nothing.
     Closed,
@@ -478,8 +484,9 @@ impl From<FrameError> for ConnectionError {
 #[derive(PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SendError {
-    /// The handshake has not completed yet (ZMTP.md §6: "a side may send
-    /// messages once it has both sent and received READY").
+    /// The handshake has not completed yet (RFC 37 §The NULL Security
+    /// Mechanism: a peer may send messages "having both sent and received a
+    /// READY command").
     HandshakeIncomplete(Msg),
     /// The connection has failed.
     Closed(Msg),
@@ -521,18 +528,20 @@ impl std::error::Error for SendError {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// The identity is longer than 255 bytes (ZMTP.md §5).
+    /// The identity is longer than 255 bytes (RFC 37 §The Identity Property).
     IdentityTooLong {
         /// Its length.
         len: usize,
     },
     /// A property name is empty, longer than 255 bytes, or has a character
-    /// outside letters, digits, `-`, `_`, `.`, `+` (ZMTP.md §5).
+    /// outside letters, digits, `-`, `_`, `.`, `+` (RFC 37 §The NULL Security
+    /// Mechanism grammar).
     InvalidPropertyName {
         /// The name.
         name: String,
     },
-    /// A property value is longer than 2^31 - 1 bytes (ZMTP.md §5).
+    /// A property value is longer than 2^31 - 1 bytes (RFC 37 §The NULL
+    /// Security Mechanism).
     PropertyValueTooLong {
         /// Its length.
         len: usize,

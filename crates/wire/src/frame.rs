@@ -1,10 +1,10 @@
-//! Frame headers (ZMTP.md §3): the flags byte and the 1- or 8-byte size.
+//! Frame headers (RFC 37 §Framing): the flags byte and the 1- or 8-byte size.
 //!
 //! This module only encodes headers and names the flag bits; the decoder that
 //! reads them (with its size checks) is in `decoder.rs`, the encoder that
 //! writes whole frames in `encoder.rs`.
 
-/// Flags bit 0: more frames of this message follow (ZMTP.md §3).
+/// Flags bit 0: more frames of this message follow (RFC 37 §Framing).
 pub const FLAG_MORE: u8 = 0x01;
 /// Flags bit 1: the size is a 64-bit big-endian integer instead of one byte.
 pub const FLAG_LONG: u8 = 0x02;
@@ -15,7 +15,7 @@ pub const FLAG_COMMAND: u8 = 0x04;
 pub const MAX_HEADER_LEN: usize = 9;
 
 /// The largest body a short frame (1-byte size) carries; senders use the
-/// short form up to here and the long form above (ZMTP.md §3).
+/// short form up to here and the long form above (RFC 37 §Framing).
 pub const SHORT_MAX: usize = 255;
 
 /// The largest size a long frame may announce: 2^63 - 1 (the RFC's grammar

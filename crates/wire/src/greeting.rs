@@ -1,14 +1,15 @@
-//! The 64-byte greeting (ZMTP.md §2): its layout ([`Greeting`]), the
-//! mechanism field ([`MechanismName`]), version negotiation ([`ZmtpVersion`])
-//! and the staged exchange libzmq performs.
+//! The 64-byte greeting (RFC 37 §Formal Grammar, §Version Negotiation): its
+//! layout ([`Greeting`]), the mechanism field ([`MechanismName`]), version
+//! negotiation ([`ZmtpVersion`]) and the staged exchange libzmq performs.
 //!
-//! The exchange follows libzmq's `receive_greeting`/`receive_greeting_versioned`
-//! (§2.2): we send the 10-byte signature at once, byte 10 (the major version)
-//! once the peer's 10-byte signature has arrived and says "versioned", and
-//! bytes 11-63 once the peer's major version is known to be 3 or more. So we
-//! never wait for more than 10 bytes before having sent 11, and neither side
-//! can deadlock. ZMTP 1.0 and 2.0 peers are refused, never downgraded to.
-//! This module does not run the mechanism handshake that follows.
+//! The exchange follows libzmq's
+//! `receive_greeting`/`receive_greeting_versioned` (RFC 37 §Detecting ZMTP 2.0
+//! Peers allows it): we send the 10-byte signature at once, byte 10 (the major
+//! version) once the peer's 10-byte signature has arrived and says "versioned",
+//! and bytes 11-63 once the peer's major version is known to be 3 or more. So
+//! we never wait for more than 10 bytes before having sent 11, and neither side
+//! can deadlock. ZMTP 1.0 and 2.0 peers are refused, never downgraded to. This
+//! module does not run the mechanism handshake that follows.
 
 use core::fmt;
 
@@ -24,8 +25,8 @@ pub const MECHANISM_LEN: usize = 20;
 const MAJOR: u8 = 3;
 
 /// The negotiated protocol version: the lower of ours and the peer's
-/// (ZMTP.md §2.3). Framing is identical; what differs is how subscriptions
-/// travel (ZMTP.md §11).
+/// (RFC 37 §Version Negotiation). Framing is identical; what differs is how
+/// subscriptions travel (RFC 23 and RFC 37 §The Publish-Subscribe Pattern).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ZmtpVersion {
     /// ZMTP 3.0 (RFC 23; libzmq 4.0 to 4.3.2): subscriptions are data
@@ -65,8 +66,9 @@ impl fmt::Display for ZmtpVersion {
     }
 }
 
-/// The 20-byte, NUL-padded mechanism field of a greeting. Two greetings
-/// agree on the mechanism when these 20 bytes are equal (ZMTP.md §2.1).
+/// The 20-byte, NUL-padded mechanism field of a greeting. Two greetings agree
+/// on the mechanism when these 20 bytes are equal (RFC 37 §Authentication and
+/// Confidentiality).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MechanismName([u8; MECHANISM_LEN]);
 
@@ -132,11 +134,11 @@ impl fmt::Debug for MechanismName {
     }
 }
 
-/// A ZMTP 3.x greeting (ZMTP.md §2.1).
+/// A ZMTP 3.x greeting (RFC 37 §Formal Grammar).
 ///
 /// # Examples
 ///
-/// The libzmq-style NULL greeting for 3.1 from ZMTP.md §2.1:
+/// The NULL greeting for 3.1 as libzmq sends it (padding 1, as-server 0):
 ///
 /// ```
 /// use ferrozmq_wire::{Greeting, MechanismName};
@@ -151,7 +153,8 @@ impl fmt::Debug for MechanismName {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Greeting {
     /// Bytes 1-8 as a big-endian number. Receivers never look at it; libzmq
-    /// sends "identity length + 1" there (ZMTP.md §2.1, §2.4) and so do we.
+    /// sends "identity length + 1" there (RFC 23 §Detecting ZMTP 1.0 and 2.0
+    /// Peers; libzmq `zmtp_engine_t`) and so do we.
     pub padding: u64,
     /// The minor version (byte 11): 0 for 3.0, 1 for 3.1. The major version
     /// is always 3 when we send.
@@ -159,7 +162,8 @@ pub struct Greeting {
     /// The security mechanism.
     pub mechanism: MechanismName,
     /// The as-server byte (32). Always 0 with NULL; libzmq sends 0 even as a
-    /// PLAIN or CURVE server and never reads it (ZMTP.md §2.1).
+    /// PLAIN or CURVE server and never reads it (libzmq takes its role from
+    /// `ZMQ_PLAIN_SERVER`/`ZMQ_CURVE_SERVER`; RFC 37 §Topology).
     pub as_server: bool,
 }
 
@@ -179,8 +183,9 @@ impl Greeting {
 
     /// Reads a complete greeting, checking what a receiver may check: the
     /// signature's bytes 0 and 9 and the major version (never the padding).
-    /// A major version above 3 is accepted (ZMTP.md §2.3: "future version,
-    /// treat as 3.1"); only the minor byte is kept.
+    /// A major version above 3 is accepted (RFC 37 §Version Negotiation: "a
+    /// peer MUST accept higher protocol versions as valid"; libzmq treats it
+    /// as 3.1); only the minor byte is kept.
     ///
     /// # Errors
     ///
@@ -201,11 +206,11 @@ impl Greeting {
     }
 }
 
-/// Checks the signature bytes received so far (any prefix of bytes 0-9):
-/// byte 0 must be `0xFF` and byte 9 must have its low bit set, otherwise the
-/// peer is a ZMTP 1.0 peer (ZMTP.md §2.3). libzmq tests byte 0 as soon as it
-/// arrives, so a 1.0 peer sending a short identity frame is refused at once
-/// instead of waiting for bytes that never come.
+/// Checks the signature bytes received so far (any prefix of bytes 0-9): byte 0
+/// must be `0xFF` and byte 9 must have its low bit set, otherwise the peer is a
+/// ZMTP 1.0 peer (RFC 37 §Detecting ZMTP 1.0 and 2.0 Peers). libzmq tests byte
+/// 0 as soon as it arrives, so a 1.0 peer sending a short identity frame is
+/// refused at once instead of waiting for bytes that never come.
 fn check_signature(received: &[u8]) -> Result<(), GreetingError> {
     if let Some(&b) = received.first().filter(|&&b| b != 0xFF) {
         return Err(GreetingError::Zmtp10 { offset: 0, byte: b });
@@ -324,8 +329,8 @@ mod tests {
             .collect()
     }
 
-    /// ZMTP.md §2.1's example: `FF 00 00 00 00 00 00 00 01 7F 03 01 4E 55 4C
-    /// 4C`, 16 zeros, `00`, 31 zeros.
+    /// libzmq's NULL greeting for 3.1: `FF 00 00 00 00 00 00 00 01 7F 03 01 4E
+    /// 55 4C 4C`, 16 zeros, `00`, 31 zeros.
     fn libzmq_null_31() -> Vec<u8> {
         let mut v = hex("FF 00 00 00 00 00 00 00 01 7F 03 01 4E 55 4C 4C");
         v.extend([0; 16 + 1 + 31]);

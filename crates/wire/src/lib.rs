@@ -6,9 +6,11 @@
 //! a clock: inputs are `handle_*` calls (bytes read, the current time, messages
 //! to send), outputs are `poll_*` calls (bytes to write, events, the next
 //! deadline). That makes every path deterministic to test and fuzzable, and
-//! usable from sync and async code alike. Protocol rules follow the digest in
-//! `ZMTP.md` (RFC 23/37 and libzmq's actual behaviour where they differ);
-//! comments cite its sections. The crate has no `unsafe` code.
+//! usable from sync and async code alike. Protocol rules follow RFC 23
+//! (ZMTP 3.0) and RFC 37 (ZMTP 3.1) at rfc.zeromq.org, and libzmq's actual
+//! behaviour where they differ. The RFCs do not number their sections, so
+//! comments cite them by heading ("RFC 37 §Framing") and cite libzmq by the
+//! public name of the class or function. The crate has no `unsafe` code.
 //!
 //! # Layers
 //!
@@ -20,7 +22,7 @@
 //! | [`Encoder`] | queued frames to a gather list of `IoSlice`s: small frames batched, large bodies referenced, never copied |
 //! | [`Decoder`] | bytes to frames; sizes checked before allocating; large bodies read in place |
 //! | [`Command`], [`Metadata`] | command bodies (READY, ERROR, SUBSCRIBE, CANCEL, PING, PONG) and property lists |
-//! | [`SocketType`] | type names and the compatibility matrix (ZMTP.md §12) |
+//! | [`SocketType`] | type names and the compatibility matrix (RFC 37 §The Socket-Type Property) |
 //!
 //! # Driving a connection
 //!

@@ -1,5 +1,5 @@
-//! [`Metadata`]: the property lists of READY and INITIATE (ZMTP.md §5), parsed
-//! and encoded.
+//! [`Metadata`]: the property lists of READY and INITIATE (RFC 37 §Connection
+//! Metadata), parsed and encoded.
 //!
 //! Names are compared case-insensitively when looked up and sent exactly as
 //! given (libzmq compares `Socket-Type` and `Identity` case-sensitively, so we
@@ -129,7 +129,8 @@ impl Metadata {
     }
 
     /// Parses a property list: each property is a name length (1 byte), the
-    /// name, a value length (u32 big-endian) and the value (ZMTP.md §5).
+    /// name, a value length (u32 big-endian) and the value (RFC 37 §The NULL
+    /// Security Mechanism grammar).
     ///
     /// Like libzmq's `mechanism_t::parse_metadata`, a zero-length name is
     /// accepted and any bytes that do not form a whole property are an error.
@@ -227,8 +228,8 @@ impl<'a> IntoIterator for &'a Metadata {
 mod tests {
     use super::*;
 
-    /// The RFC 23/37 worked example (ZMTP.md §5): a DEALER with an empty
-    /// identity, as the property list inside READY.
+    /// The RFC 23/37 §Worked Example: a DEALER with an empty identity, as the
+    /// property list inside READY.
     const DEALER_PROPS: &[u8] =
         b"\x0bSocket-Type\x00\x00\x00\x06DEALER\x08Identity\x00\x00\x00\x00";
 

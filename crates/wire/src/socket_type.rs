@@ -1,5 +1,5 @@
 //! [`SocketType`]: the ZMTP socket types, their wire names and which pairs may
-//! talk to each other (ZMTP.md §12).
+//! talk to each other (RFC 37 §The Socket-Type Property).
 //!
 //! This module only names and compares types; what each type does with
 //! messages (routing, filtering, queueing) belongs to the socket layer.
@@ -7,7 +7,7 @@
 use core::fmt;
 
 /// A ZMTP socket type, as carried in the `Socket-Type` property of READY
-/// (ZMTP.md §5) and checked against the peer's (ZMTP.md §12).
+/// and checked against the peer's (RFC 37 §The Socket-Type Property).
 ///
 /// The draft 3.1 types (CLIENT, SERVER, RADIO, DISH, ...) are not supported
 /// yet; a peer announcing one is refused as incompatible.
@@ -50,7 +50,8 @@ pub enum SocketType {
 }
 
 impl SocketType {
-    /// Every supported type, in the order of the ZMTP.md §12 table.
+    /// Every supported type, in the order of the RFC 37 §The Socket-Type
+    /// Property list.
     pub const ALL: [SocketType; 11] = [
         SocketType::Req,
         SocketType::Rep,
@@ -66,7 +67,7 @@ impl SocketType {
     ];
 
     /// The name sent in the `Socket-Type` property, upper case as libzmq
-    /// spells and compares it (ZMTP.md §5).
+    /// spells and compares it (RFC 37 §The Socket-Type Property).
     pub const fn name(self) -> &'static str {
         match self {
             SocketType::Req => "REQ",
@@ -92,8 +93,8 @@ impl SocketType {
     }
 
     /// Whether a socket of this type may talk to a peer of type `peer`
-    /// (ZMTP.md §12, libzmq `mechanism_t::check_socket_type`). The relation is
-    /// symmetric.
+    /// (RFC 37 §The Socket-Type Property, libzmq
+    /// `mechanism_t::check_socket_type`). The relation is symmetric.
     pub const fn is_compatible(self, peer: SocketType) -> bool {
         use SocketType::*;
         matches!(
@@ -111,7 +112,7 @@ impl SocketType {
     }
 
     /// Whether libzmq sends an `Identity` property (possibly empty) from
-    /// this type: REQ, DEALER and ROUTER (ZMTP.md §5).
+    /// this type: REQ, DEALER and ROUTER (RFC 37 §The Identity Property).
     pub const fn sends_identity(self) -> bool {
         matches!(
             self,
@@ -122,7 +123,8 @@ impl SocketType {
     /// Whether this type receives subscriptions from its peers (PUB, XPUB),
     /// so that SUBSCRIBE/CANCEL commands and legacy `0x01`/`0x00` messages
     /// become [`Event::Subscribe`](crate::Event::Subscribe) and
-    /// [`Event::Cancel`](crate::Event::Cancel) (ZMTP.md §11.2).
+    /// [`Event::Cancel`](crate::Event::Cancel) (RFC 23 and RFC 37 §The
+    /// Publish-Subscribe Pattern).
     pub const fn receives_subscriptions(self) -> bool {
         matches!(self, SocketType::Pub | SocketType::XPub)
     }
@@ -138,9 +140,9 @@ impl fmt::Display for SocketType {
 mod tests {
     use super::*;
 
-    /// The ZMTP.md §12 table, typed in row by row (columns in the same order
-    /// as [`SocketType::ALL`]: REQ REP DEALER ROUTER PUB XPUB SUB XSUB PUSH
-    /// PULL PAIR).
+    /// The RFC 37 §The Socket-Type Property list, typed in as a table row by
+    /// row (columns in the same order as [`SocketType::ALL`]: REQ REP DEALER
+    /// ROUTER PUB XPUB SUB XSUB PUSH PULL PAIR).
     const TABLE: [&str; 11] = [
         ".x.x.......", // REQ
         "x.x........", // REP

@@ -1,8 +1,9 @@
-//! Integration tests of `ferrozmq-wire`: byte-exact handshakes against ZMTP.md
-//! vectors, encoder→decoder round trips with arbitrary chunking (proptest),
-//! in-memory pairs of connections (3.1 with 3.1, 3.0 with 3.1, incompatible
-//! types), every malformed-input path, allocator back-pressure and bounds,
-//! and heap allocations per message in the steady state.
+//! Integration tests of `ferrozmq-wire`: byte-exact handshakes against the RFC
+//! 23/37 and libzmq vectors, encoder→decoder round trips with arbitrary
+//! chunking (proptest), in-memory pairs of connections (3.1 with 3.1, 3.0 with
+//! 3.1, incompatible types), every malformed-input path, allocator
+//! back-pressure and bounds, and heap allocations per message in the steady
+//! state.
 //!
 //! One binary on purpose (build time). The global allocator counts
 //! allocations per thread, so tests running in parallel do not disturb each
@@ -47,7 +48,8 @@ fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-/// A libzmq-style NULL greeting (ZMTP.md §2.1) with the given minor version.
+/// A NULL greeting as libzmq sends it (RFC 37 §Formal Grammar) with the given
+/// minor version.
 fn libzmq_greeting(minor: u8) -> Vec<u8> {
     let mut g = hex("FF 00 00 00 00 00 00 00 01 7F 03");
     g.push(minor);
@@ -162,7 +164,7 @@ fn staged_greeting_and_ready_byte_exact() {
     let now = Instant::now();
     let mut dealer = Connection::new(config(SocketType::Dealer), now).unwrap();
     let greeting = libzmq_greeting(1);
-    // libzmq staging (ZMTP.md §2.2): 10 bytes first...
+    // libzmq staging (`zmtp_engine_t::receive_greeting`): 10 bytes first...
     assert_eq!(take_output(&mut dealer), &greeting[..10]);
     feed(&mut dealer, &greeting[..9], now).unwrap();
     assert_eq!(
@@ -178,10 +180,10 @@ fn staged_greeting_and_ready_byte_exact() {
     );
     feed(&mut dealer, &greeting[10..11], now).unwrap();
     // ...then the rest of the greeting, and READY as soon as the greeting is
-    // complete (NULL does not wait for the peer's READY, ZMTP.md §6).
+    // complete (NULL does not wait for the peer's READY, as in libzmq).
     assert_eq!(take_output(&mut dealer), &greeting[11..]);
     feed(&mut dealer, &greeting[11..], now).unwrap();
-    // The RFC 23/37 worked example (ZMTP.md §5): 04 29 05 READY 0B
+    // The RFC 23/37 §Worked Example: 04 29 05 READY 0B
     // Socket-Type 00 00 00 06 DEALER 08 Identity 00 00 00 00.
     let mut ready = hex("04 29 05");
     ready.extend(b"READY\x0bSocket-Type\x00\x00\x00\x06DEALER\x08Identity\x00\x00\x00\x00");
@@ -277,7 +279,7 @@ fn subscriptions_31_to_31_use_commands() {
     sub.send_subscription(true, b"").unwrap();
     sub.send_subscription(false, b"A").unwrap();
     let wire = take_output(&mut sub);
-    // ZMTP.md §11.1 vectors.
+    // RFC 37 §The Publish-Subscribe Pattern vectors.
     let mut want = hex("04 0B 09");
     want.extend(b"SUBSCRIBEA");
     want.extend(hex("04 0A 09"));
@@ -316,7 +318,8 @@ fn a_30_peer_against_a_31_peer_uses_legacy_subscriptions() {
     sub.send_subscription(true, b"").unwrap();
     sub.send_subscription(false, b"A").unwrap();
     let wire = take_output(&mut sub);
-    // ZMTP.md §11.2: `00 02 01 41`, `00 01 01`, `00 02 00 41`.
+    // RFC 23 §The Publish-Subscribe Pattern: `00 02 01 41`, `00 01 01`,
+    // `00 02 00 41`.
     assert_eq!(wire, hex("00 02 01 41 00 01 01 00 02 00 41"));
     let ev = feed(&mut publisher, &wire, now).unwrap();
     assert!(
@@ -379,7 +382,8 @@ fn incompatible_socket_types_are_refused_with_error() {
         })
     );
     assert!(a.is_failed());
-    // REQ's ERROR (ZMTP.md §4.1 layout): 04 1F 05 ERROR 18 + reason.
+    // REQ's ERROR (RFC 37 §The NULL Security Mechanism grammar):
+    // 04 1F 05 ERROR 18 + reason.
     let error_frame = take_output(&mut a);
     let mut want = hex("04 1F 05");
     want.extend(b"ERROR\x18incompatible socket type");
@@ -434,7 +438,8 @@ fn heartbeats_ping_pong_and_timeouts() {
     assert_eq!(a.poll_timeout(), Some(t1));
     assert_eq!(b.poll_timeout(), None);
     a.handle_timeout(t1).unwrap();
-    // PING with TTL 30 deciseconds and no context (ZMTP.md §11.3).
+    // PING with TTL 30 deciseconds and no context (RFC 37 §Connection
+    // Heartbeating).
     let ping = take_output(&mut a);
     assert_eq!(
         ping,
@@ -610,7 +615,8 @@ fn malformed_greetings() {
         err.to_string(),
         "greeting: mechanism mismatch, we use NULL and the peer CURVE"
     );
-    // libzmq closes without ERROR on a mechanism mismatch (ZMTP.md §2.3).
+    // libzmq closes without ERROR on a mechanism mismatch (RFC 37
+    // §Authentication and Confidentiality asks only for the close).
     let rest = take_output(&mut c);
     assert_eq!(rest.len(), 54, "only the rest of our greeting, no ERROR");
     let mut g = libzmq_greeting(1);

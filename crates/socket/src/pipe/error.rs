@@ -10,23 +10,23 @@ use ferrozmq_msg::Multipart;
 /// message; the message comes back inside.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum TrySendError {
+pub enum TrySendError<T = Multipart> {
     /// The pipe holds its capacity (the high-water mark) in messages. The
     /// writer's signal will be notified once the reader takes one, or goes.
-    Full(Multipart),
+    Full(T),
     /// The reader is gone; nothing sent now would be read.
-    Disconnected(Multipart),
+    Disconnected(T),
 }
 
 /// Why [`PipeWriter::send_timeout`](crate::PipeWriter::send_timeout) did not
 /// queue a message; the message comes back inside.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum SendTimeoutError {
+pub enum SendTimeoutError<T = Multipart> {
     /// The pipe stayed full until the deadline.
-    Timeout(Multipart),
+    Timeout(T),
     /// The reader is gone; nothing sent now would be read.
-    Disconnected(Multipart),
+    Disconnected(T),
 }
 
 /// Why [`PipeReader::try_recv`](crate::PipeReader::try_recv) returned no
@@ -52,9 +52,9 @@ pub enum RecvTimeoutError {
     Disconnected,
 }
 
-impl TrySendError {
+impl<T> TrySendError<T> {
     /// The message that was not sent.
-    pub fn into_inner(self) -> Multipart {
+    pub fn into_inner(self) -> T {
         match self {
             Self::Full(msg) | Self::Disconnected(msg) => msg,
         }
@@ -71,9 +71,9 @@ impl TrySendError {
     }
 }
 
-impl SendTimeoutError {
+impl<T> SendTimeoutError<T> {
     /// The message that was not sent.
-    pub fn into_inner(self) -> Multipart {
+    pub fn into_inner(self) -> T {
         match self {
             Self::Timeout(msg) | Self::Disconnected(msg) => msg,
         }
@@ -92,7 +92,7 @@ impl SendTimeoutError {
 
 // The message is left out of `Debug`, as crossbeam does: it may be large, and
 // an error report is not the place for its bytes.
-impl fmt::Debug for TrySendError {
+impl<T> fmt::Debug for TrySendError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Full(_) => f.write_str("Full(..)"),
@@ -101,7 +101,7 @@ impl fmt::Debug for TrySendError {
     }
 }
 
-impl fmt::Debug for SendTimeoutError {
+impl<T> fmt::Debug for SendTimeoutError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Timeout(_) => f.write_str("Timeout(..)"),
@@ -110,7 +110,7 @@ impl fmt::Debug for SendTimeoutError {
     }
 }
 
-impl fmt::Display for TrySendError {
+impl<T> fmt::Display for TrySendError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Full(_) => "sending on a full pipe",
@@ -119,7 +119,7 @@ impl fmt::Display for TrySendError {
     }
 }
 
-impl fmt::Display for SendTimeoutError {
+impl<T> fmt::Display for SendTimeoutError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Timeout(_) => "timed out sending on a full pipe",
@@ -146,14 +146,14 @@ impl fmt::Display for RecvTimeoutError {
     }
 }
 
-impl std::error::Error for TrySendError {}
-impl std::error::Error for SendTimeoutError {}
+impl<T> std::error::Error for TrySendError<T> {}
+impl<T> std::error::Error for SendTimeoutError<T> {}
 impl std::error::Error for TryRecvError {}
 impl std::error::Error for RecvTimeoutError {}
 
-impl From<TrySendError> for SendTimeoutError {
+impl<T> From<TrySendError<T>> for SendTimeoutError<T> {
     /// `Full` becomes `Timeout`: a send that gave up waiting.
-    fn from(e: TrySendError) -> Self {
+    fn from(e: TrySendError<T>) -> Self {
         match e {
             TrySendError::Full(msg) => Self::Timeout(msg),
             TrySendError::Disconnected(msg) => Self::Disconnected(msg),

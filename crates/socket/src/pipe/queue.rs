@@ -51,6 +51,8 @@ pub(super) struct Queue<T> {
 enum Inner<T> {
     Bounded(crossbeam_queue::ArrayQueue<T>),
     Unbounded(crossbeam_queue::SegQueue<T>),
+    /// One slot that a push overwrites (see [`Queue::conflating`]).
+    Conflating(crate::sync::Mutex<Option<T>>),
 }
 
 impl<T> Queue<T> {
@@ -77,6 +79,23 @@ impl<T> Queue<T> {
         }
     }
 
+    /// A queue of at most one item in which a push replaces the item not
+    /// yet popped (libzmq's `dbuffer_t`, behind `ZMQ_CONFLATE`). Its mutex
+    /// orders a push and a pop as the contract above asks.
+    pub(super) fn conflating() -> Self {
+        #[cfg(not(loom))]
+        {
+            Self {
+                inner: Inner::Conflating(crate::sync::Mutex::new(None)),
+            }
+        }
+        #[cfg(loom)]
+        {
+            // The loom models do not exercise conflation.
+            Self::new(0)
+        }
+    }
+
     /// Appends `value`, or hands it back when the queue is full.
     #[inline]
     pub(super) fn push(&self, value: T) -> Result<(), T> {
@@ -86,6 +105,12 @@ impl<T> Queue<T> {
                 Inner::Bounded(q) => q.push(value),
                 Inner::Unbounded(q) => {
                     q.push(value);
+                    Ok(())
+                }
+                Inner::Conflating(slot) => {
+                    // The replaced item is dropped after the lock is released.
+                    let old = crate::sync::lock(slot).replace(value);
+                    drop(old);
                     Ok(())
                 }
             }
@@ -114,6 +139,7 @@ impl<T> Queue<T> {
             match &self.inner {
                 Inner::Bounded(q) => q.pop(),
                 Inner::Unbounded(q) => q.pop(),
+                Inner::Conflating(slot) => crate::sync::lock(slot).take(),
             }
         }
         #[cfg(loom)]
@@ -136,6 +162,7 @@ impl<T> Queue<T> {
             match &self.inner {
                 Inner::Bounded(q) => q.len(),
                 Inner::Unbounded(q) => q.len(),
+                Inner::Conflating(slot) => usize::from(crate::sync::lock(slot).is_some()),
             }
         }
         #[cfg(loom)]
@@ -154,7 +181,7 @@ impl<T> Queue<T> {
         {
             match &self.inner {
                 Inner::Bounded(q) => q.is_full(),
-                Inner::Unbounded(_) => false,
+                Inner::Unbounded(_) | Inner::Conflating(_) => false,
             }
         }
         #[cfg(loom)]
@@ -170,6 +197,7 @@ impl<T> Queue<T> {
             match &self.inner {
                 Inner::Bounded(q) => Some(q.capacity()),
                 Inner::Unbounded(_) => None,
+                Inner::Conflating(_) => Some(1),
             }
         }
         #[cfg(loom)]
@@ -194,6 +222,18 @@ mod tests {
         assert_eq!(q.len(), 2);
         assert_eq!(q.pop(), Some(1));
         assert_eq!(q.pop(), Some(2));
+        assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn conflating_keeps_the_last() {
+        let q = Queue::conflating();
+        assert_eq!(q.pop(), None);
+        for i in 0..5 {
+            assert_eq!(q.push(i), Ok(()));
+        }
+        assert_eq!((q.len(), q.is_full()), (1, false));
+        assert_eq!(q.pop(), Some(4));
         assert_eq!(q.pop(), None);
     }
 

@@ -1,7 +1,7 @@
-//! The mechanism seam (ZMTP.md §6-8): [`Mechanism`] picks one, and the
-//! crate-private `Handshake` trait is what the connection drives, so PLAIN
-//! and CURVE can be added beside NULL without touching framing or the
-//! connection's phases.
+//! The mechanism seam (RFC 37 §Authentication and Confidentiality, RFC 24,
+//! RFC 25): [`Mechanism`] picks one, and the crate-private `Handshake` trait
+//! is what the connection drives, so PLAIN and CURVE can be added beside NULL
+//! without touching framing or the connection's phases.
 //!
 //! A mechanism sees only the command frames that arrive between the greeting
 //! and the end of its handshake, and queues its own commands on the encoder.
@@ -78,7 +78,7 @@ pub(crate) fn handshake(
 
 /// Our READY/INITIATE metadata: `Socket-Type`, then `Identity` from the
 /// types libzmq sends it from (even when empty), then the application's
-/// properties (ZMTP.md §5).
+/// properties (RFC 37 §Connection Metadata).
 pub(crate) fn local_metadata(
     socket_type: SocketType,
     identity: &[u8],
@@ -101,9 +101,11 @@ pub(crate) fn local_metadata(
     m
 }
 
-/// Checks the peer's metadata against our socket type (ZMTP.md §12) and
-/// extracts its identity. On refusal an ERROR goes to the peer first, as
-/// ZMTP.md §5 asks ("should send ERROR and close").
+/// Checks the peer's metadata against our socket type (RFC 37 §The
+/// Socket-Type Property, libzmq `mechanism_t::check_socket_type`) and
+/// extracts its identity. On refusal an ERROR goes to the peer first, as the
+/// same RFC clause asks ("SHOULD handle errors by returning an ERROR command,
+/// and then disconnecting the peer").
 pub(crate) fn check_peer(
     ours: SocketType,
     metadata: Metadata,

@@ -1,8 +1,9 @@
-//! The NULL mechanism (RFC 23/37, ZMTP.md §6): each side sends READY with its
-//! metadata at once, without waiting for the peer's (libzmq does the same,
-//! which avoids a deadlock), and the handshake is complete when the peer's
-//! READY has arrived and passed the socket-type check. An ERROR from the peer
-//! is fatal. No ZAP: authentication of NULL connections is not implemented.
+//! The NULL mechanism (RFC 37 §The NULL Security Mechanism): each side sends
+//! READY with its metadata at once, without waiting for the peer's (libzmq does
+//! the same, which avoids a deadlock), and the handshake is complete when the
+//! peer's READY has arrived and passed the socket-type check. An ERROR from the
+//! peer is fatal. No ZAP: authentication of NULL connections is not
+//! implemented.
 
 use crate::SocketType;
 use crate::command::{Command, ready_msg};

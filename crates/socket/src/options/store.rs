@@ -1,33 +1,14 @@
-//! [`Options`]: a socket's settings, with libzmq's names, defaults and range
-//! checks; [`SocketOption`]: one setting, to apply with [`Options::set`].
+//! [`Options`]: the settings of one socket, holding libzmq's defaults, with
+//! a getter per option and [`Options::set`], which checks a value before it
+//! applies it.
 //!
-//! Not here: `ZMQ_SUBSCRIBE`/`ZMQ_UNSUBSCRIBE` (a SUB socket's subscriptions
-//! are state, not settings), the receive allocator (set on the socket), and
-//! libzmq options that issue 4 does not need (CONFLATE, ROUTER_HANDOVER,
-//! XPUB_*, TCP keepalive, security). This module does not apply settings to
-//! live connections; the socket decides when each takes effect (libzmq: most
-//! at the next bind or connect; LINGER, HWMs, REQ_* and ROUTER_MANDATORY at
-//! once).
+//! This file does not apply settings to live connections; the socket reads
+//! them when it needs them.
 
-use core::fmt;
 use std::time::Duration;
 
-use ferrozmq_wire::SocketType;
-
-/// The largest value of libzmq's `int` options, as a count.
-const INT_MAX: u64 = i32::MAX as u64;
-
-/// The longest duration any option takes: libzmq's `int` of milliseconds.
-pub const MAX_DURATION: Duration = Duration::from_millis(INT_MAX);
-
-/// The longest `ZMQ_HEARTBEAT_TTL`: 2^16 - 1 deciseconds, as the 16-bit TTL
-/// field of PING carries it (ZMTP.md §11.3), written in ms as libzmq's docs
-/// do (6553599 ms).
-pub const MAX_HEARTBEAT_TTL: Duration = Duration::from_millis(6_553_599);
-
-/// The shortest `ZMQ_HEARTBEAT_TTL` that means something: the PING field
-/// counts whole deciseconds, and libzmq rounds down, so less is 0 (none).
-pub const MIN_HEARTBEAT_TTL: Duration = Duration::from_millis(100);
+use super::range::{NONZERO, check_count, check_duration, check_range};
+use super::{MAX_HEARTBEAT_TTL, MIN_HEARTBEAT_TTL, OptionError, RoutingId, SocketOption};
 
 /// A socket's settings. `Options::default()` holds libzmq's defaults.
 ///
@@ -54,13 +35,23 @@ pub const MIN_HEARTBEAT_TTL: Duration = Duration::from_millis(100);
 /// | `ZMQ_REQ_CORRELATE` | `ReqCorrelate` / [`req_correlate`](Options::req_correlate) | `bool` | `false` | 0 |
 /// | `ZMQ_ROUTER_MANDATORY` | `RouterMandatory` / [`router_mandatory`](Options::router_mandatory) | `bool` | `false` | 0 |
 /// | `ZMQ_IMMEDIATE` | `Immediate` / [`immediate`](Options::immediate) | `bool` | `false` | 0 |
+/// | `ZMQ_ROUTER_HANDOVER` | `RouterHandover` / [`router_handover`](Options::router_handover) | `bool` | `false` | 0 |
+/// | `ZMQ_CONNECT_ROUTING_ID` | `ConnectRoutingId` / [`connect_routing_id`](Options::connect_routing_id) | `Option<RoutingId>`, used by the next connect | `None` | NULL |
+/// | `ZMQ_PROBE_ROUTER` | `ProbeRouter` / [`probe_router`](Options::probe_router) | `bool` | `false` | 0 |
+/// | `ZMQ_XPUB_VERBOSE` | `XpubVerbose` / [`xpub_verbose`](Options::xpub_verbose) | `bool` (verbose subscribes) | `false` | 0 |
+/// | `ZMQ_XPUB_VERBOSER` | `XpubVerboser` / [`xpub_verboser`](Options::xpub_verboser) | `bool` (verbose unsubscribes) | `false` | 0 |
+/// | `ZMQ_XPUB_MANUAL` | `XpubManual` / [`xpub_manual`](Options::xpub_manual) | `bool` | `false` | 0 |
+/// | `ZMQ_XPUB_WELCOME_MSG` | `XpubWelcomeMsg` / [`xpub_welcome_msg`](Options::xpub_welcome_msg) | `Option<&[u8]>`, empty = none | `None` | NULL |
+/// | `ZMQ_XPUB_NODROP` | `XpubNodrop` / [`xpub_nodrop`](Options::xpub_nodrop) | `bool` | `false` | 0 |
+/// | `ZMQ_CONFLATE` | `Conflate` / [`conflate`](Options::conflate) | `bool` | `false` | 0 |
 ///
 /// Sources: the defaults are those of libzmq's `options_t::options_t()`
 /// (`src/options.cpp`, libzmq 4.3) and its `zmq_setsockopt(3)` page, which
 /// also give the accepted ranges that [`Options::set`] checks. ZMQ_LINGER
 /// is -1 (infinite) in both, and was already in libzmq 4.0's `options.cpp`;
-/// a binding may set its own default, libzmq does not. ZMTP.md §1 and §11.3
-/// agree on RECONNECT_IVL, HANDSHAKE_IVL and the heartbeat rules.
+/// a binding may set its own default, libzmq does not. RFC 37 §Error Handling
+/// (reconnect after a short interval) and §Connection Heartbeating agree with
+/// libzmq's RECONNECT_IVL and heartbeat rules.
 ///
 /// Where libzmq writes -1 or 0 for "off" or "forever", this type writes
 /// `None`, and a `Some` must then be a meaningful value: `Some(Duration::ZERO)`
@@ -116,6 +107,19 @@ pub struct Options {
     req_correlate: bool,
     router_mandatory: bool,
     immediate: bool,
+    router_handover: bool,
+    /// Consumed by the next connect ([`Options::take_connect_routing_id`]).
+    connect_routing_id: Option<RoutingId>,
+    probe_router: bool,
+    /// XPUB_VERBOSE and XPUB_VERBOSER both set this one.
+    xpub_verbose_subs: bool,
+    /// Only XPUB_VERBOSER sets this one; XPUB_VERBOSE clears it.
+    xpub_verbose_unsubs: bool,
+    xpub_manual: bool,
+    /// Never empty: an empty welcome message is stored as `None`.
+    xpub_welcome_msg: Option<Box<[u8]>>,
+    xpub_nodrop: bool,
+    conflate: bool,
 }
 
 impl Default for Options {
@@ -140,6 +144,15 @@ impl Default for Options {
             req_correlate: false,
             router_mandatory: false,
             immediate: false,
+            router_handover: false,
+            connect_routing_id: None,
+            probe_router: false,
+            xpub_verbose_subs: false,
+            xpub_verbose_unsubs: false,
+            xpub_manual: false,
+            xpub_welcome_msg: None,
+            xpub_nodrop: false,
+            conflate: false,
         }
     }
 }
@@ -192,6 +205,25 @@ impl Options {
             O::ReqCorrelate(b) => self.req_correlate = b,
             O::RouterMandatory(b) => self.router_mandatory = b,
             O::Immediate(b) => self.immediate = b,
+            O::RouterHandover(b) => self.router_handover = b,
+            O::ConnectRoutingId(id) => self.connect_routing_id = id,
+            O::ProbeRouter(b) => self.probe_router = b,
+            // As libzmq's `xpub_t::xsetsockopt`: VERBOSE sets the subscribes
+            // and clears the unsubscribes; VERBOSER sets both alike.
+            O::XpubVerbose(b) => {
+                self.xpub_verbose_subs = b;
+                self.xpub_verbose_unsubs = false;
+            }
+            O::XpubVerboser(b) => {
+                self.xpub_verbose_subs = b;
+                self.xpub_verbose_unsubs = b;
+            }
+            O::XpubManual(b) => self.xpub_manual = b,
+            O::XpubWelcomeMsg(msg) => {
+                self.xpub_welcome_msg = (!msg.is_empty()).then(|| msg.into_boxed_slice());
+            }
+            O::XpubNodrop(b) => self.xpub_nodrop = b,
+            O::Conflate(b) => self.conflate = b,
         }
         Ok(())
     }
@@ -208,8 +240,8 @@ impl Options {
 
     /// `ZMQ_SNDHWM`: at most this many whole messages are queued per peer
     /// for sending; 0 means no limit. Default 1000. What a socket does at the
-    /// mark depends on its type (PUB drops, PUSH/REQ/DEALER block, ZMTP.md
-    /// §13).
+    /// mark depends on its type (PUB drops, PUSH/REQ/DEALER block; RFC 28,
+    /// RFC 29, RFC 30).
     pub fn sndhwm(&self) -> usize {
         self.sndhwm
     }
@@ -271,7 +303,7 @@ impl Options {
     /// `ZMQ_MAXMSGSIZE`: the largest inbound frame, in bytes (libzmq's
     /// decoder checks each frame, not the sum of a message's frames); a peer
     /// that announces more is disconnected with a typed `TooLarge` error,
-    /// checked before any allocation (ZMTP.md §14.9). `None` (default,
+    /// checked before any allocation (libzmq `v2_decoder_t`). `None` (default,
     /// libzmq -1): no limit but the protocol's (sizes of 2^63 and up are
     /// always refused); a smaller size goes to the receive allocator, which
     /// may refuse it.
@@ -357,300 +389,92 @@ impl Options {
     /// handshake is complete, so round-robin sockets do not park messages on
     /// a peer that is not there yet. Default `false`: a connecting peer's
     /// queue fills too (messages sent before the connection is up wait for
-    /// it, issue 4).
+    /// it).
     pub fn immediate(&self) -> bool {
         self.immediate
     }
-}
 
-/// One setting, named after its libzmq option, with the value it takes.
-///
-/// `None` stands for libzmq's -1 or 0 where that means "off" or "forever";
-/// each variant says which. Apply it with [`Options::set`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SocketOption {
-    /// `ZMQ_SNDHWM`: messages queued per peer for sending; 0 = no limit. At
-    /// most `i32::MAX`.
-    SndHwm(usize),
-    /// `ZMQ_RCVHWM`: messages queued per peer on receipt; 0 = no limit. At
-    /// most `i32::MAX`.
-    RcvHwm(usize),
-    /// `ZMQ_LINGER`: `None` = until delivered; `Some(ZERO)` = discard. At
-    /// most [`MAX_DURATION`].
-    Linger(Option<Duration>),
-    /// `ZMQ_RECONNECT_IVL`: `None` = never reconnect; `Some(ZERO)` = at once.
-    /// At most [`MAX_DURATION`].
-    ReconnectIvl(Option<Duration>),
-    /// `ZMQ_RECONNECT_IVL_MAX`: `None` = no backoff. A `Some` is from 1 ms
-    /// to [`MAX_DURATION`].
-    ReconnectIvlMax(Option<Duration>),
-    /// `ZMQ_RCVTIMEO`: `None` = block; `Some(ZERO)` = do not wait. At most
-    /// [`MAX_DURATION`].
-    RcvTimeo(Option<Duration>),
-    /// `ZMQ_SNDTIMEO`: `None` = block; `Some(ZERO)` = do not wait. At most
-    /// [`MAX_DURATION`].
-    SndTimeo(Option<Duration>),
-    /// `ZMQ_MAXMSGSIZE` in bytes: `None` = no limit; `Some(0)` = only empty
-    /// messages. At most `i64::MAX`.
-    MaxMsgSize(Option<u64>),
-    /// `ZMQ_ROUTING_ID`: `None` = let the peer generate one. The
-    /// [`RoutingId`] type holds the length and first-byte rules.
-    RoutingId(Option<RoutingId>),
-    /// `ZMQ_HANDSHAKE_IVL`: `None` = no limit. A `Some` is from 1 ms to
-    /// [`MAX_DURATION`].
-    HandshakeIvl(Option<Duration>),
-    /// `ZMQ_HEARTBEAT_IVL`: `None` = no heartbeats. A `Some` is from 1 ms to
-    /// [`MAX_DURATION`].
-    HeartbeatIvl(Option<Duration>),
-    /// `ZMQ_HEARTBEAT_TTL`: `None` = no TTL. A `Some` is from
-    /// [`MIN_HEARTBEAT_TTL`] (100 ms) to [`MAX_HEARTBEAT_TTL`] (6553.599 s).
-    HeartbeatTtl(Option<Duration>),
-    /// `ZMQ_HEARTBEAT_TIMEOUT`: `None` = the heartbeat interval. A `Some` is
-    /// from 1 ms to [`MAX_DURATION`].
-    HeartbeatTimeout(Option<Duration>),
-    /// `ZMQ_REQ_RELAXED`.
-    ReqRelaxed(bool),
-    /// `ZMQ_REQ_CORRELATE`.
-    ReqCorrelate(bool),
-    /// `ZMQ_ROUTER_MANDATORY`.
-    RouterMandatory(bool),
-    /// `ZMQ_IMMEDIATE`.
-    Immediate(bool),
-}
-
-impl SocketOption {
-    /// The libzmq name of the option, such as `"ZMQ_SNDHWM"`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::SndHwm(_) => "ZMQ_SNDHWM",
-            Self::RcvHwm(_) => "ZMQ_RCVHWM",
-            Self::Linger(_) => "ZMQ_LINGER",
-            Self::ReconnectIvl(_) => "ZMQ_RECONNECT_IVL",
-            Self::ReconnectIvlMax(_) => "ZMQ_RECONNECT_IVL_MAX",
-            Self::RcvTimeo(_) => "ZMQ_RCVTIMEO",
-            Self::SndTimeo(_) => "ZMQ_SNDTIMEO",
-            Self::MaxMsgSize(_) => "ZMQ_MAXMSGSIZE",
-            Self::RoutingId(_) => "ZMQ_ROUTING_ID",
-            Self::HandshakeIvl(_) => "ZMQ_HANDSHAKE_IVL",
-            Self::HeartbeatIvl(_) => "ZMQ_HEARTBEAT_IVL",
-            Self::HeartbeatTtl(_) => "ZMQ_HEARTBEAT_TTL",
-            Self::HeartbeatTimeout(_) => "ZMQ_HEARTBEAT_TIMEOUT",
-            Self::ReqRelaxed(_) => "ZMQ_REQ_RELAXED",
-            Self::ReqCorrelate(_) => "ZMQ_REQ_CORRELATE",
-            Self::RouterMandatory(_) => "ZMQ_ROUTER_MANDATORY",
-            Self::Immediate(_) => "ZMQ_IMMEDIATE",
-        }
-    }
-}
-
-/// A routing id a socket announces for itself (`ZMQ_ROUTING_ID`): 1 to 255
-/// bytes, not starting with a zero byte, which libzmq reserves for the ids a
-/// ROUTER generates (ZMTP.md §13, §14.8; `zmq_setsockopt(3)`).
-///
-/// # Examples
-///
-/// ```
-/// use ferrozmq_socket::RoutingId;
-///
-/// let id = RoutingId::new(*b"worker-1")?;
-/// assert_eq!(id.as_bytes(), b"worker-1");
-/// assert!(RoutingId::new(Vec::new()).is_err());       // empty
-/// assert!(RoutingId::new(vec![0, 1, 2]).is_err());    // reserved
-/// assert!(RoutingId::new(vec![b'x'; 256]).is_err());  // too long
-/// # Ok::<(), ferrozmq_socket::OptionError>(())
-/// ```
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct RoutingId(Box<[u8]>);
-
-impl RoutingId {
-    /// The longest routing id, in bytes (its length travels in one byte).
-    pub const MAX_LEN: usize = 255;
-
-    /// Checks and wraps `bytes`.
-    ///
-    /// # Errors
-    ///
-    /// [`OptionError::RoutingIdLength`] if `bytes` is empty or longer than
-    /// [`MAX_LEN`](Self::MAX_LEN); [`OptionError::RoutingIdReserved`] if it
-    /// starts with a zero byte.
-    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, OptionError> {
-        let bytes = bytes.into();
-        if bytes.is_empty() || bytes.len() > Self::MAX_LEN {
-            return Err(OptionError::RoutingIdLength { len: bytes.len() });
-        }
-        if bytes[0] == 0 {
-            return Err(OptionError::RoutingIdReserved);
-        }
-        Ok(Self(bytes.into_boxed_slice()))
+    /// `ZMQ_ROUTER_HANDOVER` (ROUTER only): when a peer connects with a
+    /// routing id already in use, the new connection takes the id over and
+    /// the old one is disconnected. Default `false`: the newcomer is refused.
+    pub fn router_handover(&self) -> bool {
+        self.router_handover
     }
 
-    /// The bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl AsRef<[u8]> for RoutingId {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl TryFrom<&[u8]> for RoutingId {
-    type Error = OptionError;
-
-    fn try_from(bytes: &[u8]) -> Result<Self, Self::Error> {
-        Self::new(bytes)
-    }
-}
-
-impl<const N: usize> TryFrom<&[u8; N]> for RoutingId {
-    type Error = OptionError;
-
-    fn try_from(bytes: &[u8; N]) -> Result<Self, Self::Error> {
-        Self::new(&bytes[..])
-    }
-}
-
-impl TryFrom<Vec<u8>> for RoutingId {
-    type Error = OptionError;
-
-    fn try_from(bytes: Vec<u8>) -> Result<Self, Self::Error> {
-        Self::new(bytes)
-    }
-}
-
-impl TryFrom<&str> for RoutingId {
-    type Error = OptionError;
-
-    fn try_from(s: &str) -> Result<Self, Self::Error> {
-        Self::new(s)
-    }
-}
-
-impl fmt::Debug for RoutingId {
-    /// The bytes, escaped as in a byte string literal: `RoutingId(b"id")`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RoutingId(b\"")?;
-        for &b in self.0.iter() {
-            write!(f, "{}", core::ascii::escape_default(b))?;
-        }
-        f.write_str("\")")
-    }
-}
-
-/// Why a setting was refused. libzmq refuses all of these with `EINVAL`.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum OptionError {
-    /// A duration outside the option's range (a `Some` below `min` is often
-    /// a `Some(ZERO)` where `None` means "off").
-    #[error("{option} must be from {min:?} to {max:?}, got {value:?}")]
-    DurationOutOfRange {
-        /// The libzmq name of the option.
-        option: &'static str,
-        /// The value given.
-        value: Duration,
-        /// The shortest accepted.
-        min: Duration,
-        /// The longest accepted.
-        max: Duration,
-    },
-    /// A count or size above the option's maximum.
-    #[error("{option} must be at most {max}, got {value}")]
-    ValueOutOfRange {
-        /// The libzmq name of the option.
-        option: &'static str,
-        /// The value given.
-        value: u64,
-        /// The largest accepted.
-        max: u64,
-    },
-    /// A routing id that is empty or longer than 255 bytes.
-    #[error("ZMQ_ROUTING_ID must be 1 to 255 bytes long, got {len}")]
-    RoutingIdLength {
-        /// The length given.
-        len: usize,
-    },
-    /// A routing id starting with a zero byte: those are reserved for the
-    /// ids a ROUTER generates.
-    #[error("ZMQ_ROUTING_ID must not start with a zero byte (reserved for generated ids)")]
-    RoutingIdReserved,
-    /// The option exists but not for this socket type (for example
-    /// `ZMQ_REQ_RELAXED` on a PUB socket); returned by sockets.
-    #[error("{option} does not apply to {socket_type} sockets")]
-    NotApplicable {
-        /// The libzmq name of the option.
-        option: &'static str,
-        /// The socket type.
-        socket_type: SocketType,
-    },
-}
-
-impl OptionError {
-    /// The libzmq name of the option refused, such as `"ZMQ_LINGER"`.
-    pub fn option(&self) -> &'static str {
-        match self {
-            Self::DurationOutOfRange { option, .. }
-            | Self::ValueOutOfRange { option, .. }
-            | Self::NotApplicable { option, .. } => option,
-            Self::RoutingIdLength { .. } | Self::RoutingIdReserved => "ZMQ_ROUTING_ID",
-        }
+    /// `ZMQ_CONNECT_ROUTING_ID` (ROUTER only): the routing id the peer of
+    /// the next `connect` is known by, so that messages can be routed to it
+    /// before it says who it is (ROUTER to ROUTER). Only the next `connect`
+    /// uses it, and it must not be in use already. `None` (default): the
+    /// peer's own `Identity`, or a generated id.
+    pub fn connect_routing_id(&self) -> Option<&RoutingId> {
+        self.connect_routing_id.as_ref()
     }
 
-    /// The libzmq errno name: `EINVAL`, for every variant.
-    pub fn errno_name(&self) -> &'static str {
-        "EINVAL"
+    /// Takes the `ZMQ_CONNECT_ROUTING_ID` for the connect being made,
+    /// leaving `None`: libzmq's `routing_socket_base_t` uses it for one
+    /// connect only.
+    #[cfg_attr(loom, allow(dead_code, reason = "the socket is not built under loom"))]
+    pub(crate) fn take_connect_routing_id(&mut self) -> Option<RoutingId> {
+        self.connect_routing_id.take()
     }
-}
 
-/// The shortest `Some` for options where libzmq's 0 means "off".
-const NONZERO: Duration = Duration::from_millis(1);
-
-/// Checks a count against libzmq's `int`.
-fn check_count(option: &'static str, n: usize) -> Result<usize, OptionError> {
-    let value = u64::try_from(n).unwrap_or(u64::MAX);
-    if value > INT_MAX {
-        return Err(OptionError::ValueOutOfRange {
-            option,
-            value,
-            max: INT_MAX,
-        });
+    /// `ZMQ_PROBE_ROUTER` (ROUTER, DEALER, REQ): send an empty message on
+    /// every new connection, made or accepted, so that a ROUTER peer learns
+    /// of it; that peer's application must filter such messages out.
+    /// Default `false`.
+    pub fn probe_router(&self) -> bool {
+        self.probe_router
     }
-    Ok(n)
-}
 
-/// Checks a duration from `min` to [`MAX_DURATION`]; `None` always passes.
-fn check_duration(
-    option: &'static str,
-    d: Option<Duration>,
-    min: Duration,
-) -> Result<Option<Duration>, OptionError> {
-    check_range(option, d, min, MAX_DURATION)
-}
+    /// Verbose subscribes (XPUB only): every subscribe message reaches the
+    /// application, not only the first one for each topic. Set by
+    /// `ZMQ_XPUB_VERBOSE` and by `ZMQ_XPUB_VERBOSER`. Default `false`.
+    pub fn xpub_verbose(&self) -> bool {
+        self.xpub_verbose_subs
+    }
 
-/// Checks a duration from `min` to `max`; `None` always passes.
-fn check_range(
-    option: &'static str,
-    d: Option<Duration>,
-    min: Duration,
-    max: Duration,
-) -> Result<Option<Duration>, OptionError> {
-    match d {
-        Some(value) if value < min || value > max => Err(OptionError::DurationOutOfRange {
-            option,
-            value,
-            min,
-            max,
-        }),
-        _ => Ok(d),
+    /// Verbose unsubscribes (XPUB only): every unsubscribe message reaches
+    /// the application, not only the last one for each topic. Set by
+    /// `ZMQ_XPUB_VERBOSER` alone; setting `ZMQ_XPUB_VERBOSE` (to either
+    /// value) clears it, as in libzmq's `xpub_t`. Default `false`.
+    pub fn xpub_verboser(&self) -> bool {
+        self.xpub_verbose_unsubs
+    }
+
+    /// `ZMQ_XPUB_MANUAL` (XPUB only): subscription messages are passed to
+    /// the application and not added to the subscription list; the
+    /// application adds them with `subscribe`, for the peer whose
+    /// subscription message it received last. Default `false`.
+    pub fn xpub_manual(&self) -> bool {
+        self.xpub_manual
+    }
+
+    /// `ZMQ_XPUB_WELCOME_MSG` (XPUB only): the message sent to each
+    /// subscriber when it connects or reconnects (it must have subscribed
+    /// to it beforehand). `None` (default, or set empty): no welcome message.
+    pub fn xpub_welcome_msg(&self) -> Option<&[u8]> {
+        self.xpub_welcome_msg.as_deref()
+    }
+
+    /// `ZMQ_XPUB_NODROP` (XPUB, PUB): at a subscriber's send high-water mark
+    /// a send fails with `EAGAIN` (under `DONTWAIT`) instead of dropping the
+    /// message for that subscriber. Default `false`.
+    pub fn xpub_nodrop(&self) -> bool {
+        self.xpub_nodrop
+    }
+
+    /// `ZMQ_CONFLATE` (PUSH, PULL, PUB, SUB, DEALER): keep only the last
+    /// message in each inbound and outbound queue, ignoring the high-water
+    /// marks; multi-part messages are not supported. Default `false`.
+    pub fn conflate(&self) -> bool {
+        self.conflate
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::options::MAX_DURATION;
 
     const MS: Duration = Duration::from_millis(1);
 
@@ -677,6 +501,15 @@ mod tests {
         assert!(!o.req_correlate());
         assert!(!o.router_mandatory());
         assert!(!o.immediate());
+        assert!(!o.router_handover());
+        assert_eq!(o.connect_routing_id(), None);
+        assert!(!o.probe_router());
+        assert!(!o.xpub_verbose());
+        assert!(!o.xpub_verboser());
+        assert!(!o.xpub_manual());
+        assert_eq!(o.xpub_welcome_msg(), None);
+        assert!(!o.xpub_nodrop());
+        assert!(!o.conflate());
     }
 
     #[test]
@@ -684,6 +517,7 @@ mod tests {
         use SocketOption as O;
         let d = Duration::from_millis(1234);
         let id = RoutingId::new("me").unwrap();
+        let peer = RoutingId::new("peer").unwrap();
         let mut o = Options::default();
         for opt in [
             O::SndHwm(1),
@@ -703,6 +537,14 @@ mod tests {
             O::ReqCorrelate(true),
             O::RouterMandatory(true),
             O::Immediate(true),
+            O::RouterHandover(true),
+            O::ConnectRoutingId(Some(peer.clone())),
+            O::ProbeRouter(true),
+            O::XpubVerboser(true),
+            O::XpubManual(true),
+            O::XpubWelcomeMsg(b"hello".to_vec()),
+            O::XpubNodrop(true),
+            O::Conflate(true),
         ] {
             o.set(opt).unwrap();
         }
@@ -719,6 +561,11 @@ mod tests {
         assert_eq!(o.heartbeat_ttl(), Some(d * 6));
         assert_eq!(o.heartbeat_timeout(), Some(d * 7));
         assert!(o.req_relaxed() && o.req_correlate() && o.router_mandatory() && o.immediate());
+        assert!(o.router_handover() && o.probe_router());
+        assert_eq!(o.connect_routing_id(), Some(&peer));
+        assert!(o.xpub_verbose() && o.xpub_verboser() && o.xpub_manual());
+        assert_eq!(o.xpub_welcome_msg(), Some(&b"hello"[..]));
+        assert!(o.xpub_nodrop() && o.conflate());
         // And back to the defaults where `None` is the default.
         o.set(O::RoutingId(None)).unwrap();
         assert_eq!(o.routing_id(), None);
@@ -892,105 +739,43 @@ mod tests {
     }
 
     #[test]
-    fn routing_id_rules() {
-        assert_eq!(RoutingId::new(*b"a").unwrap().as_bytes(), b"a");
-        let longest = vec![0xffu8; 255];
-        assert_eq!(
-            RoutingId::new(longest.clone()).unwrap().as_ref(),
-            &longest[..]
-        );
-        assert_eq!(
-            RoutingId::new(Vec::new()).unwrap_err(),
-            OptionError::RoutingIdLength { len: 0 }
-        );
-        assert_eq!(
-            RoutingId::new(vec![1u8; 256]).unwrap_err(),
-            OptionError::RoutingIdLength { len: 256 }
-        );
-        let e = RoutingId::new(*b"\0abc").unwrap_err();
-        assert_eq!(e, OptionError::RoutingIdReserved);
-        assert_eq!((e.option(), e.errno_name()), ("ZMQ_ROUTING_ID", "EINVAL"));
-        // A zero byte later on is fine.
-        assert!(RoutingId::new(*b"a\0").is_ok());
-        // The conversions agree.
-        let a = RoutingId::try_from("id").unwrap();
-        assert_eq!(RoutingId::try_from(&b"id"[..]).unwrap(), a);
-        assert_eq!(RoutingId::try_from(b"id").unwrap(), a);
-        assert_eq!(RoutingId::try_from(b"id".to_vec()).unwrap(), a);
-        assert_eq!(format!("{a:?}"), r#"RoutingId(b"id")"#);
-        assert_eq!(
-            format!("{:?}", RoutingId::new(*b"a\0\n").unwrap()),
-            r#"RoutingId(b"a\x00\n")"#
-        );
-    }
-
-    #[test]
-    fn names_are_libzmqs() {
+    fn xpub_verbose_and_verboser_interact_as_in_libzmq() {
         use SocketOption as O;
-        let names: Vec<_> = [
-            O::SndHwm(0),
-            O::RcvHwm(0),
-            O::Linger(None),
-            O::ReconnectIvl(None),
-            O::ReconnectIvlMax(None),
-            O::RcvTimeo(None),
-            O::SndTimeo(None),
-            O::MaxMsgSize(None),
-            O::RoutingId(None),
-            O::HandshakeIvl(None),
-            O::HeartbeatIvl(None),
-            O::HeartbeatTtl(None),
-            O::HeartbeatTimeout(None),
-            O::ReqRelaxed(false),
-            O::ReqCorrelate(false),
-            O::RouterMandatory(false),
-            O::Immediate(false),
-        ]
-        .iter()
-        .map(SocketOption::name)
-        .collect();
-        assert_eq!(
-            names,
-            [
-                "ZMQ_SNDHWM",
-                "ZMQ_RCVHWM",
-                "ZMQ_LINGER",
-                "ZMQ_RECONNECT_IVL",
-                "ZMQ_RECONNECT_IVL_MAX",
-                "ZMQ_RCVTIMEO",
-                "ZMQ_SNDTIMEO",
-                "ZMQ_MAXMSGSIZE",
-                "ZMQ_ROUTING_ID",
-                "ZMQ_HANDSHAKE_IVL",
-                "ZMQ_HEARTBEAT_IVL",
-                "ZMQ_HEARTBEAT_TTL",
-                "ZMQ_HEARTBEAT_TIMEOUT",
-                "ZMQ_REQ_RELAXED",
-                "ZMQ_REQ_CORRELATE",
-                "ZMQ_ROUTER_MANDATORY",
-                "ZMQ_IMMEDIATE",
-            ]
-        );
+        let mut o = Options::default();
+        let mut set = |opt| {
+            o.set(opt).unwrap();
+            (o.xpub_verbose(), o.xpub_verboser())
+        };
+        assert_eq!(set(O::XpubVerbose(true)), (true, false));
+        assert_eq!(set(O::XpubVerboser(true)), (true, true));
+        // VERBOSE clears the unsubscribes, whatever its value.
+        assert_eq!(set(O::XpubVerbose(true)), (true, false));
+        assert_eq!(set(O::XpubVerboser(true)), (true, true));
+        assert_eq!(set(O::XpubVerbose(false)), (false, false));
+        assert_eq!(set(O::XpubVerboser(true)), (true, true));
+        // VERBOSER false turns both off.
+        assert_eq!(set(O::XpubVerboser(false)), (false, false));
     }
 
     #[test]
-    fn error_messages_name_the_option() {
-        let e = Options::default()
-            .with(SocketOption::HandshakeIvl(Some(Duration::ZERO)))
-            .unwrap_err();
-        assert!(
-            e.to_string()
-                .starts_with("ZMQ_HANDSHAKE_IVL must be from 1ms"),
-            "{e}"
-        );
-        let e = OptionError::NotApplicable {
-            option: "ZMQ_REQ_RELAXED",
-            socket_type: SocketType::Pub,
-        };
-        assert_eq!(
-            e.to_string(),
-            "ZMQ_REQ_RELAXED does not apply to PUB sockets"
-        );
-        assert_eq!((e.option(), e.errno_name()), ("ZMQ_REQ_RELAXED", "EINVAL"));
+    fn connect_routing_id_is_taken_once() {
+        let id = RoutingId::new("peer-1").unwrap();
+        let mut o = Options::default();
+        o.set(SocketOption::ConnectRoutingId(Some(id.clone())))
+            .unwrap();
+        assert_eq!(o.connect_routing_id(), Some(&id));
+        assert_eq!(o.take_connect_routing_id(), Some(id));
+        assert_eq!(o.connect_routing_id(), None);
+        assert_eq!(o.take_connect_routing_id(), None);
+    }
+
+    #[test]
+    fn an_empty_welcome_message_is_none() {
+        let mut o = Options::default();
+        o.set(SocketOption::XpubWelcomeMsg(b"W".to_vec())).unwrap();
+        assert_eq!(o.xpub_welcome_msg(), Some(&b"W"[..]));
+        o.set(SocketOption::XpubWelcomeMsg(Vec::new())).unwrap();
+        assert_eq!(o.xpub_welcome_msg(), None);
+        assert_eq!(o, Options::default());
     }
 }

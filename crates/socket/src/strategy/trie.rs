@@ -1,6 +1,11 @@
-//! [`Trie`]: a counted prefix trie of subscriptions, as PUB filters with it
-//! (libzmq's `trie_t`): a message matches when some subscribed prefix is a
-//! prefix of its first frame. Subscribing twice needs two cancels.
+//! [`Trie`]: a counted prefix trie of subscriptions, as SUB filters with it
+//! and XSUB remembers its own (libzmq's `trie_t`): a message matches when
+//! some subscribed prefix is a prefix of its first frame (RFC 29 §2.3).
+//! Subscribing twice needs two cancels; only the last one is reported as
+//! [`Removed::LastValue`], so a cancel goes upstream only then (libzmq
+//! `xsub_t::xsend`).
+
+use super::mtrie::Removed;
 
 /// One node: how many times the path to it was subscribed, and its children
 /// sorted by byte.
@@ -22,18 +27,22 @@ impl Node {
         self.refs == 0 && self.children.is_empty()
     }
 
-    /// Removes one reference of `prefix` below this node; returns whether it
-    /// was there. Prunes nodes left empty.
-    fn remove(&mut self, prefix: &[u8]) -> bool {
+    /// Removes one reference of `prefix` below this node. Prunes nodes
+    /// left empty.
+    fn remove(&mut self, prefix: &[u8]) -> Removed {
         let Some((&byte, rest)) = prefix.split_first() else {
             if self.refs == 0 {
-                return false;
+                return Removed::NotFound;
             }
             self.refs -= 1;
-            return true;
+            return if self.refs == 0 {
+                Removed::LastValue
+            } else {
+                Removed::ValuesRemain
+            };
         };
         let Ok(i) = self.children.binary_search_by_key(&byte, |(b, _)| *b) else {
-            return false;
+            return Removed::NotFound;
         };
         let removed = self.children[i].1.remove(rest);
         if self.children[i].1.is_empty() {
@@ -50,11 +59,6 @@ pub(crate) struct Trie {
 }
 
 impl Trie {
-    /// An empty trie: nothing matches.
-    pub(crate) fn new() -> Self {
-        Self::default()
-    }
-
     /// Adds one subscription to `prefix`.
     pub(crate) fn add(&mut self, prefix: &[u8]) {
         let mut node = &mut self.root;
@@ -71,9 +75,25 @@ impl Trie {
         node.refs += 1;
     }
 
-    /// Removes one subscription to `prefix`; returns whether there was one.
-    pub(crate) fn remove(&mut self, prefix: &[u8]) -> bool {
+    /// Removes one subscription to `prefix`.
+    pub(crate) fn remove(&mut self, prefix: &[u8]) -> Removed {
         self.root.remove(prefix)
+    }
+
+    /// Calls `each` once for every subscribed prefix (libzmq
+    /// `trie_t::apply`: what a new peer is told).
+    pub(crate) fn for_each(&self, mut each: impl FnMut(&[u8])) {
+        fn walk(node: &Node, prefix: &mut Vec<u8>, each: &mut dyn FnMut(&[u8])) {
+            if node.refs > 0 {
+                each(prefix);
+            }
+            for (byte, child) in &node.children {
+                prefix.push(*byte);
+                walk(child, prefix, each);
+                prefix.pop();
+            }
+        }
+        walk(&self.root, &mut Vec::new(), &mut each);
     }
 
     /// Whether some subscribed prefix starts `data`.
@@ -91,11 +111,6 @@ impl Trie {
         }
         false
     }
-
-    /// Forgets every subscription.
-    pub(crate) fn clear(&mut self) {
-        self.root = Node::default();
-    }
 }
 
 #[cfg(test)]
@@ -104,33 +119,36 @@ mod tests {
 
     #[test]
     fn prefixes_match_and_count() {
-        let mut t = Trie::new();
+        let mut t = Trie::default();
         assert!(!t.matches(b"abc"));
         t.add(b"ab");
         t.add(b"ab");
         t.add(b"xyz");
         assert!(t.matches(b"abc") && t.matches(b"ab") && t.matches(b"xyz!"));
         assert!(!t.matches(b"a") && !t.matches(b"xy") && !t.matches(b""));
-        assert!(t.remove(b"ab"));
+        let mut all = Vec::new();
+        t.for_each(|p| all.push(p.to_vec()));
+        assert_eq!(all, [b"ab".to_vec(), b"xyz".to_vec()]);
+        assert_eq!(t.remove(b"ab"), Removed::ValuesRemain);
         assert!(t.matches(b"abc"));
-        assert!(t.remove(b"ab"));
+        assert_eq!(t.remove(b"ab"), Removed::LastValue);
         assert!(!t.matches(b"abc"));
-        assert!(!t.remove(b"ab"));
-        assert!(!t.remove(b"nope"));
+        assert_eq!(t.remove(b"ab"), Removed::NotFound);
+        assert_eq!(t.remove(b"nope"), Removed::NotFound);
         t.add(b"");
         assert!(t.matches(b"") && t.matches(b"anything"));
-        t.clear();
-        assert!(!t.matches(b"xyz"));
+        assert_eq!(t.remove(b""), Removed::LastValue);
+        assert_eq!(t.remove(b"xyz"), Removed::LastValue);
         assert!(t.root.is_empty());
     }
 
     #[test]
     fn removal_prunes() {
-        let mut t = Trie::new();
+        let mut t = Trie::default();
         t.add(b"abc");
         t.add(b"abd");
-        assert!(t.remove(b"abc"));
-        assert!(t.remove(b"abd"));
+        assert_eq!(t.remove(b"abc"), Removed::LastValue);
+        assert_eq!(t.remove(b"abd"), Removed::LastValue);
         assert!(t.root.is_empty());
     }
 }

@@ -1,0 +1,575 @@
+//! [`Socket`]: the user-facing ZeroMQ socket. It holds the socket's state
+//! ([`base`]: options, peers, the pattern of its type, parts sent with
+//! MORE, bind and connect bookkeeping) behind one mutex, and owns the one
+//! blocking wait.
+//!
+//! The wait: read the socket's [`Readiness`](crate::signal) epoch, lock,
+//! try the non-blocking operation of the socket's pattern, unlock; on
+//! "would block", wait until the epoch moves (or the timeout passes) and
+//! try again. The state lock is never held while waiting, so a thread
+//! blocked in `recv` does not hold up another thread's `send`,
+//! `set_option`, `monitor` or `Debug`, and a DEALER can be used full
+//! duplex from two threads. Every wake-up moves the epoch: a peer's pipe
+//! (see [`peer`]: it also names the peer, so only that one is looked at
+//! again), a new peer, a session's connection coming up.
+//!
+//! The patterns themselves are in [`pattern`](crate::pattern), built from
+//! the strategies in [`strategy`](crate::strategy).
+
+// A failed send hands the message back by value (see `pipe.rs`).
+#![allow(clippy::result_large_err)]
+
+mod base;
+mod engine;
+mod peer;
+
+use std::time::{Duration, Instant};
+
+use ferrozmq_alloc::RecvAllocator;
+use ferrozmq_msg::{Msg, Multipart};
+use ferrozmq_wire::SocketType;
+
+pub(crate) use self::base::{Base, PipeSettings};
+pub(crate) use self::engine::Engine;
+pub(crate) use self::peer::{Hub, NewPeer, Origin, Peer, PeerKey, PeerWake, Peers};
+use crate::context::ContextInner;
+use crate::endpoint::Endpoint;
+use crate::error::{BindError, ConnectError, DisconnectError, RecvError, SendError, UnbindError};
+use crate::monitor::{MONITOR_CAPACITY, SocketMonitor};
+use crate::options::{OptionError, Options, SocketOption};
+use crate::pipe::deadline_after;
+use crate::sync::{Mutex, MutexGuard, StdArc, lock};
+
+/// Flags for [`Socket::send_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SendFlags(u8);
+
+impl SendFlags {
+    /// No flag: the part ends the message; wait as SNDTIMEO says.
+    pub const NONE: Self = Self(0);
+    /// More parts follow (libzmq `ZMQ_SNDMORE`): the part is queued in the
+    /// socket until the last one.
+    pub const MORE: Self = Self(1);
+    /// Do not wait (libzmq `ZMQ_DONTWAIT`).
+    pub const DONTWAIT: Self = Self(2);
+
+    /// Whether every flag of `other` is set in `self`.
+    pub fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl core::ops::BitOr for SendFlags {
+    type Output = Self;
+    fn bitor(self, rhs: Self) -> Self {
+        Self(self.0 | rhs.0)
+    }
+}
+
+/// What a socket is ready for (libzmq's `ZMQ_EVENTS`), from
+/// [`Socket::events`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PollEvents(u8);
+
+impl PollEvents {
+    /// Nothing.
+    pub const NONE: Self = Self(0);
+    /// A whole message can be received without waiting (`ZMQ_POLLIN`).
+    pub const IN: Self = Self(1);
+    /// A message can be sent without waiting (`ZMQ_POLLOUT`).
+    pub const OUT: Self = Self(2);
+
+    /// Whether every flag of `other` is set in `self`.
+    pub fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether no flag is set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl core::ops::BitOr for PollEvents {
+    type Output = Self;
+    fn bitor(self, rhs: Self) -> Self {
+        Self(self.0 | rhs.0)
+    }
+}
+
+/// A ZeroMQ socket of any of the eleven types (see the module docs and
+/// the `pattern` module for each type's rules). Made by
+/// [`Context::socket`](crate::Context::socket).
+///
+/// `Send + Sync`: calls from several threads are serialised on the
+/// socket's state, but a blocked call does not hold it while it waits.
+pub struct Socket {
+    hub: StdArc<Hub>,
+    base: Mutex<Base>,
+}
+
+impl Socket {
+    /// `None` for a socket type without a pattern.
+    pub(crate) fn new(ctx: StdArc<ContextInner>, socket_type: SocketType) -> Option<Self> {
+        let hub = Hub::new();
+        Some(Self {
+            base: Mutex::new(Base::new(ctx, socket_type, StdArc::clone(&hub))?),
+            hub,
+        })
+    }
+
+    fn base(&self) -> MutexGuard<'_, Base> {
+        lock(&self.base)
+    }
+
+    /// The socket's type.
+    pub fn socket_type(&self) -> SocketType {
+        self.base().socket_type()
+    }
+
+    /// Sets an option. HWMs, reconnect, MAXMSGSIZE, ROUTING_ID,
+    /// CONFLATE, HANDSHAKE_IVL and the HEARTBEAT_* options apply to binds
+    /// and connects made afterwards; the rest at once.
+    ///
+    /// # Errors
+    ///
+    /// [`OptionError`] when the value is out of range or the option does
+    /// not apply to this socket type (libzmq's `EINVAL`); nothing changes.
+    pub fn set_option(&self, option: SocketOption) -> Result<(), OptionError> {
+        self.base().set_option(option)
+    }
+
+    /// A copy of the socket's options.
+    pub fn options(&self) -> Options {
+        self.base().options().clone()
+    }
+
+    /// Received bodies too large to be inline go to `alloc`, for sessions
+    /// created from now on (binds' future connections, new connects).
+    pub fn set_recv_allocator(&self, alloc: StdArc<dyn RecvAllocator>) {
+        self.base().set_recv_allocator(alloc);
+    }
+
+    /// Binds to `endpoint` (tcp, ipc, or inproc in this context) and
+    /// accepts peers there.
+    ///
+    /// # Errors
+    ///
+    /// [`BindError`]: a bad endpoint, a name or address in use, or the OS's.
+    pub fn bind(&self, endpoint: &str) -> Result<(), BindError> {
+        let ep = Endpoint::parse_bind(endpoint)?;
+        self.base().bind(ep)
+    }
+
+    /// Stops accepting peers on an endpoint bound before, given as it was
+    /// bound or as [`last_endpoint`](Self::last_endpoint) printed it
+    /// (libzmq's `zmq_unbind`); the connections accepted there are closed.
+    ///
+    /// # Errors
+    ///
+    /// [`UnbindError`]: a bad endpoint, or nothing bound there (`ENOENT`).
+    pub fn unbind(&self, endpoint: &str) -> Result<(), UnbindError> {
+        let ep = Endpoint::parse_bind(endpoint)?;
+        self.base().unbind(&ep)
+    }
+
+    /// Connects to `endpoint`: over tcp or ipc now and again whenever the
+    /// connection is lost (RECONNECT_IVL); over inproc, to the socket of
+    /// this context bound to that name, now or when it binds. The peer
+    /// exists at once: messages sent before the connection is up wait for
+    /// it, up to the HWM (unless IMMEDIATE is set).
+    ///
+    /// # Errors
+    ///
+    /// [`ConnectError`]: a bad endpoint, or an inproc socket bound there of
+    /// an incompatible type.
+    pub fn connect(&self, endpoint: &str) -> Result<(), ConnectError> {
+        let ep = Endpoint::parse_connect(endpoint)?;
+        self.base().connect(ep)
+    }
+
+    /// Drops the peer made by an earlier [`connect`](Self::connect) to
+    /// `endpoint` (libzmq's `zmq_disconnect`): it stops reconnecting, and
+    /// its connection closes once what was queued for it is written, as
+    /// LINGER says.
+    ///
+    /// # Errors
+    ///
+    /// [`DisconnectError`]: a bad endpoint, or no connect there (`ENOENT`).
+    pub fn disconnect(&self, endpoint: &str) -> Result<(), DisconnectError> {
+        let ep = Endpoint::parse_connect(endpoint)?;
+        self.base().disconnect(&ep)
+    }
+
+    /// Starts monitoring the socket (libzmq's `zmq_socket_monitor`): the
+    /// returned [`SocketMonitor`] receives the events of the socket's tcp
+    /// and ipc listeners and connections from now on, each with the
+    /// endpoint it concerns; a dropped connection says why with a typed
+    /// error. It holds at most [`MONITOR_CAPACITY`] unread events and
+    /// counts the ones it had to drop. A second call replaces the first
+    /// monitor (which then receives nothing more), as in libzmq. Without a
+    /// monitor, events cost one atomic load each and are not built.
+    ///
+    /// inproc connections have no session and report no events.
+    pub fn monitor(&self) -> SocketMonitor {
+        self.monitor_with_capacity(MONITOR_CAPACITY)
+    }
+
+    /// [`monitor`](Self::monitor) holding at most `capacity` unread events
+    /// (at least 1).
+    pub fn monitor_with_capacity(&self, capacity: usize) -> SocketMonitor {
+        self.base().monitor(capacity)
+    }
+
+    /// The endpoint of the last successful bind, with a tcp port 0 resolved
+    /// to the real one.
+    pub fn last_endpoint(&self) -> Option<Endpoint> {
+        self.base().last_endpoint()
+    }
+
+    /// What the socket is ready for now (libzmq's `ZMQ_EVENTS`):
+    /// [`PollEvents::IN`] when a whole message can be received without
+    /// waiting, [`PollEvents::OUT`] when one can be sent. Where an answer
+    /// is no, the socket is woken (and a waiter on it returns) once that
+    /// may have changed.
+    pub fn events(&self) -> PollEvents {
+        let mut base = self.base();
+        let mut events = PollEvents::NONE;
+        if base.has_in() {
+            events = events | PollEvents::IN;
+        }
+        if base.has_out() {
+            events = events | PollEvents::OUT;
+        }
+        events
+    }
+
+    /// Sends `msg` as the last (or only) part of a message, waiting up to
+    /// SNDTIMEO.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with `msg` back: `State` (EFSM), `NotSupported`,
+    /// `HostUnreachable` (ROUTER_MANDATORY), `WouldBlock`/`Timeout` when no
+    /// peer could take it. Parts queued with [`SendFlags::MORE`] stay
+    /// queued.
+    pub fn send(&self, msg: Msg) -> Result<(), SendError<Msg>> {
+        self.send_with(msg, SendFlags::NONE)
+    }
+
+    /// Sends `msg` with `flags`: with [`SendFlags::MORE`] the part is
+    /// queued in the socket until the last part comes.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub fn send_with(&self, msg: Msg, flags: SendFlags) -> Result<(), SendError<Msg>> {
+        let timeout = {
+            let mut base = self.base();
+            if let Err(e) = base.check_send() {
+                return Err(e.map(|()| msg));
+            }
+            if flags.contains(SendFlags::MORE) {
+                base.queue_part(msg);
+                return Ok(());
+            }
+            if flags.contains(SendFlags::DONTWAIT) {
+                Some(Duration::ZERO)
+            } else {
+                base.options().sndtimeo()
+            }
+        };
+        self.send_parts(Multipart::from([msg]), timeout)
+            .map_err(|e| e.map(|mut mine| mine.pop().unwrap_or_default()))
+    }
+
+    /// Sends a whole message (after any parts queued with MORE), waiting up
+    /// to SNDTIMEO.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send), with the given parts back.
+    pub fn send_multipart(&self, msg: impl Into<Multipart>) -> Result<(), SendError<Multipart>> {
+        let timeout = self.base().options().sndtimeo();
+        self.send_multipart_timeout(msg.into(), timeout)
+    }
+
+    /// [`send`](Self::send) without waiting.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); `WouldBlock` when no peer has room now.
+    pub fn try_send(&self, msg: Msg) -> Result<(), SendError<Msg>> {
+        self.send_with(msg, SendFlags::DONTWAIT)
+    }
+
+    /// [`send_multipart`](Self::send_multipart) without waiting.
+    ///
+    /// # Errors
+    ///
+    /// As [`send_multipart`](Self::send_multipart).
+    pub fn try_send_multipart(
+        &self,
+        msg: impl Into<Multipart>,
+    ) -> Result<(), SendError<Multipart>> {
+        self.send_multipart_timeout(msg.into(), Some(Duration::ZERO))
+    }
+
+    fn send_multipart_timeout(
+        &self,
+        msg: Multipart,
+        timeout: Option<Duration>,
+    ) -> Result<(), SendError<Multipart>> {
+        if let Err(e) = self.base().check_send() {
+            return Err(e.map(|()| msg));
+        }
+        if msg.is_empty() {
+            return Ok(());
+        }
+        self.send_parts(msg, timeout)
+    }
+
+    /// Sends the queued MORE parts followed by `mine`, waiting up to
+    /// `timeout`; on failure the queued parts stay queued and `mine` comes
+    /// back.
+    fn send_parts(
+        &self,
+        mine: Multipart,
+        timeout: Option<Duration>,
+    ) -> Result<(), SendError<Multipart>> {
+        let deadline = deadline_after(timeout);
+        let (whole, queued) = self.base().take_parts(mine);
+        let mut whole = Some(whole);
+        loop {
+            let epoch = self.hub.readiness.epoch();
+            let mut base = self.base();
+            let Some(msg) = whole.take() else {
+                unreachable!("a message is in hand at every try")
+            };
+            let error = match base.try_send(msg) {
+                Ok(()) => return Ok(()),
+                Err(SendError::WouldBlock(back)) => {
+                    if deadline.is_some_and(|d| d <= Instant::now()) {
+                        let e = if timeout == Some(Duration::ZERO) {
+                            SendError::WouldBlock(back)
+                        } else {
+                            SendError::Timeout(back)
+                        };
+                        Some(e)
+                    } else {
+                        whole = Some(back);
+                        None
+                    }
+                }
+                Err(e) => Some(e),
+            };
+            if let Some(e) = error {
+                return Err(e.map(|whole| base.restore_parts(whole, queued)));
+            }
+            drop(base);
+            self.hub.readiness.wait(epoch, deadline);
+        }
+    }
+
+    /// Receives the next frame, waiting up to RCVTIMEO; [`Msg::more`] says
+    /// whether more frames of the same message follow (they are already
+    /// here: a message arrives whole).
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`]: `State` (EFSM), `NotSupported`, `WouldBlock`/`Timeout`.
+    pub fn recv(&self) -> Result<Msg, RecvError> {
+        let timeout = self.base().options().rcvtimeo();
+        self.recv_timeout(timeout, false)?
+            .pop_front()
+            .ok_or(RecvError::WouldBlock)
+    }
+
+    /// [`recv`](Self::recv) without waiting.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](Self::recv); `WouldBlock` when nothing is there now.
+    pub fn try_recv(&self) -> Result<Msg, RecvError> {
+        self.recv_timeout(Some(Duration::ZERO), false)?
+            .pop_front()
+            .ok_or(RecvError::WouldBlock)
+    }
+
+    /// Receives a whole message (or the rest of one partly taken with
+    /// [`recv`](Self::recv)), waiting up to RCVTIMEO.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](Self::recv).
+    pub fn recv_multipart(&self) -> Result<Multipart, RecvError> {
+        let timeout = self.base().options().rcvtimeo();
+        self.recv_timeout(timeout, true)
+            .map(|parts| parts.into_multipart())
+    }
+
+    /// [`recv_multipart`](Self::recv_multipart) without waiting.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](Self::recv).
+    pub fn try_recv_multipart(&self) -> Result<Multipart, RecvError> {
+        self.recv_timeout(Some(Duration::ZERO), true)
+            .map(|parts| parts.into_multipart())
+    }
+
+    /// The frames of the next message (or the rest of the current one):
+    /// all of them with `whole`, otherwise they stay in the socket's inbox
+    /// and the first is handed out.
+    fn recv_timeout(&self, timeout: Option<Duration>, whole: bool) -> Result<Frames, RecvError> {
+        let deadline = deadline_after(timeout);
+        loop {
+            let epoch = self.hub.readiness.epoch();
+            let mut base = self.base();
+            match base.try_recv_frames(whole) {
+                Ok(frames) => return Ok(frames),
+                Err(RecvError::WouldBlock) => {}
+                Err(e) => return Err(e),
+            }
+            if deadline.is_some_and(|d| d <= Instant::now()) {
+                return Err(if timeout == Some(Duration::ZERO) {
+                    RecvError::WouldBlock
+                } else {
+                    RecvError::Timeout
+                });
+            }
+            drop(base);
+            self.hub.readiness.wait(epoch, deadline);
+        }
+    }
+
+    /// SUB: receive messages whose first frame starts with `prefix` (empty:
+    /// all); sent to every peer, now and on each reconnect. XPUB with
+    /// XPUB_MANUAL: subscribe the peer whose subscription was received
+    /// last.
+    ///
+    /// # Errors
+    ///
+    /// [`OptionError`] on any other socket.
+    pub fn subscribe(&self, prefix: &[u8]) -> Result<(), OptionError> {
+        self.base().subscription(true, prefix)
+    }
+
+    /// Undoes one [`subscribe`](Self::subscribe) of `prefix`.
+    ///
+    /// # Errors
+    ///
+    /// [`OptionError`] on a socket that has no subscriptions to make.
+    pub fn unsubscribe(&self, prefix: &[u8]) -> Result<(), OptionError> {
+        self.base().subscription(false, prefix)
+    }
+}
+
+/// What a receive hands out: one frame (the rest stays in the inbox) or a
+/// whole message.
+pub(crate) enum Frames {
+    One(Option<Msg>),
+    All(Multipart),
+}
+
+impl Frames {
+    fn pop_front(self) -> Option<Msg> {
+        match self {
+            Self::One(m) => m,
+            Self::All(mut m) => (!m.is_empty()).then(|| m.remove(0)),
+        }
+    }
+
+    fn into_multipart(self) -> Multipart {
+        match self {
+            Self::One(m) => m.into_iter().collect(),
+            Self::All(m) => m,
+        }
+    }
+}
+
+impl Drop for Socket {
+    /// Closes the socket's listeners and notes its LINGER for the context;
+    /// its sessions end once they have sent what was queued (while
+    /// connected), see [`Context`](crate::Context).
+    fn drop(&mut self) {
+        self.base().close();
+    }
+}
+
+impl core::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let base = self.base();
+        f.debug_struct("Socket")
+            .field("type", &base.socket_type())
+            .field("peers", &base.peer_count())
+            .field("last_endpoint", &base.last_endpoint())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keys for unit tests of the strategies: `n` keys of distinct slots.
+#[cfg(test)]
+pub(crate) fn test_keys(n: u32) -> Vec<PeerKey> {
+    peer::test_keys(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Context;
+    use crate::sync::{AtomicBool, Ordering};
+
+    /// Regression: a socket holding the last reference to its context
+    /// (the `Context` handle dropped first) used to drop the context before
+    /// its own pipes, so the context's linger waited forever for a session
+    /// that was waiting for those pipes to go.
+    #[test]
+    fn a_socket_dropped_after_its_context_does_not_hang() {
+        let finished = StdArc::new(AtomicBool::new(false));
+        let done = StdArc::clone(&finished);
+        std::thread::spawn(move || {
+            let ctx = Context::new().unwrap();
+            let pull = ctx.socket(SocketType::Pull).unwrap();
+            pull.bind("tcp://127.0.0.1:0").unwrap();
+            let push = ctx.socket(SocketType::Push).unwrap();
+            push.connect(&pull.last_endpoint().unwrap().to_string())
+                .unwrap();
+            push.send(Msg::from_static(b"x")).unwrap();
+            assert_eq!(&pull.recv().unwrap()[..], b"x");
+            drop(ctx);
+            // LINGER is infinite (the default); the PUSH session is
+            // connected and reconnects once PULL is gone.
+            drop(pull);
+            drop(push);
+            done.store(true, Ordering::SeqCst);
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !finished.load(Ordering::SeqCst) {
+            assert!(Instant::now() < deadline, "the last socket's drop hung");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// A thread blocked in `recv` does not hold the socket: another
+    /// thread sets an option, sends and asks for `Debug` meanwhile.
+    #[test]
+    fn a_blocked_recv_does_not_hold_up_other_calls() {
+        let ctx = Context::new().unwrap();
+        let a = StdArc::new(ctx.socket(SocketType::Dealer).unwrap());
+        a.bind("inproc://full-duplex").unwrap();
+        let b = ctx.socket(SocketType::Dealer).unwrap();
+        b.connect("inproc://full-duplex").unwrap();
+        let receiver = {
+            let a = StdArc::clone(&a);
+            std::thread::spawn(move || a.recv().map(|m| m.to_vec()))
+        };
+        std::thread::sleep(Duration::from_millis(20));
+        a.set_option(SocketOption::SndHwm(10)).unwrap();
+        let _ = format!("{a:?}");
+        a.send(Msg::from_static(b"out")).unwrap();
+        assert_eq!(b.recv().unwrap(), b"out");
+        b.send(Msg::from_static(b"in")).unwrap();
+        assert_eq!(receiver.join().unwrap().unwrap(), b"in");
+    }
+}

@@ -1,0 +1,94 @@
+//! [`FairQueue`]: the next item from the active peers in turn (libzmq
+//! `fq_t`; RFC 28 §2.2 and RFC 30 §2.3: "fair-queued").
+//!
+//! A peer whose pipe answers `Empty` is deactivated; the pipe promised a
+//! wake-up after the next write, which re-activates the peer. So a receive
+//! over 10 000 peers of which one has a message looks at the active ones
+//! only: O(1) per message once the idle ones have said `Empty`. Control
+//! items come out in order with the messages; the round robin moves on
+//! after a message, not after a control item.
+
+use crate::pipe::{Item, TryRecvError};
+use crate::socket::{PeerKey, Peers};
+
+use super::ActiveSet;
+
+/// See the module docs.
+#[derive(Debug, Default)]
+pub(crate) struct FairQueue {
+    set: ActiveSet,
+    current: usize,
+}
+
+impl FairQueue {
+    /// Adds a peer (active: it has not said `Empty` yet).
+    pub(crate) fn attach(&mut self, key: PeerKey) {
+        self.set.insert(key);
+    }
+
+    /// Removes a peer.
+    pub(crate) fn detach(&mut self, key: PeerKey) {
+        self.set.remove(key);
+    }
+
+    /// The peer's pipe may have something.
+    pub(crate) fn activate(&mut self, key: PeerKey) {
+        self.set.activate(key);
+    }
+
+    /// Whether `key` is one of ours.
+    pub(crate) fn contains(&self, key: PeerKey) -> bool {
+        self.set.contains(key)
+    }
+
+    /// The next item of the next active peer, if any has one.
+    pub(crate) fn recv(&mut self, peers: &mut Peers) -> Option<(PeerKey, Item)> {
+        while self.set.active() > 0 {
+            if self.current >= self.set.active() {
+                self.current = 0;
+            }
+            let key = self.set.key(self.current);
+            let Some(peer) = peers.get_mut(key) else {
+                self.set.deactivate_at(self.current);
+                continue;
+            };
+            match peer.rx.try_recv() {
+                Ok(item) => {
+                    if matches!(item, Item::Msg(_)) {
+                        self.current += 1;
+                    }
+                    return Some((key, item));
+                }
+                Err(TryRecvError::Empty) => self.set.deactivate_at(self.current),
+                Err(_) => {
+                    self.set.deactivate_at(self.current);
+                    peers.mark_gone(key);
+                }
+            }
+        }
+        None
+    }
+
+    /// The next item of peer `key` only (REQ waiting for its reply, ROUTER
+    /// reading a new peer's first item); `None` when it has none now.
+    pub(crate) fn recv_from(&mut self, key: PeerKey, peers: &mut Peers) -> Option<Item> {
+        let peer = peers.get_mut(key)?;
+        match peer.rx.try_recv() {
+            Ok(item) => Some(item),
+            Err(TryRecvError::Empty) => {
+                self.set.deactivate(key);
+                None
+            }
+            Err(_) => {
+                self.set.deactivate(key);
+                peers.mark_gone(key);
+                None
+            }
+        }
+    }
+
+    /// Every peer in the queue.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = PeerKey> + '_ {
+        self.set.iter()
+    }
+}

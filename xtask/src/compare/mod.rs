@@ -1,0 +1,257 @@
+//! `cargo xtask compare`: ferrozmq's perf tools side by side with libzmq's
+//! and with the raw socket limits, all measured in one run on one machine,
+//! and the README's performance table written from the result.
+//!
+//! It builds, in release with two jobs, ferrozmq's tools (`ferrozmq-benches`)
+//! and the references (`ferrozmq-libzmq-perf`, outside default-members: it
+//! builds libzmq 4.3.4 from C++ through the `zmq` crate). Then, for every
+//! transport (tcp, ipc, inproc), pattern (PUSH/PULL and PUB/SUB throughput,
+//! REQ/REP latency) and size (64 B, 1 KiB, 64 KiB, 1 MiB), it runs ferrozmq's
+//! pair, libzmq's pair and, over tcp and ipc, the raw socket pair
+//! (streaming, or ping-pong for latency), alternating: each round runs every
+//! implementation once, in an order rotated from round to round, so a drift
+//! in the machine's load falls on all of them. Each figure is the median of
+//! the rounds (`--runs N`, default 3). It adds the cross runs (our `local_*`
+//! with libzmq's `remote_*` and the reverse, over tcp at 64 B and 1 MiB) and
+//! the inproc check that a 256 MiB two-part round trip costs about what a
+//! 1-byte one does.
+//!
+//! Message counts scale with the size so that each run takes well under a
+//! second on two cores (`--quick` divides them by four and runs one round).
+//! Every run has a deadline: past it, its processes are killed and the table
+//! says `failed` instead of the run hanging; a pair that timed out is not run
+//! again in later rounds. tcp ports are picked free (a std listener on port 0,
+//! released) and ipc paths are unique in the temporary directory; a pair's
+//! second process starts once the first is listening (read from
+//! `/proc/net/tcp`, or the ipc socket file).
+//!
+//! It prints the tables with medians, ratios ferrozmq / libzmq and
+//! ferrozmq / raw, and which of the performance targets are met (reported,
+//! never asserted); unless `--no-readme` it rewrites the README between
+//! [`BEGIN`](report::BEGIN) and [`END`](report::END) with the date, the
+//! machine and the command.
+//!
+//! It is not part of `cargo xtask ci`: a full run takes several minutes.
+//!
+//! One file per job: this one parses the arguments, builds the tools and
+//! drives the rounds; `plan.rs` says what is measured, `tools.rs` runs one
+//! pair of tool processes and reads its figure, `report.rs` turns the
+//! results into the README section and `machine.rs` describes the machine.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::Result;
+use crate::command::Cmd;
+
+mod machine;
+mod plan;
+mod report;
+#[cfg(test)]
+mod tests;
+mod tools;
+
+use machine::Machine;
+use plan::{Results, Setup, plan};
+use report::{Report, format_figure, render, rewrite_section};
+use tools::run_once;
+
+/// The packages holding the tools.
+const PACKAGES: [&str; 2] = ["ferrozmq-benches", "ferrozmq-libzmq-perf"];
+
+/// How long one run may take before its processes are killed.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// How long one run may take with `--quick`.
+const QUICK_DEADLINE: Duration = Duration::from_secs(30);
+
+/// The usage of this task, for errors.
+const USAGE: &str = "usage: cargo xtask compare [--quick] [--runs N] [--no-readme]";
+
+/// The command-line options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Counts divided by four, one round unless `--runs` says otherwise.
+    pub quick: bool,
+    /// Rounds per setup.
+    pub runs: usize,
+    /// Whether to rewrite the README's section.
+    pub readme: bool,
+}
+
+/// Parses the task's arguments.
+///
+/// # Errors
+///
+/// An unknown argument, or `--runs` without a whole number of at least 1.
+pub fn parse_args(args: &[String]) -> std::result::Result<Options, String> {
+    let mut quick = false;
+    let mut runs = None;
+    let mut readme = true;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let value = match arg.as_str() {
+            "--quick" => {
+                quick = true;
+                continue;
+            }
+            "--no-readme" => {
+                readme = false;
+                continue;
+            }
+            "--runs" => iter.next().map(String::as_str),
+            other => match other.strip_prefix("--runs=") {
+                Some(v) => Some(v),
+                None => return Err(format!("compare: unknown argument `{other}`\n{USAGE}")),
+            },
+        };
+        match value.and_then(|v| v.parse::<usize>().ok()) {
+            Some(n) if n >= 1 => runs = Some(n),
+            _ => {
+                return Err(format!(
+                    "compare: `--runs` needs a whole number of at least 1\n{USAGE}"
+                ));
+            }
+        }
+    }
+    Ok(Options {
+        quick,
+        runs: runs.unwrap_or(if quick { 1 } else { 3 }),
+        readme,
+    })
+}
+
+/// Runs the comparison from the workspace root `root`.
+///
+/// # Errors
+///
+/// When the tools fail to build, or the README cannot be read or written.
+/// A failed or timed-out run is not an error: the table says so.
+pub fn run(root: &Path, args: &[String]) -> Result {
+    let options = parse_args(args)?;
+    let command = std::iter::once("cargo xtask compare".to_owned())
+        .chain(args.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let bins = build(root)?;
+    let machine = Machine::probe(root);
+    let deadline = if options.quick {
+        QUICK_DEADLINE
+    } else {
+        DEADLINE
+    };
+    let started = Instant::now();
+    let mut results = Results::new();
+    let mut serial = 0;
+    for group in plan() {
+        let mut timed_out: Vec<Setup> = Vec::new();
+        for round in 0..options.runs {
+            let mut order = group.clone();
+            order.rotate_left(round % group.len());
+            for setup in order {
+                let sample = results.entry(setup).or_default();
+                if timed_out.contains(&setup) {
+                    sample.failures.push("timed out in an earlier round".into());
+                    continue;
+                }
+                serial += 1;
+                let outcome = run_once(&setup, &bins, options.quick, deadline, serial);
+                let shown = match &outcome {
+                    Ok(v) => format_figure(setup.pattern.metric(), setup.size, *v),
+                    Err(e) => format!("FAILED: {e}"),
+                };
+                println!(
+                    "{:<24} {:<32} round {}/{}: {shown}",
+                    setup.case(),
+                    setup.who(),
+                    round + 1,
+                    options.runs
+                );
+                match outcome {
+                    Ok(v) => sample.values.push(v),
+                    Err(e) => {
+                        if e.starts_with("timed out") {
+                            timed_out.push(setup);
+                        }
+                        sample.failures.push(e);
+                    }
+                }
+            }
+        }
+    }
+    let report = Report {
+        date: machine.date.clone(),
+        machine: machine.describe(),
+        libzmq: libzmq_version(&fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default())
+            .unwrap_or_else(|| "4.3".into()),
+        command,
+        runs: options.runs,
+        quick: options.quick,
+    };
+    let section = render(&results, &report);
+    println!("\n{section}");
+    println!(
+        "compare: {serial} runs in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    if options.readme {
+        let path = root.join("README.md");
+        let readme = fs::read_to_string(&path)?;
+        fs::write(&path, rewrite_section(&readme, &section)?)?;
+        println!("compare: README.md's performance section rewritten");
+    }
+    Ok(())
+}
+
+/// Builds the tools in release and returns each binary's path by name.
+fn build(root: &Path) -> Result<BTreeMap<String, PathBuf>> {
+    let mut cmd = Cmd::cargo(root).args(["build", "--release", "-j2", "--bins"]);
+    for package in PACKAGES {
+        cmd = cmd.args(["-p", package]);
+    }
+    let messages = cmd
+        .arg("--message-format=json-render-diagnostics")
+        .output()?;
+    let bins = bin_executables(&messages);
+    if bins.is_empty() {
+        return Err("cargo built the perf tools but reported no executable".into());
+    }
+    Ok(bins)
+}
+
+/// Every binary's executable in `cargo build --message-format=json` output,
+/// by target name.
+pub fn bin_executables(messages: &str) -> BTreeMap<String, PathBuf> {
+    messages
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact")
+        .filter(|m| {
+            m["target"]["kind"]
+                .as_array()
+                .is_some_and(|kinds| kinds.iter().any(|k| k == "bin"))
+        })
+        .filter_map(|m| {
+            let name = m["target"]["name"].as_str()?.to_owned();
+            let exe = m["executable"].as_str()?;
+            Some((name, PathBuf::from(exe)))
+        })
+        .collect()
+}
+
+/// libzmq's version in `Cargo.lock` text: the build metadata of the
+/// `zeromq-src` package (`0.2.6+4.3.4` gives `4.3.4`).
+pub fn libzmq_version(lock: &str) -> Option<String> {
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"zeromq-src\"" {
+            let version = lines.next()?.trim().strip_prefix("version = \"")?;
+            return Some(version.trim_end_matches('"').rsplit('+').next()?.to_owned());
+        }
+    }
+    None
+}

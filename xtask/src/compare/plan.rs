@@ -1,0 +1,262 @@
+//! What `cargo xtask compare` measures: the implementations, transports,
+//! patterns and sizes ([`Setup`]), how many messages a run sends, and the
+//! [`plan`] that groups setups to alternate round by round. Running and
+//! reporting are elsewhere.
+
+use std::collections::BTreeMap;
+
+use super::report::median;
+
+/// The message sizes of the main table.
+const SIZES: [usize; 4] = [64, 1 << 10, 64 << 10, 1 << 20];
+
+/// The sizes of the cross runs.
+pub(super) const CROSS_SIZES: [usize; 2] = [64, 1 << 20];
+
+/// The large inproc message: 256 MiB in two parts.
+pub(super) const BIG: usize = 256 << 20;
+
+/// An implementation of the perf tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Impl {
+    /// ferrozmq's tools (`ferrozmq-benches`).
+    Ferrozmq,
+    /// libzmq's (`ferrozmq-libzmq-perf`, `libzmq_*`).
+    Libzmq,
+    /// The raw socket limits (`ferrozmq-libzmq-perf`, `raw_*`).
+    Raw,
+}
+
+impl Impl {
+    /// The prefix of its tools' binary names.
+    pub(super) fn prefix(self) -> &'static str {
+        match self {
+            Impl::Ferrozmq => "",
+            Impl::Libzmq => "libzmq_",
+            Impl::Raw => "raw_",
+        }
+    }
+
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Impl::Ferrozmq => "ferrozmq",
+            Impl::Libzmq => "libzmq",
+            Impl::Raw => "raw",
+        }
+    }
+}
+
+/// A transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Transport {
+    /// Loopback TCP.
+    Tcp,
+    /// Unix-domain sockets.
+    Ipc,
+    /// In one process.
+    Inproc,
+}
+
+impl Transport {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Ipc => "ipc",
+            Transport::Inproc => "inproc",
+        }
+    }
+}
+
+/// A messaging pattern, and so what is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Pattern {
+    /// PUSH/PULL throughput (`*_thr`).
+    PushPull,
+    /// PUB/SUB throughput (`*_thr … pubsub`).
+    PubSub,
+    /// REQ/REP latency (`*_lat`).
+    ReqRep,
+}
+
+impl Pattern {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Pattern::PushPull => "PUSH/PULL",
+            Pattern::PubSub => "PUB/SUB",
+            Pattern::ReqRep => "REQ/REP",
+        }
+    }
+
+    /// What the tools print for this pattern.
+    pub fn metric(self) -> Metric {
+        match self {
+            Pattern::PushPull | Pattern::PubSub => Metric::Throughput,
+            Pattern::ReqRep => Metric::Latency,
+        }
+    }
+}
+
+/// A figure the tools print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// `mean throughput: N [msg/s]`, higher is better.
+    Throughput,
+    /// `average latency: X [us]` (one way), lower is better.
+    Latency,
+}
+
+/// One measured configuration: which tools, where, how big.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Setup {
+    /// The transport.
+    pub transport: Transport,
+    /// The pattern.
+    pub pattern: Pattern,
+    /// Bytes per message (all parts together).
+    pub size: usize,
+    /// `None`: libzmq's loop, one part. `Some(n)`: the inproc tools'
+    /// multi-part mode, `n` parts, one untimed round trip first (the large
+    /// inproc check).
+    pub parts: Option<usize>,
+    /// Whose `local_*` (the binding side: receiver or echoer) runs; for
+    /// inproc, whose single tool.
+    pub local: Impl,
+    /// Whose `remote_*` (the connecting side: sender or measurer) runs.
+    pub remote: Impl,
+}
+
+impl Setup {
+    /// Both sides from `who`, one part.
+    pub(super) fn same(transport: Transport, pattern: Pattern, size: usize, who: Impl) -> Setup {
+        Setup {
+            transport,
+            pattern,
+            size,
+            parts: None,
+            local: who,
+            remote: who,
+        }
+    }
+
+    /// `tcp PUSH/PULL 64 B`.
+    pub(super) fn case(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.transport.name(),
+            self.pattern.name(),
+            size_label(self.size)
+        )
+    }
+
+    /// Who runs it, for progress lines.
+    pub(super) fn who(&self) -> String {
+        if self.local == self.remote {
+            self.local.name().to_owned()
+        } else {
+            format!(
+                "{} local + {} remote",
+                self.local.name(),
+                self.remote.name()
+            )
+        }
+    }
+
+    /// Messages (throughput) or round trips (latency) per run: about half a
+    /// second or less of work each on two cores, a quarter with `quick`.
+    /// inproc moves pointers, so its large messages get the small ones'
+    /// counts; the 256 MiB check gets fewer, so that a copy (a tenth of a
+    /// second each) would show as a figure, not a timeout.
+    pub(super) fn count(&self, quick: bool) -> u64 {
+        let inproc = self.transport == Transport::Inproc;
+        let full: u64 = match (self.pattern.metric(), self.size) {
+            (Metric::Latency, s) if s >= BIG => 200,
+            (Metric::Latency, _) if inproc => 10_000,
+            (Metric::Latency, s) if s <= 1 << 10 => 10_000,
+            (Metric::Latency, s) if s <= 64 << 10 => 2_000,
+            (Metric::Latency, _) => 200,
+            (Metric::Throughput, s) if s <= 64 => 1_000_000,
+            (Metric::Throughput, s) if s <= 1 << 10 => 200_000 * if inproc { 2 } else { 1 },
+            (Metric::Throughput, s) if s <= 64 << 10 => 10_000 * if inproc { 5 } else { 1 },
+            (Metric::Throughput, _) => 1_000 * if inproc { 10 } else { 1 },
+        };
+        if quick { (full / 4).max(10) } else { full }
+    }
+}
+
+/// The figures of one setup over the rounds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sample {
+    /// Each successful run's figure.
+    pub values: Vec<f64>,
+    /// Why each failed run failed.
+    pub failures: Vec<String>,
+}
+
+impl Sample {
+    /// The median of the successful runs.
+    pub fn median(&self) -> Option<f64> {
+        median(&self.values)
+    }
+}
+
+/// Every setup's sample.
+pub type Results = BTreeMap<Setup, Sample>;
+
+/// The setups, in groups whose members alternate round by round.
+pub fn plan() -> Vec<Vec<Setup>> {
+    let mut groups = Vec::new();
+    for transport in [Transport::Tcp, Transport::Ipc, Transport::Inproc] {
+        for pattern in [Pattern::PushPull, Pattern::PubSub, Pattern::ReqRep] {
+            // The inproc tools have no PUB/SUB mode (libzmq's neither).
+            if transport == Transport::Inproc && pattern == Pattern::PubSub {
+                continue;
+            }
+            for size in SIZES {
+                let mut group = vec![
+                    Setup::same(transport, pattern, size, Impl::Ferrozmq),
+                    Setup::same(transport, pattern, size, Impl::Libzmq),
+                ];
+                // PUB/SUB is read against the same stream limit as PUSH/PULL.
+                if transport != Transport::Inproc && pattern != Pattern::PubSub {
+                    group.push(Setup::same(transport, pattern, size, Impl::Raw));
+                }
+                groups.push(group);
+            }
+        }
+    }
+    for pattern in [Pattern::PushPull, Pattern::ReqRep] {
+        for size in CROSS_SIZES {
+            let mixed = |local, remote| Setup {
+                local,
+                remote,
+                ..Setup::same(Transport::Tcp, pattern, size, local)
+            };
+            groups.push(vec![
+                mixed(Impl::Ferrozmq, Impl::Libzmq),
+                mixed(Impl::Libzmq, Impl::Ferrozmq),
+            ]);
+        }
+    }
+    for (size, parts) in [(1, 1), (BIG, 2)] {
+        groups.push(
+            [Impl::Ferrozmq, Impl::Libzmq]
+                .map(|who| Setup {
+                    parts: Some(parts),
+                    ..Setup::same(Transport::Inproc, Pattern::ReqRep, size, who)
+                })
+                .to_vec(),
+        );
+    }
+    groups
+}
+
+/// `64 B`, `1 KiB`, `64 KiB`, `1 MiB`, `256 MiB`.
+pub(super) fn size_label(size: usize) -> String {
+    if size >= 1 << 20 && size.is_multiple_of(1 << 20) {
+        format!("{} MiB", size >> 20)
+    } else if size >= 1 << 10 && size.is_multiple_of(1 << 10) {
+        format!("{} KiB", size >> 10)
+    } else {
+        format!("{size} B")
+    }
+}

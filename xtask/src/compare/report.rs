@@ -1,0 +1,365 @@
+//! The README section of `cargo xtask compare`: medians and ratios, the
+//! tables, the targets judged (reported, never asserted), and the rewrite
+//! of the README between [`BEGIN`] and [`END`].
+
+use std::fmt::Write as _;
+
+use super::plan::{
+    BIG, CROSS_SIZES, Impl, Metric, Pattern, Results, Sample, Setup, Transport, plan,
+};
+
+/// The line after which the README's generated section starts.
+pub const BEGIN: &str = "<!-- compare:begin -->";
+
+/// The line before which the README's generated section ends.
+pub const END: &str = "<!-- compare:end -->";
+
+/// The median of `values`: the middle one, or the mean of the middle two.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some(f64::midpoint(sorted[n / 2 - 1], sorted[n / 2])),
+    }
+}
+
+/// `ours / reference`, when both are known and the reference is not zero.
+pub fn ratio(ours: Option<f64>, reference: Option<f64>) -> Option<f64> {
+    match (ours, reference) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    }
+}
+
+/// Three significant digits, as `2.10`, `30.2`, `793`.
+fn sig3(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// A figure for a table cell: `2.10 M msg/s`, `30.2 k msg/s (1.98 GB/s)`
+/// from 64 KiB up, `42.4 us`.
+pub fn format_figure(metric: Metric, size: usize, value: f64) -> String {
+    match metric {
+        Metric::Latency => format!("{} us", sig3(value)),
+        Metric::Throughput => {
+            let rate = if value >= 1e6 {
+                format!("{} M msg/s", sig3(value / 1e6))
+            } else if value >= 1e3 {
+                format!("{} k msg/s", sig3(value / 1e3))
+            } else {
+                format!("{} msg/s", sig3(value))
+            };
+            if size >= 64 << 10 {
+                format!("{rate} ({} GB/s)", sig3(value * size as f64 / 1e9))
+            } else {
+                rate
+            }
+        }
+    }
+}
+
+/// A sample as a table cell: the median, with how many runs failed, or why
+/// all of them did.
+fn cell(metric: Metric, size: usize, sample: Option<&Sample>) -> String {
+    let Some(sample) = sample else {
+        return "-".into();
+    };
+    match sample.median() {
+        Some(m) if sample.failures.is_empty() => format_figure(metric, size, m),
+        Some(m) => format!(
+            "{} ({} of {} runs failed)",
+            format_figure(metric, size, m),
+            sample.failures.len(),
+            sample.failures.len() + sample.values.len()
+        ),
+        None => format!(
+            "failed: {}",
+            sample
+                .failures
+                .first()
+                .map_or("no run", String::as_str)
+                .replace('|', "/")
+        ),
+    }
+}
+
+fn ratio_cell(r: Option<f64>) -> String {
+    r.map_or_else(|| "-".into(), |r| format!("{r:.2}"))
+}
+
+/// Whether a target is met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Met.
+    Met,
+    /// Not met.
+    Missed,
+    /// A figure it needs is missing (a failed run).
+    Unknown,
+}
+
+impl Verdict {
+    fn word(self) -> &'static str {
+        match self {
+            Verdict::Met => "met",
+            Verdict::Missed => "**not met**",
+            Verdict::Unknown => "unknown (a run failed)",
+        }
+    }
+}
+
+/// `ratio` judged against `bound`: at least it (`at_least`) or at most it.
+pub fn judge(ratio: Option<f64>, bound: f64, at_least: bool) -> Verdict {
+    match ratio {
+        None => Verdict::Unknown,
+        Some(r) if (at_least && r >= bound) || (!at_least && r <= bound) => Verdict::Met,
+        Some(_) => Verdict::Missed,
+    }
+}
+
+/// One of the performance targets, judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// What it asks, for the list.
+    pub what: String,
+    /// The figure judged (a ratio).
+    pub ratio: Option<f64>,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+/// The target a main-table row carries, if any: (what, ratio, bound,
+/// at least), where the ratio is ferrozmq over libzmq or over raw.
+fn row_target(
+    setup: &Setup,
+    vs_libzmq: Option<f64>,
+    vs_raw: Option<f64>,
+) -> Option<(&'static str, Option<f64>, f64, bool)> {
+    let socket = setup.transport != Transport::Inproc;
+    match (setup.pattern, setup.size) {
+        (Pattern::PushPull | Pattern::PubSub, 64) if socket => {
+            Some(("msg/s ≥ libzmq", vs_libzmq, 1.0, true))
+        }
+        (Pattern::PushPull | Pattern::PubSub, s) if socket && s == 1 << 20 => {
+            Some(("≥ 0.9× raw socket", vs_raw, 0.9, true))
+        }
+        (Pattern::ReqRep, 64) => Some(("latency ≤ libzmq", vs_libzmq, 1.0, false)),
+        _ => None,
+    }
+}
+
+/// What the section says about the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// `date -u +%F`.
+    pub date: String,
+    /// CPU, cores, kernel, load.
+    pub machine: String,
+    /// libzmq's version, from `Cargo.lock`.
+    pub libzmq: String,
+    /// The exact command.
+    pub command: String,
+    /// Rounds per setup.
+    pub runs: usize,
+    /// Whether counts were divided by four.
+    pub quick: bool,
+}
+
+/// The README section (without the markers) for `results`.
+pub fn render(results: &Results, report: &Report) -> String {
+    let mut out = String::new();
+    let get = |s: Setup| results.get(&s);
+    let med = |s: Setup| results.get(&s).and_then(Sample::median);
+    let _ = writeln!(
+        out,
+        "Measured with `{}` on {}: {}. ferrozmq's perf tools against libzmq {}'s \
+         (the `zmq` crate's source build, the loops of libzmq's `perf/*.cpp`) and \
+         the raw socket limits (std `TcpStream`/`UnixStream` with a 4-byte length \
+         prefix, 64 KiB batches), all in one run, alternating; medians of {} run{}{}. \
+         Ratios are ferrozmq ÷ reference: above 1 is better for throughput, below 1 \
+         is better for latency (one way, libzmq's figure). PUB/SUB is read against \
+         the same stream limit as PUSH/PULL.",
+        report.command,
+        report.date,
+        report.machine,
+        report.libzmq,
+        report.runs,
+        if report.runs == 1 { "" } else { "s" },
+        if report.quick {
+            " with a quarter of the messages (`--quick`)"
+        } else {
+            ""
+        },
+    );
+    out.push('\n');
+    out.push_str(
+        "| case | ferrozmq | libzmq | ferrozmq/libzmq | raw socket | ferrozmq/raw | target |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    let mut targets = Vec::new();
+    for group in plan() {
+        let ours = group[0];
+        if ours.local != Impl::Ferrozmq || ours.remote != Impl::Ferrozmq || ours.parts.is_some() {
+            continue;
+        }
+        let metric = ours.pattern.metric();
+        let theirs = Setup {
+            local: Impl::Libzmq,
+            remote: Impl::Libzmq,
+            ..ours
+        };
+        let raw = (ours.transport != Transport::Inproc).then_some(Setup {
+            pattern: if ours.pattern == Pattern::PubSub {
+                Pattern::PushPull
+            } else {
+                ours.pattern
+            },
+            local: Impl::Raw,
+            remote: Impl::Raw,
+            ..ours
+        });
+        let vs_libzmq = ratio(med(ours), med(theirs));
+        let vs_raw = raw.and_then(|raw| ratio(med(ours), med(raw)));
+        let target = row_target(&ours, vs_libzmq, vs_raw).map(|(what, r, bound, at_least)| {
+            let verdict = judge(r, bound, at_least);
+            targets.push(Target {
+                what: format!("{}: {what}", ours.case()),
+                ratio: r,
+                verdict,
+            });
+            format!("{what}: {}", verdict.word())
+        });
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            ours.case(),
+            cell(metric, ours.size, get(ours)),
+            cell(metric, ours.size, get(theirs)),
+            ratio_cell(vs_libzmq),
+            raw.map_or_else(|| "-".into(), |raw| cell(metric, ours.size, get(raw))),
+            ratio_cell(vs_raw),
+            target.unwrap_or_default(),
+        );
+    }
+
+    out.push_str(
+        "\nCross runs over tcp: each implementation's `local_*` (the binding side: \
+         PULL receiver, REP echoer) with the other's `remote_*` (PUSH sender, REQ \
+         measurer):\n\n\
+         | case | ferrozmq both | libzmq both | ferrozmq local + libzmq remote | libzmq local + ferrozmq remote |\n\
+         | --- | --- | --- | --- | --- |\n",
+    );
+    for pattern in [Pattern::PushPull, Pattern::ReqRep] {
+        for size in CROSS_SIZES {
+            let at = |local, remote| Setup {
+                local,
+                remote,
+                ..Setup::same(Transport::Tcp, pattern, size, local)
+            };
+            let metric = pattern.metric();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                at(Impl::Ferrozmq, Impl::Ferrozmq).case(),
+                cell(metric, size, get(at(Impl::Ferrozmq, Impl::Ferrozmq))),
+                cell(metric, size, get(at(Impl::Libzmq, Impl::Libzmq))),
+                cell(metric, size, get(at(Impl::Ferrozmq, Impl::Libzmq))),
+                cell(metric, size, get(at(Impl::Libzmq, Impl::Ferrozmq))),
+            );
+        }
+    }
+
+    out.push_str(
+        "\ninproc REQ/REP round trip of a 256 MiB message in two parts of 128 MiB \
+         against a 1-byte one, both in the tools' multi-part mode (`inproc_lat SIZE \
+         COUNT PARTS`: the whole message moved at once, one untimed round trip \
+         first); inproc moves pointers, so the size should not matter (target: \
+         within 2×):\n\n\
+         | message | ferrozmq | libzmq |\n\
+         | --- | --- | --- |\n",
+    );
+    let inproc = |size, parts, who| Setup {
+        parts: Some(parts),
+        ..Setup::same(Transport::Inproc, Pattern::ReqRep, size, who)
+    };
+    for (label, size, parts) in [("1 B, one part", 1, 1), ("256 MiB, two parts", BIG, 2)] {
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} |",
+            cell(
+                Metric::Latency,
+                size,
+                get(inproc(size, parts, Impl::Ferrozmq))
+            ),
+            cell(
+                Metric::Latency,
+                size,
+                get(inproc(size, parts, Impl::Libzmq))
+            ),
+        );
+    }
+    let big_ratio = |who| ratio(med(inproc(BIG, 2, who)), med(inproc(1, 1, who)));
+    let ours_big = big_ratio(Impl::Ferrozmq);
+    let verdict = judge(ours_big, 2.0, false);
+    let _ = writeln!(
+        out,
+        "| ratio 256 MiB ÷ 1 B | {} ({}) | {} |",
+        ratio_cell(ours_big),
+        verdict.word(),
+        ratio_cell(big_ratio(Impl::Libzmq)),
+    );
+    targets.push(Target {
+        what: "inproc 256 MiB two-part round trip ≤ 2× a 1-byte one".into(),
+        ratio: ours_big,
+        verdict,
+    });
+
+    let met = targets.iter().filter(|t| t.verdict == Verdict::Met).count();
+    let _ = writeln!(
+        out,
+        "\nTargets (reported, never asserted): {met} of {} met.",
+        targets.len()
+    );
+    for t in targets.iter().filter(|t| t.verdict != Verdict::Met) {
+        let _ = writeln!(
+            out,
+            "- {} — {} (ratio {})",
+            t.what,
+            t.verdict.word(),
+            ratio_cell(t.ratio)
+        );
+    }
+    out
+}
+
+/// `readme` with the text between [`BEGIN`] and [`END`] replaced by `body`.
+///
+/// # Errors
+///
+/// When the markers are missing, repeated or out of order.
+pub fn rewrite_section(readme: &str, body: &str) -> std::result::Result<String, String> {
+    let find_once = |marker: &str| match readme.match_indices(marker).collect::<Vec<_>>()[..] {
+        [(i, _)] => Ok(i),
+        [] => Err(format!(
+            "README.md has no `{marker}` line: put `{BEGIN}` and `{END}` in its performance section"
+        )),
+        _ => Err(format!("README.md has `{marker}` more than once")),
+    };
+    let begin = find_once(BEGIN)?;
+    let end = find_once(END)?;
+    if end < begin {
+        return Err(format!("README.md has `{END}` before `{BEGIN}`"));
+    }
+    let head = &readme[..begin + BEGIN.len()];
+    let tail = &readme[end..];
+    Ok(format!("{head}\n{}\n{tail}", body.trim()))
+}

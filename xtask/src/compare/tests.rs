@@ -1,0 +1,218 @@
+//! Unit tests of `cargo xtask compare`'s pure parts: argument parsing,
+//! reading the tools' figures, medians and ratios, the plan, and the README
+//! section; nothing here runs a tool.
+
+use super::plan::*;
+use super::report::*;
+use super::tools::*;
+use super::*;
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn arguments_parse_with_defaults() {
+    let o = parse_args(&[]).unwrap();
+    assert_eq!(
+        o,
+        Options {
+            quick: false,
+            runs: 3,
+            readme: true
+        }
+    );
+    let o = parse_args(&args(&["--quick", "--no-readme"])).unwrap();
+    assert_eq!((o.quick, o.runs, o.readme), (true, 1, false));
+    assert_eq!(parse_args(&args(&["--runs", "5"])).unwrap().runs, 5);
+    assert_eq!(parse_args(&args(&["--quick", "--runs=4"])).unwrap().runs, 4);
+    assert!(parse_args(&args(&["--runs", "0"])).is_err());
+    assert!(parse_args(&args(&["--runs"])).is_err());
+    assert!(parse_args(&args(&["--fast"])).is_err());
+}
+
+const THR: &str = "message size: 64 [B]\nmessage count: 1000000\n\
+                   mean throughput: 3120000 [msg/s]\nmean throughput: 1597.440 [Mb/s]\n";
+const LAT: &str = "message size: 1048576 [B]\nroundtrip count: 200\n\
+                   average latency: 512.250 [us]\n";
+
+#[test]
+fn figures_are_read_from_the_tools_lines() {
+    assert_eq!(figure(THR, Metric::Throughput, 64), Ok(3_120_000.0));
+    assert_eq!(figure(LAT, Metric::Latency, 1 << 20), Ok(512.25));
+    // The latency tools print the size line last in libzmq's remote_lat
+    // order and first in inproc_lat's; both are found.
+    let reordered = "roundtrip count: 200\naverage latency: 1.5 [us]\nmessage size: 1 [B]\n";
+    assert_eq!(figure(reordered, Metric::Latency, 1), Ok(1.5));
+}
+
+#[test]
+fn wrong_or_missing_figures_are_errors() {
+    assert!(figure(THR, Metric::Latency, 64).is_err());
+    assert!(figure(THR, Metric::Throughput, 1024).is_err());
+    assert!(figure("", Metric::Throughput, 64).is_err());
+    let zero = THR.replace("3120000", "0");
+    assert!(figure(&zero, Metric::Throughput, 64).is_err());
+    let junk = THR.replace("3120000", "fast");
+    assert!(figure(&junk, Metric::Throughput, 64).is_err());
+    assert!(figure("error in zmq_bind: Address in use\n", Metric::Latency, 64).is_err());
+}
+
+#[test]
+fn medians_and_ratios() {
+    assert_eq!(median(&[]), None);
+    assert_eq!(median(&[5.0]), Some(5.0));
+    assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+    assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    assert_eq!(median(&[9.0, 1.0, 1.0, 1.0, 9.0]), Some(1.0));
+    assert_eq!(ratio(Some(3.0), Some(2.0)), Some(1.5));
+    assert_eq!(ratio(Some(3.0), None), None);
+    assert_eq!(ratio(None, Some(2.0)), None);
+    assert_eq!(ratio(Some(3.0), Some(0.0)), None);
+}
+
+#[test]
+fn targets_are_judged_in_their_direction() {
+    assert_eq!(judge(Some(1.0), 1.0, true), Verdict::Met);
+    assert_eq!(judge(Some(0.99), 1.0, true), Verdict::Missed);
+    assert_eq!(judge(Some(0.8), 1.0, false), Verdict::Met);
+    assert_eq!(judge(Some(2.1), 2.0, false), Verdict::Missed);
+    assert_eq!(judge(None, 2.0, false), Verdict::Unknown);
+}
+
+#[test]
+fn figures_format_with_three_digits() {
+    assert_eq!(
+        format_figure(Metric::Throughput, 64, 2_104_000.0),
+        "2.10 M msg/s"
+    );
+    assert_eq!(
+        format_figure(Metric::Throughput, 1024, 793_400.0),
+        "793 k msg/s"
+    );
+    assert_eq!(
+        format_figure(Metric::Throughput, 64 << 10, 30_200.0),
+        "30.2 k msg/s (1.98 GB/s)"
+    );
+    assert_eq!(format_figure(Metric::Latency, 64, 42.44), "42.4 us");
+    assert_eq!(size_label(64), "64 B");
+    assert_eq!(size_label(1 << 10), "1 KiB");
+    assert_eq!(size_label(BIG), "256 MiB");
+}
+
+#[test]
+fn listening_ports_are_found_in_proc_net_tcp() {
+    let table = "  sl  local_address rem_address   st tx_queue rx_queue\n\
+        0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000\n\
+        1: 0100007F:1F91 0100007F:9C40 01 00000000:00000000 00:00000000\n";
+    assert!(tcp_listening(table, 0x1F90));
+    // Connected, not listening.
+    assert!(!tcp_listening(table, 0x1F91));
+    assert!(!tcp_listening(table, 80));
+    assert!(!tcp_listening("", 80));
+}
+
+#[test]
+fn executables_are_read_from_cargo_messages() {
+    let messages = concat!(
+        r#"{"reason":"compiler-artifact","target":{"name":"local_thr","kind":["bin"]},"executable":"/t/release/local_thr"}"#,
+        "\n",
+        r#"{"reason":"compiler-artifact","target":{"name":"ferrozmq_benches","kind":["lib"]},"executable":null}"#,
+        "\n",
+        r#"{"reason":"build-finished","success":true}"#,
+        "\n"
+    );
+    let bins = bin_executables(messages);
+    assert_eq!(bins.len(), 1);
+    assert_eq!(bins["local_thr"], PathBuf::from("/t/release/local_thr"));
+}
+
+#[test]
+fn libzmq_version_comes_from_the_lock_file() {
+    let lock = "[[package]]\nname = \"zeromq-src\"\nversion = \"0.2.6+4.3.4\"\n";
+    assert_eq!(libzmq_version(lock).as_deref(), Some("4.3.4"));
+    assert_eq!(libzmq_version("[[package]]\nname = \"zmq\"\n"), None);
+}
+
+#[test]
+fn the_readme_section_is_replaced_between_the_markers() {
+    let readme = format!("# T\n\n## Performance\n\n{BEGIN}\nold\ntable\n{END}\n\nAfter.\n");
+    let new = rewrite_section(&readme, "new table\n").unwrap();
+    assert_eq!(
+        new,
+        format!("# T\n\n## Performance\n\n{BEGIN}\nnew table\n{END}\n\nAfter.\n")
+    );
+    // Rewriting again gives the same text.
+    assert_eq!(rewrite_section(&new, "new table").unwrap(), new);
+}
+
+#[test]
+fn a_readme_without_proper_markers_is_refused() {
+    assert!(rewrite_section("# T\n", "x").is_err());
+    assert!(rewrite_section(&format!("{END}\n{BEGIN}\n"), "x").is_err());
+    assert!(rewrite_section(&format!("{BEGIN}\n{BEGIN}\n{END}\n"), "x").is_err());
+}
+
+#[test]
+fn the_plan_alternates_every_pair_and_covers_every_case() {
+    let groups = plan();
+    // tcp and ipc: 3 patterns × 4 sizes; inproc: 2 × 4; cross 4; big inproc 2.
+    assert_eq!(groups.len(), 2 * 12 + 8 + 4 + 2);
+    for group in &groups {
+        assert!(group.len() >= 2, "{group:?}");
+        assert!(group.iter().any(|s| s.local == Impl::Ferrozmq));
+        assert!(
+            group
+                .iter()
+                .any(|s| s.local == Impl::Libzmq || s.remote == Impl::Libzmq)
+        );
+    }
+    let raw = groups
+        .iter()
+        .flatten()
+        .filter(|s| s.local == Impl::Raw)
+        .count();
+    assert_eq!(raw, 2 * 2 * 4); // tcp and ipc, stream and ping-pong, 4 sizes
+}
+
+#[test]
+fn the_section_reports_medians_ratios_failures_and_targets() {
+    let mut results = Results::new();
+    let tcp64 = |who| Setup::same(Transport::Tcp, Pattern::PushPull, 64, who);
+    let sample = |values: &[f64]| Sample {
+        values: values.to_vec(),
+        failures: Vec::new(),
+    };
+    results.insert(tcp64(Impl::Ferrozmq), sample(&[2e6, 3e6, 4e6]));
+    results.insert(tcp64(Impl::Libzmq), sample(&[2e6, 2e6, 2e6]));
+    results.insert(tcp64(Impl::Raw), sample(&[6e6]));
+    let lat = |who| Setup::same(Transport::Ipc, Pattern::ReqRep, 64, who);
+    results.insert(lat(Impl::Ferrozmq), sample(&[30.0]));
+    results.insert(
+        lat(Impl::Libzmq),
+        Sample {
+            values: Vec::new(),
+            failures: vec!["timed out after 60 s".into()],
+        },
+    );
+    let report = Report {
+        date: "2026-11-26".into(),
+        machine: "AMD EPYC, 2 cores".into(),
+        libzmq: "4.3.4".into(),
+        command: "cargo xtask compare".into(),
+        runs: 3,
+        quick: false,
+    };
+    let text = render(&results, &report);
+    assert!(text.contains("`cargo xtask compare` on 2026-11-26: AMD EPYC, 2 cores"));
+    assert!(text.contains(
+        "| tcp PUSH/PULL 64 B | 3.00 M msg/s | 2.00 M msg/s | 1.50 | 6.00 M msg/s | 0.50 | msg/s ≥ libzmq: met |"
+    ), "{text}");
+    assert!(text.contains(
+        "| ipc REQ/REP 64 B | 30.0 us | failed: timed out after 60 s | - | - | - | latency ≤ libzmq: unknown (a run failed) |"
+    ), "{text}");
+    assert!(text.contains("Targets (reported, never asserted): 1 of 12 met."));
+    // The large-message check has a table of its own, not a main-table row.
+    assert!(!text.contains("| inproc REQ/REP 1 B |"), "{text}");
+    assert!(text.contains("| 1 B, one part | - | - |"), "{text}");
+}
