@@ -2,11 +2,12 @@
 //!
 //! ferrozmq speaks ZMTP 3.1 (and 3.0) with the NULL mechanism, so its sockets
 //! talk to libzmq, pyzmq and cppzmq peers. This facade re-exports the public
-//! API: [`Context`] and [`Socket`] (PUSH/PULL, PUB/SUB, REQ/REP over `tcp://`,
-//! `ipc://` and `inproc://`), the message types ([`Msg`], [`MsgMut`],
-//! [`Multipart`]) and the per-socket receive allocators ([`RecvAllocator`]
-//! and its implementations). DEALER, ROUTER, PAIR, XPUB and XSUB, and the
-//! PLAIN and CURVE mechanisms, are not built yet.
+//! API: [`Context`] and [`Socket`] (all eleven ZeroMQ socket types: REQ,
+//! REP, DEALER, ROUTER, PUB, SUB, XPUB, XSUB, PUSH, PULL and PAIR, over
+//! `tcp://`, `ipc://` and `inproc://`), the message types ([`Msg`],
+//! [`MsgMut`], [`Multipart`]) and the per-socket receive allocators
+//! ([`RecvAllocator`] and its implementations). The PLAIN and CURVE
+//! mechanisms are not built yet.
 //!
 //! # Hello, REQ/REP
 //!
@@ -24,6 +25,28 @@
 //! assert_eq!(rep.recv()?, b"hello");
 //! rep.send(Msg::from_static(b"world"))?;
 //! assert_eq!(req.recv()?, b"world");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # ROUTER and DEALER
+//!
+//! A ROUTER receives each message behind the routing id of the peer that
+//! sent it, and routes what it sends by that first frame:
+//!
+//! ```
+//! use ferrozmq::{Context, Msg, Multipart, RoutingId, SocketOption, SocketType};
+//!
+//! let ctx = Context::new()?;
+//! let router = ctx.socket(SocketType::Router)?;
+//! router.bind("inproc://broker")?;
+//! let dealer = ctx.socket(SocketType::Dealer)?;
+//! dealer.set_option(SocketOption::RoutingId(Some(RoutingId::new(*b"worker-1")?)))?;
+//! dealer.connect("inproc://broker")?;
+//! dealer.send(Msg::from_static(b"ready"))?;
+//! let got = router.recv_multipart()?;
+//! assert_eq!((&got[0][..], &got[1][..]), (&b"worker-1"[..], &b"ready"[..]));
+//! router.send_multipart([Msg::from_static(b"worker-1"), Msg::from_static(b"job")])?;
+//! assert_eq!(dealer.recv()?, b"job");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -100,10 +123,11 @@ pub use ferrozmq_alloc::{
 };
 pub use ferrozmq_msg::{INLINE_CAPACITY, INLINE_FRAMES, Msg, MsgMut, Multipart, Storage};
 pub use ferrozmq_socket::{
-    BindError, CommandError, ConnectError, ConnectionError, Context, Endpoint, EndpointError,
-    Error, FrameError, GreetingError, HandshakeError, MONITOR_CAPACITY, MetadataError, OptionError,
-    Options, RecvError, RoutingId, SendError, SendFlags, SessionError, Socket, SocketError,
-    SocketEvent, SocketEventKind, SocketMonitor, SocketOption, SocketType,
+    BindError, CommandError, ConnectError, ConnectionError, Context, DisconnectError, Endpoint,
+    EndpointError, Error, FrameError, GreetingError, HandshakeError, MONITOR_CAPACITY,
+    MetadataError, OptionError, Options, PollEvents, RecvError, RoutingId, SendError, SendFlags,
+    SessionError, Socket, SocketError, SocketEvent, SocketEventKind, SocketMonitor, SocketOption,
+    SocketType, UnbindError,
 };
 
 /// The README's examples, compiled and run as doctests so they stay true.

@@ -2,9 +2,11 @@
 //! messages between a socket (user thread) and one of its sessions (I/O
 //! thread), with libzmq's ypipe wake-up rule.
 //!
-//! One item is one complete [`Multipart`], so a multi-part message becomes
-//! visible to the reader only once all its parts are in, and the capacity
-//! (the high-water mark) counts whole messages. Capacity 0 means unbounded,
+//! One item is one complete [`Multipart`] (a socket's pipes carry an
+//! `Item`: a whole message or a typed control item, see `item.rs`), so a
+//! multi-part message becomes visible to the reader only once all its
+//! parts are in, and the capacity (the high-water mark) counts whole
+//! messages. Capacity 0 means unbounded,
 //! as libzmq's HWM 0 does. Moving a message through a pipe moves its handle:
 //! no frame is copied, and a bounded pipe allocates nothing after creation.
 //!
@@ -84,7 +86,7 @@
 //! ```
 
 // A failed send hands the message back by value (crossbeam's `TrySendError`,
-// STYLE.md "Errors"). A `Multipart` is large (two frames inline) so that a
+// the house rule for errors). A `Multipart` is large (two frames inline) so that a
 // message needs no allocation; boxing it in the error would put one on every
 // refused send, the very path a PUB socket at its HWM takes per message.
 #![allow(clippy::result_large_err)]

@@ -15,7 +15,7 @@ use core::fmt;
 use core::task::Waker;
 use std::time::Instant;
 
-use crate::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, lock};
+use crate::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, fence, lock};
 
 /// A wake-up a pipe sends to the side that went to sleep on it.
 ///
@@ -190,13 +190,15 @@ impl Signal for Parker {
 /// that lands between the look and the wait is never lost, and two threads
 /// (one in `recv`, one in `send`) can wait on one socket at once.
 ///
-/// The handshake is a Dekker pair, as in the pipe: the notifier bumps the
-/// epoch and then loads the waiter count; the waiter (holding the mutex)
-/// raises the count and then loads the epoch; all `SeqCst`. Either the
-/// waiter sees the new epoch, or the notifier sees the waiter and takes the
-/// mutex, which the waiter only gives up inside the condition variable's
-/// wait. A notification with nobody waiting costs one atomic add and one
-/// load: no lock, no system call.
+/// The handshake is a Dekker pair with `SeqCst` fences, as in the pipe:
+/// the notifier bumps the epoch, fences, loads the waiter count; the
+/// waiter (holding the mutex) raises the count, fences, loads the epoch.
+/// Either the waiter sees the new epoch, or the notifier sees the waiter
+/// and takes the mutex, which the waiter only gives up inside the
+/// condition variable's wait. A notification with nobody waiting costs one
+/// atomic add, a fence and a load: no lock, no system call. The epoch is
+/// read with acquire and bumped with release, so a waiter that reads the
+/// bumped epoch before its look sees what the notifier changed.
 #[derive(Debug, Default)]
 pub(crate) struct Readiness {
     epoch: AtomicUsize,
@@ -214,13 +216,15 @@ impl Readiness {
 
     /// The current epoch; read it before looking at what it guards.
     pub(crate) fn epoch(&self) -> usize {
-        self.epoch.load(Ordering::SeqCst)
+        self.epoch.load(Ordering::Acquire)
     }
 
     /// Moves the epoch and wakes every waiter.
     pub(crate) fn notify(&self) {
-        self.epoch.fetch_add(1, Ordering::SeqCst);
-        if self.waiting.load(Ordering::SeqCst) > 0 {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        // Pairs with the fence in `wait`.
+        fence(Ordering::SeqCst);
+        if self.waiting.load(Ordering::Relaxed) > 0 {
             let _guard = lock(&self.lock);
             self.cvar.notify_all();
         }
@@ -230,9 +234,11 @@ impl Readiness {
     /// passes (false).
     pub(crate) fn wait(&self, seen: usize, deadline: Option<Instant>) -> bool {
         let mut guard = lock(&self.lock);
-        self.waiting.fetch_add(1, Ordering::SeqCst);
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        // Pairs with the fence in `notify`.
+        fence(Ordering::SeqCst);
         let moved = loop {
-            if self.epoch.load(Ordering::SeqCst) != seen {
+            if self.epoch.load(Ordering::Acquire) != seen {
                 break true;
             }
             guard = match deadline {
@@ -247,7 +253,7 @@ impl Readiness {
                 }
             };
         };
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
         drop(guard);
         moved
     }

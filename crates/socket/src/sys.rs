@@ -1,5 +1,5 @@
 //! The OS-specific corner of the crate, behind a small contract (mio's `sys`
-//! module rule, STYLE.md): the one place `unsafe` may appear in
+//! module rule): the one place `unsafe` may appear in
 //! `ferrozmq-socket`.
 //!
 //! Today it holds one operation: reading from a stream socket straight into

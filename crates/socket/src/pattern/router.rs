@@ -137,6 +137,13 @@ impl Pattern for Router {
     }
 
     fn activate(&mut self, key: PeerKey, peers: &mut Peers) {
+        if !self.fq.contains(key) {
+            // An ignored duplicate is never read; its going is seen here.
+            if peers.get(key).is_some_and(|p| p.rx.is_disconnected()) {
+                peers.mark_gone(key);
+            }
+            return;
+        }
         self.fq.activate(key);
         self.identify_waiting(key, peers);
     }

@@ -103,6 +103,11 @@ fn router_duplicate_ids_and_handover() {
     assert_eq!(h.recv(), Err(RecvError::WouldBlock));
     h.send(&[b"X", b"to a"]).unwrap();
     assert_eq!(h.peer_recv(a), [v(&[b"to a"])]);
+    // The ignored one is dropped from the socket once it goes.
+    assert_eq!(h.engine.peers.len(), 2);
+    h.drop_peer(b);
+    h.send(&[b"X", b"again"]).unwrap();
+    assert_eq!(h.engine.peers.len(), 1);
 
     let mut h = Harness::new(T::Router, &[O::RouterHandover(true)], 10);
     let a = h.connect(T::Dealer, b"X");

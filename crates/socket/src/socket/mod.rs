@@ -264,22 +264,20 @@ impl Socket {
     ///
     /// As [`send`](Self::send).
     pub fn send_with(&self, msg: Msg, flags: SendFlags) -> Result<(), SendError<Msg>> {
-        let timeout = {
-            let mut base = self.base();
-            if let Err(e) = base.check_send() {
-                return Err(e.map(|()| msg));
-            }
-            if flags.contains(SendFlags::MORE) {
-                base.queue_part(msg);
-                return Ok(());
-            }
-            if flags.contains(SendFlags::DONTWAIT) {
-                Some(Duration::ZERO)
-            } else {
-                base.options().sndtimeo()
-            }
+        let mut base = self.base();
+        if let Err(e) = base.check_send() {
+            return Err(e.map(|()| msg));
+        }
+        if flags.contains(SendFlags::MORE) {
+            base.queue_part(msg);
+            return Ok(());
+        }
+        let timeout = if flags.contains(SendFlags::DONTWAIT) {
+            Some(Duration::ZERO)
+        } else {
+            base.options().sndtimeo()
         };
-        self.send_parts(Multipart::from([msg]), timeout)
+        self.send_parts(base, Multipart::from([msg]), timeout)
             .map_err(|e| e.map(|mut mine| mine.pop().unwrap_or_default()))
     }
 
@@ -290,8 +288,7 @@ impl Socket {
     ///
     /// As [`send`](Self::send), with the given parts back.
     pub fn send_multipart(&self, msg: impl Into<Multipart>) -> Result<(), SendError<Multipart>> {
-        let timeout = self.base().options().sndtimeo();
-        self.send_multipart_timeout(msg.into(), timeout)
+        self.send_multipart_timeout(msg.into(), None)
     }
 
     /// [`send`](Self::send) without waiting.
@@ -315,34 +312,38 @@ impl Socket {
         self.send_multipart_timeout(msg.into(), Some(Duration::ZERO))
     }
 
+    /// `timeout`: `None` for SNDTIMEO.
     fn send_multipart_timeout(
         &self,
         msg: Multipart,
         timeout: Option<Duration>,
     ) -> Result<(), SendError<Multipart>> {
-        if let Err(e) = self.base().check_send() {
+        let base = self.base();
+        if let Err(e) = base.check_send() {
             return Err(e.map(|()| msg));
         }
         if msg.is_empty() {
             return Ok(());
         }
-        self.send_parts(msg, timeout)
+        let timeout = timeout.or_else(|| base.options().sndtimeo());
+        self.send_parts(base, msg, timeout)
     }
 
     /// Sends the queued MORE parts followed by `mine`, waiting up to
     /// `timeout`; on failure the queued parts stay queued and `mine` comes
     /// back.
-    fn send_parts(
-        &self,
+    fn send_parts<'a>(
+        &'a self,
+        mut base: MutexGuard<'a, Base>,
         mine: Multipart,
         timeout: Option<Duration>,
     ) -> Result<(), SendError<Multipart>> {
         let deadline = deadline_after(timeout);
-        let (whole, queued) = self.base().take_parts(mine);
+        let (whole, queued) = base.take_parts(mine);
         let mut whole = Some(whole);
         loop {
+            // Before the look: a change after it moves the epoch.
             let epoch = self.hub.readiness.epoch();
-            let mut base = self.base();
             let Some(msg) = whole.take() else {
                 unreachable!("a message is in hand at every try")
             };
@@ -368,6 +369,7 @@ impl Socket {
             }
             drop(base);
             self.hub.readiness.wait(epoch, deadline);
+            base = self.base();
         }
     }
 
@@ -379,8 +381,7 @@ impl Socket {
     ///
     /// [`RecvError`]: `State` (EFSM), `NotSupported`, `WouldBlock`/`Timeout`.
     pub fn recv(&self) -> Result<Msg, RecvError> {
-        let timeout = self.base().options().rcvtimeo();
-        self.recv_timeout(timeout, false)?
+        self.recv_timeout(None, false)?
             .pop_front()
             .ok_or(RecvError::WouldBlock)
     }
@@ -403,8 +404,7 @@ impl Socket {
     ///
     /// As [`recv`](Self::recv).
     pub fn recv_multipart(&self) -> Result<Multipart, RecvError> {
-        let timeout = self.base().options().rcvtimeo();
-        self.recv_timeout(timeout, true)
+        self.recv_timeout(None, true)
             .map(|parts| parts.into_multipart())
     }
 
@@ -420,12 +420,14 @@ impl Socket {
 
     /// The frames of the next message (or the rest of the current one):
     /// all of them with `whole`, otherwise they stay in the socket's inbox
-    /// and the first is handed out.
+    /// and the first is handed out. `timeout`: `None` for RCVTIMEO.
     fn recv_timeout(&self, timeout: Option<Duration>, whole: bool) -> Result<Frames, RecvError> {
+        let mut base = self.base();
+        let timeout = timeout.or_else(|| base.options().rcvtimeo());
         let deadline = deadline_after(timeout);
         loop {
+            // Before the look: a change after it moves the epoch.
             let epoch = self.hub.readiness.epoch();
-            let mut base = self.base();
             match base.try_recv_frames(whole) {
                 Ok(frames) => return Ok(frames),
                 Err(RecvError::WouldBlock) => {}
@@ -440,6 +442,7 @@ impl Socket {
             }
             drop(base);
             self.hub.readiness.wait(epoch, deadline);
+            base = self.base();
         }
     }
 

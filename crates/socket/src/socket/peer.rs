@@ -61,6 +61,9 @@ pub(crate) struct Hub {
     pub(crate) readiness: Readiness,
     /// Keys of peers whose pipes notified since the socket last looked.
     ready: Mutex<Vec<usize>>,
+    /// Set after a key is queued in `ready`, so the socket skips the lock
+    /// when nothing was (the common case on a busy socket).
+    queued: AtomicBool,
     /// Peers made elsewhere (accepted by an I/O thread, joined over
     /// inproc), waiting for the socket to place them.
     incoming: SegQueue<NewPeer>,
@@ -87,6 +90,12 @@ impl Hub {
     /// notified since the last call.
     pub(crate) fn take_ready(&self, into: &mut Vec<PeerKey>, scratch: &mut Vec<usize>) {
         debug_assert!(scratch.is_empty());
+        // A key queued after this swap sets the flag again after it is in
+        // the list, and moves the readiness after that: it is taken by the
+        // next call, which any waiter makes before it waits again.
+        if !self.queued.swap(false, Ordering::Acquire) {
+            return;
+        }
         core::mem::swap(&mut *lock(&self.ready), scratch);
         into.extend(scratch.drain(..).map(PeerKey::unpack));
     }
@@ -94,6 +103,7 @@ impl Hub {
     fn activate(&self, key: usize) {
         if key != NO_KEY {
             lock(&self.ready).push(key);
+            self.queued.store(true, Ordering::Release);
         }
         self.readiness.notify();
     }

@@ -108,7 +108,7 @@ impl LoadBalance {
             }
             let key = self.set.key(self.current);
             let usable = peers.get_mut(key).is_some_and(|peer| {
-                !(self.immediate && !peer.is_connected()) && peer.tx.poll_ready()
+                (!self.immediate || peer.is_connected()) && peer.tx.poll_ready()
             });
             if usable {
                 return true;
