@@ -18,7 +18,7 @@
 //! first item to the other is an [`Item::Attached`] with its socket type
 //! and routing id, as a session's handshake would give (libzmq sends the
 //! routing id over inproc pipes the same way). The socket types are checked
-//! as RFC 37 §3.3 (and libzmq `mechanism_t::check_socket_type`) says: at
+//! as RFC 37 §The Socket-Type Property (and libzmq `mechanism_t::check_socket_type`) says: at
 //! connect when the name is bound, else at bind, where an incompatible
 //! waiting peer is dropped, so its pipes disconnect.
 //!

@@ -1,4 +1,4 @@
-//! ROUTER (RFC 28 §2.5): every message received starts with the routing
+//! ROUTER (RFC 28 §The ROUTER Socket Type): every message received starts with the routing
 //! id of the peer it came from; a message sent is routed by its first
 //! frame, which is removed.
 //!

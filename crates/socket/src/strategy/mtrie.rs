@@ -1,6 +1,6 @@
 //! [`Mtrie`]: subscriptions by peer (libzmq `mtrie_t`): a prefix trie whose
 //! nodes hold the set of peers subscribed to that exact prefix. A message
-//! goes to every peer found on the path of its first frame (RFC 29 §2.3:
+//! goes to every peer found on the path of its first frame (RFC 29 §The PUB Socket Type:
 //! prefix matching). Knowing the set per topic is what lets XPUB report
 //! the first subscription and the last cancellation of a topic (RFC 29
 //! §2.5), and forget a departed peer's subscriptions in one walk.
