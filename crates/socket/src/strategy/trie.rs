@@ -1,7 +1,7 @@
 //! [`Trie`]: a counted prefix trie of subscriptions, as SUB filters with it
 //! and XSUB remembers its own (libzmq's `trie_t`): a message matches when
 //! some subscribed prefix is a prefix of its first frame (RFC 29
-//! §Subscriber). Subscribing twice needs two cancels; only the last one is
+//! §The SUB Socket Type). Subscribing twice needs two cancels; only the last one is
 //! reported as [`Removed::LastValue`], so a cancel goes upstream only then
 //! (libzmq `xsub_t::xsend`). Built on the iterative [`PrefixTree`].
 
