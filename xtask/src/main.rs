@@ -55,7 +55,8 @@ tasks:
                            --quick: a quarter of the messages, one run (~1 min)
   scale [--quick] [ARGS]   cost per message of one busy peer among 10, 1 000 and
                            10 000 (PUSH/PULL, ROUTER/DEALER, PUB/SUB over inproc and
-                           tcp), medians, ratios to 10 peers (~5 min; --quick ~2 min)
+                           tcp), medians, ratios to 10 peers (~30 s, plus ~30 s of
+                           set-up per tcp row with 10 000 peers where descriptors allow)
   allocs [--quick] [ARGS]  heap allocations per message in steady state, ferrozmq
                            (each receive allocator) beside libzmq, counted
                            process-wide (benches/allocs, its own workspace)
