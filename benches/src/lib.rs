@@ -8,4 +8,3 @@ pub mod perf;
 pub mod scale;
 pub mod soak;
 pub mod sync;
-pub mod sys;

@@ -22,7 +22,7 @@ pub const UNSAFE_ALLOWED: &[&str] = &[
 
 /// Single files in which `unsafe` is allowed (a `sys` module written as one
 /// file: the socket crate's, and the benches' one `setrlimit` call).
-pub const UNSAFE_ALLOWED_FILES: &[&str] = &["crates/socket/src/sys.rs", "benches/src/sys.rs"];
+pub const UNSAFE_ALLOWED_FILES: &[&str] = &["crates/socket/src/sys.rs"];
 
 /// Files that must carry `#![forbid(unsafe_code)]`.
 pub const FORBID_UNSAFE: &[&str] = &["crates/wire/src/lib.rs", "crates/ferrozmq/src/lib.rs"];
