@@ -1,7 +1,7 @@
 //! `cargo xtask`: the single entry for every chore of the ferrozmq workspace.
 //!
 //! `ci` runs the whole gate; `tidy` checks house rules; `interop`, `loom`,
-//! `fuzz`, `bench`, `allocs` and `soak` run the slow checks with the right
+//! `fuzz`, `bench`, `allocs`, `conns` and `soak` run the slow checks with the right
 //! flags; `compare` measures ferrozmq against libzmq and the raw socket
 //! limits and writes the README's performance table, and `scale` the cost
 //! per message among many idle peers (neither is part of `ci`: they take
@@ -14,6 +14,7 @@ mod bench;
 mod ci;
 mod command;
 mod compare;
+mod conns;
 mod fuzz;
 mod interop;
 mod loom;
@@ -60,6 +61,9 @@ tasks:
   allocs [--quick] [ARGS]  heap allocations per message in steady state, ferrozmq
                            (each receive allocator) beside libzmq, counted
                            process-wide (benches/allocs, its own workspace)
+  conns [--n N]...         resident memory per idle connection of a REP server,
+                           ferrozmq beside libzmq, for N connections (repeatable;
+                           default 1000 and 10000; raw ZMTP clients, 127.0.0.1)
   soak [--secs N] [--rate R]
                            every pattern and transport for N s (default 180) with
                            peers SIGKILLed and connections reset, checked end to
@@ -95,6 +99,7 @@ fn main() -> ExitCode {
         "compare" => compare::run(&root, rest),
         "allocs" => allocs::run(&root, rest),
         "scale" => scale::run(&root, rest),
+        "conns" => conns::run(&root, rest),
         "soak" => soak::run(&root, rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
