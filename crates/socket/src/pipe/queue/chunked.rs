@@ -28,9 +28,11 @@
 //! items moves, and nothing is allocated.
 //!
 //! A new queue holds no chunk: an idle pipe costs its bookkeeping only. The
-//! first push allocates the first chunk, and that one stays while the
-//! queue lives (an idle pipe that has carried messages keeps one chunk, as
-//! libzmq's keeps one).
+//! first push allocates a small first chunk ([`FIRST_CHUNK_LEN`] slots),
+//! which a pipe that holds a message or two at a time (REQ/REP, a peer's
+//! first control item) never outgrows; the producer's current chunk always
+//! stays, so such a pipe keeps about 1 KiB once idle (libzmq's keeps one
+//! chunk of 256 messages).
 //!
 //! # Spare chunks
 //!
@@ -52,10 +54,10 @@
 //!    never pushes into it again, and publishes the successor on `chunks`
 //!    after its last push there. A consumer that pops the handle has
 //!    acquired that publication, so one more pop of its head finds whatever
-//!    is left in it; only if that is empty is the head retired. Every
-//!    handle in `chunks` but the producer's tail was full when published and
-//!    is untouched by the consumer, which bounds how many there can be
-//!    ([`Chunked::new`]).
+//!    is left in it; only if that is empty is the head retired. Every chunk
+//!    between the consumer's head and the producer's tail was full when the
+//!    producer left it and is untouched since, which bounds how many handles
+//!    can wait ([`Chunked::with_chunk_len`]).
 //! 3. Fences (the pipe's wake-up handshake): a push is complete once the
 //!    item's ring slot, and for a new chunk its handle, are stored; both
 //!    stores come before the producer's fence, and a consumer's pop after a
@@ -100,6 +102,9 @@ const CHUNK_BYTES: usize = 4096;
 /// so the handle ring (allocated up front) and the spares stay small.
 const MAX_CHUNKS: usize = 64;
 
+/// Slots of the first chunk a queue makes (see the module docs).
+const FIRST_CHUNK_LEN: usize = 8;
+
 /// A bounded SPSC FIFO whose storage follows its backlog; see the module docs.
 pub(super) struct Chunked<T> {
     producer: Padded<Producer<T>>,
@@ -111,6 +116,8 @@ pub(super) struct Chunked<T> {
     spares: Mutex<Vec<Chunk<T>>>,
     capacity: usize,
     chunk_len: usize,
+    /// Slots of the first chunk, at most `chunk_len`.
+    first_len: usize,
 }
 
 /// Keeps the producer's and the consumer's fields on cache lines of their
@@ -149,17 +156,25 @@ struct Head<T> {
 impl<T> Chunked<T> {
     /// A queue of at most `capacity` items (at least 1), holding no chunk yet.
     pub(super) fn new(capacity: usize) -> Self {
-        Self::with_chunk_len(capacity, chunk_len::<T>(capacity))
+        Self::with_chunk_len(capacity, chunk_len::<T>(capacity), FIRST_CHUNK_LEN)
     }
 
-    /// As [`new`](Self::new), with chunks of `chunk_len` slots (at least 1).
-    fn with_chunk_len(capacity: usize, chunk_len: usize) -> Self {
-        assert!(capacity > 0 && chunk_len > 0, "a queue of no slots");
+    /// As [`new`](Self::new), with chunks of `chunk_len` slots and a first
+    /// one of `first_len` (both at least 1).
+    fn with_chunk_len(capacity: usize, chunk_len: usize, first_len: usize) -> Self {
+        assert!(
+            capacity > 0 && chunk_len > 0 && first_len > 0,
+            "a queue of no slots"
+        );
         let chunk_len = chunk_len.min(capacity);
-        // Every published chunk but the tail holds `chunk_len` items the
-        // consumer has not touched, and the tail at least one, so at most
-        // `(capacity - 1) / chunk_len + 1` handles wait in `chunks`.
-        let handles = (capacity - 1) / chunk_len + 1;
+        let first_len = first_len.min(chunk_len);
+        // Handles wait for the chunks after the consumer's head. Those
+        // before the producer's tail are full (`chunk_len` items, or
+        // `first_len` for the first chunk, which is made once) and the tail
+        // holds one item at least: with `m` chunks from head to tail,
+        // `(m - 3) * chunk_len + 1 <= capacity`, so at most
+        // `(capacity - 1) / chunk_len + 2` handles wait.
+        let handles = (capacity - 1) / chunk_len + 2;
         Self {
             producer: Padded(Producer {
                 tail: Mutex::new(Tail {
@@ -179,6 +194,7 @@ impl<T> Chunked<T> {
             spares: Mutex::new(Vec::new()),
             capacity,
             chunk_len,
+            first_len,
         }
     }
 
@@ -206,7 +222,10 @@ impl<T> Chunked<T> {
             None => value,
         };
         // The tail is full (or there is none yet): continue in a new chunk.
-        let chunk = self.take_spare().unwrap_or_else(|| self.new_chunk());
+        let chunk = match tail.chunk {
+            None => Arc::new(Ring::new(self.first_len)),
+            Some(_) => self.take_spare().unwrap_or_else(|| self.new_chunk()),
+        };
         if chunk.push(value).is_err() {
             unreachable!("a new or spare chunk is empty");
         }
@@ -328,7 +347,7 @@ mod tests {
 
     #[test]
     fn fifo_across_chunks_and_full_at_capacity() {
-        let q = Chunked::with_chunk_len(10, 3);
+        let q = Chunked::with_chunk_len(10, 3, 3);
         for round in 0..5 {
             for i in 0..10 {
                 assert_eq!(q.push(round * 100 + i), Ok(()));
@@ -352,7 +371,7 @@ mod tests {
 
     #[test]
     fn a_new_queue_holds_no_chunk_and_a_small_backlog_one() {
-        let q = Chunked::with_chunk_len(100, 10);
+        let q = Chunked::with_chunk_len(100, 10, 10);
         assert_eq!(q.chunks_held(), 0);
         for i in 0..1000 {
             q.push(i).unwrap();
@@ -364,8 +383,27 @@ mod tests {
     }
 
     #[test]
+    fn the_first_chunk_is_small() {
+        let q = Chunked::with_chunk_len(100, 10, 2);
+        for i in 0..100 {
+            q.push(i).unwrap();
+            assert_eq!(q.pop(), Some(i));
+        }
+        assert_eq!(q.chunks_held(), 1);
+        // 13 items fill it (2), a full chunk (10) and one more.
+        (0..13).for_each(|i| q.push(i).unwrap());
+        assert_eq!(q.chunks_held(), 3);
+        assert!((0..13).all(|i| q.pop() == Some(i)));
+        let defaults = Chunked::<Multipart>::new(1000);
+        assert_eq!(
+            (defaults.first_len, defaults.chunk_len),
+            (FIRST_CHUNK_LEN, chunk_len::<Multipart>(1000))
+        );
+    }
+
+    #[test]
     fn storage_follows_the_backlog_down() {
-        let q = Chunked::with_chunk_len(100, 10);
+        let q = Chunked::with_chunk_len(100, 10, 10);
         (0..100).for_each(|i| q.push(i).unwrap());
         assert_eq!(q.chunks_held(), 10);
         for i in 0..100 {
@@ -383,7 +421,7 @@ mod tests {
     /// only.
     #[test]
     fn cycling_between_high_and_low_water_keeps_its_chunks() {
-        let q = Chunked::with_chunk_len(100, 10);
+        let q = Chunked::with_chunk_len(100, 10, 10);
         let (mut next_in, mut next_out) = (0, 0);
         let mut held = Vec::new();
         for _ in 0..20 {
@@ -415,7 +453,7 @@ mod tests {
     #[test]
     fn dropping_a_queue_drops_its_items() {
         let item = Arc::new(());
-        let q = Chunked::with_chunk_len(10, 3);
+        let q = Chunked::with_chunk_len(10, 3, 3);
         (0..8).for_each(|_| q.push(Arc::clone(&item)).unwrap());
         drop(q.pop());
         drop(q);
@@ -461,7 +499,7 @@ mod loom_tests {
     #[test]
     fn loom_items_cross_chunks_in_order() {
         loom::model(|| {
-            let q = Arc::new(Chunked::with_chunk_len(2, 1));
+            let q = Arc::new(Chunked::with_chunk_len(2, 1, 1));
             let producer = {
                 let q = Arc::clone(&q);
                 spawn(move || {
@@ -495,7 +533,7 @@ mod loom_tests {
     #[test]
     fn loom_head_refilled_while_the_consumer_moves_on() {
         loom::model(|| {
-            let q = Arc::new(Chunked::with_chunk_len(2, 1));
+            let q = Arc::new(Chunked::with_chunk_len(2, 1, 1));
             q.push(0).unwrap();
             assert_eq!(q.pop(), Some(0));
             let producer = {
@@ -517,13 +555,41 @@ mod loom_tests {
         });
     }
 
+    /// As above with a first chunk smaller than the others, which the
+    /// producer leaves after one item and may later reuse as a spare.
+    #[test]
+    fn loom_small_first_chunk() {
+        loom::model(|| {
+            let q = Arc::new(Chunked::with_chunk_len(3, 2, 1));
+            let producer = {
+                let q = Arc::clone(&q);
+                spawn(move || {
+                    for i in 0..4 {
+                        while q.push(i).is_err() {
+                            thread::yield_now();
+                        }
+                    }
+                })
+            };
+            let mut got = Vec::new();
+            while got.len() < 4 {
+                match q.pop() {
+                    Some(i) => got.push(i),
+                    None => thread::yield_now(),
+                }
+            }
+            producer.join().unwrap();
+            assert_eq!(got, [0, 1, 2, 3]);
+        });
+    }
+
     /// The reader's half of the pipe's handshake (F1r/F1w) when the push
     /// goes into a new chunk: a consumer that fenced after the producer's
     /// fence finds the item behind the handle.
     #[test]
     fn loom_pop_after_fence_sees_a_push_into_a_new_chunk() {
         loom::model(|| {
-            let q = Arc::new(Chunked::with_chunk_len(2, 1));
+            let q = Arc::new(Chunked::with_chunk_len(2, 1, 1));
             let asleep = Arc::new(AtomicBool::new(false));
             q.push(0).unwrap();
             let producer = {
@@ -553,7 +619,7 @@ mod loom_tests {
     #[test]
     fn loom_push_after_fence_sees_a_pop() {
         loom::model(|| {
-            let q = Arc::new(Chunked::with_chunk_len(2, 1));
+            let q = Arc::new(Chunked::with_chunk_len(2, 1, 1));
             let asleep = Arc::new(AtomicBool::new(false));
             q.push(0).unwrap();
             q.push(1).unwrap();
