@@ -32,11 +32,11 @@ fn file_id(path: &Path) -> Option<(u64, u64)> {
 
 impl Drop for PathGuard {
     fn drop(&mut self) {
-        // The listener's socket is closed before this runs, so a new bind
-        // may already have taken the path as stale and made its own file:
-        // that one is not ours to remove (it would cut the new listener
-        // off from every future connect). Best effort otherwise: the file
-        // may already be gone.
+        // Runs before the listener's socket is closed (see `Listener`), so
+        // the file is still ours unless something outside replaced it:
+        // then it is not ours to remove (it would cut another listener off
+        // from every future connect). Best effort otherwise: the file may
+        // already be gone.
         if self.file.is_some() && file_id(&self.path) == self.file {
             let _ = std::fs::remove_file(&self.path);
         }
@@ -77,7 +77,7 @@ pub(super) fn bind(
         path: path.to_owned(),
         file: file_id(path),
     };
-    Ok((Listener::Ipc(listener, guard), endpoint.clone()))
+    Ok((Listener::Ipc(guard, listener), endpoint.clone()))
 }
 
 /// Starts a connect to `ipc`'s path.

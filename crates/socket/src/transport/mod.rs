@@ -131,8 +131,13 @@ pub(crate) enum Listener {
     /// A tcp listener.
     Tcp(mio::net::TcpListener),
     /// A Unix domain listener; the guard removes its socket file on drop.
+    /// The guard comes first so it drops first: the file goes while the
+    /// listener still answers, so a new bind at the path meanwhile finds
+    /// it live (`EADDRINUSE`, then retries) instead of replacing it with a
+    /// file the guard would then remove (an inode number is reused at once
+    /// on ext4, so the guard's identity check alone cannot tell them apart).
     #[allow(dead_code, reason = "the guard is held for its Drop")]
-    Ipc(mio::net::UnixListener, ipc::PathGuard),
+    Ipc(ipc::PathGuard, mio::net::UnixListener),
 }
 
 impl Listener {
@@ -166,7 +171,7 @@ impl Listener {
                 s.set_nodelay(true)?;
                 Ok(Stream::Tcp(s))
             }
-            Self::Ipc(l, _) => l.accept().map(|(s, _)| Stream::Ipc(s)),
+            Self::Ipc(_, l) => l.accept().map(|(s, _)| Stream::Ipc(s)),
         }
     }
 }
@@ -175,21 +180,21 @@ impl Source for Listener {
     fn register(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
         match self {
             Self::Tcp(l) => l.register(r, t, i),
-            Self::Ipc(l, _) => l.register(r, t, i),
+            Self::Ipc(_, l) => l.register(r, t, i),
         }
     }
 
     fn reregister(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
         match self {
             Self::Tcp(l) => l.reregister(r, t, i),
-            Self::Ipc(l, _) => l.reregister(r, t, i),
+            Self::Ipc(_, l) => l.reregister(r, t, i),
         }
     }
 
     fn deregister(&mut self, r: &Registry) -> io::Result<()> {
         match self {
             Self::Tcp(l) => l.deregister(r),
-            Self::Ipc(l, _) => l.deregister(r),
+            Self::Ipc(_, l) => l.deregister(r),
         }
     }
 }
