@@ -1,8 +1,9 @@
 //! Bad peers against ferrozmq's sockets: a raw `std::net::TcpStream` that
 //! misbehaves (bad greetings, malformed READY, absurd frame sizes, floods,
 //! trickles, resets, a subscriber that never reads, a peer that goes silent,
-//! routing ids a ROUTER must refuse or ignore) while a well-behaved
-//! ferrozmq peer on the same socket keeps exchanging messages.
+//! routing ids a ROUTER must refuse or ignore, a subscription flood against
+//! an XPUB) while a well-behaved ferrozmq peer on the same socket keeps
+//! exchanging messages.
 //!
 //! Each case asserts: the good peer gets exactly its messages (content and
 //! count), before and after; the bad connection is closed with a typed
@@ -16,7 +17,7 @@
 
 #![cfg(not(loom))]
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{ErrorKind, IoSlice, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
@@ -31,7 +32,7 @@ use ferrozmq_socket::{
 use ferrozmq_test_support::Metered;
 use ferrozmq_wire::{
     CommandError, Config, Connection, ConnectionError, Event, FrameError, GreetingError,
-    HandshakeError, MetadataError,
+    HandshakeError, MetadataError, ZmtpVersion,
 };
 
 /// Every blocking call and wait in these tests gives up by then.
@@ -1335,6 +1336,240 @@ fn a_subscriber_that_never_reads_costs_bounded_memory() {
             "{event}"
         );
     }
+}
+
+/// How many subscriptions the flood sends, and how many distinct topics
+/// they name (each subscribed again and again).
+const FLOOD: usize = 100_000;
+const FLOOD_TOPICS: usize = 100;
+
+/// Flood topic `k`: 100 bytes, so that the flood (~11 MB) is far beyond
+/// what the kernel's socket buffers take from a reader that stops early
+/// (a few hundred KiB here): only a queue of ours could swallow it all.
+fn flood_topic(k: usize) -> Vec<u8> {
+    let mut topic = format!("flood {k:03} ").into_bytes();
+    topic.resize(100, b'~');
+    topic
+}
+
+/// The topic the flood ends with.
+const FLOOD_END: &[u8] = b"flood end";
+
+/// How subscriptions travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SubscriptionForm {
+    /// SUBSCRIBE commands from a ZMTP 3.1 peer (RFC 37 §The Publish-Subscribe Pattern).
+    Command,
+    /// `0x01` + topic messages from a ZMTP 3.0 peer (RFC 23).
+    Message,
+}
+
+/// One raw peer floods a PUB or XPUB with 100 000 subscriptions to 100
+/// distinct topics while a good SUB is served:
+///
+/// - while the application does not touch the socket, the flood stalls
+///   (the peer's writes stop being taken well before its end): what the
+///   peer sent waits in its pipe up to the HWM and then in the kernel, not
+///   in a queue of ours that grows with the flood;
+/// - the good subscriber then receives every message published to it, in
+///   order, while the flood drains;
+/// - an XPUB's application receives each distinct topic once (libzmq
+///   `xpub_t`: only a topic's first subscription is passed on), and
+///   nothing else;
+/// - the flood peer's subscriptions took effect and it stays connected.
+fn subscription_flood(kind: SocketType, form: SubscriptionForm) {
+    let ctx = Context::new().unwrap();
+    let publisher = socket(&ctx, kind);
+    publisher.set_option(SocketOption::RcvHwm(100)).unwrap();
+    let mut monitor = publisher.monitor();
+    publisher.bind("tcp://127.0.0.1:0").unwrap();
+    let endpoint = publisher.last_endpoint().unwrap().to_string();
+    let addr: SocketAddr = endpoint.trim_start_matches("tcp://").parse().unwrap();
+    let good = socket(&ctx, SocketType::Sub);
+    good.subscribe(b"good").unwrap();
+    good.connect(&endpoint).unwrap();
+    // Until the good subscription is in: sync messages until one arrives,
+    // then every one sent after it (the earlier ones were dropped for want
+    // of a subscriber).
+    let mut sent = 0u32;
+    let deadline = Instant::now() + WAIT;
+    let first = loop {
+        assert!(
+            Instant::now() < deadline,
+            "the good subscriber never joined"
+        );
+        let sync = Multipart::from([
+            Msg::from_static(b"good sync"),
+            Msg::copy_from_slice(&sent.to_le_bytes()),
+        ]);
+        publisher.send_multipart(sync).unwrap();
+        sent += 1;
+        std::thread::sleep(Duration::from_millis(5));
+        if let Ok(m) = good.try_recv_multipart() {
+            assert_eq!(&m[0][..], b"good sync");
+            break u32::from_le_bytes(m[1][..].try_into().unwrap());
+        }
+    };
+    for k in first + 1..sent {
+        let m = good.recv_multipart().unwrap();
+        assert_eq!(frames(&m), owned(&[b"good sync", &k.to_le_bytes()]));
+    }
+    // From here on every message to the good subscriber must arrive, in
+    // order: `good_round` publishes the next one and checks it.
+    let mut next = 0u32;
+    let mut good_round = |publisher: &Socket| {
+        let msg = Multipart::from([
+            Msg::from_static(b"good"),
+            Msg::copy_from_slice(&next.to_le_bytes()),
+        ]);
+        publisher.send_multipart(msg).unwrap();
+        let m = good.recv_multipart().unwrap();
+        assert_eq!(frames(&m), owned(&[b"good", &next.to_le_bytes()]));
+        next += 1;
+    };
+    good_round(&publisher);
+    let mut notices: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
+    let mut take_notices = |publisher: &Socket| {
+        if kind == SocketType::XPub {
+            while let Ok(m) = publisher.try_recv_multipart() {
+                assert_eq!(m.len(), 1, "{:?}", frames(&m));
+                *notices.entry(m[0].to_vec()).or_default() += 1;
+            }
+        }
+    };
+    take_notices(&publisher);
+
+    let mut config = raw_config(SocketType::Sub);
+    if form == SubscriptionForm::Message {
+        config.version = ZmtpVersion::V3_0;
+    }
+    let mut flood = RawPeer::with_config(raw(addr), config);
+    flood.handshake();
+    let subscription = |topic: &[u8]| match form {
+        SubscriptionForm::Command => command(b"SUBSCRIBE", topic),
+        SubscriptionForm::Message => frame(0, &[&[1u8][..], topic].concat()),
+    };
+    let topics: Vec<Vec<u8>> = (0..FLOOD_TOPICS).map(flood_topic).collect();
+    let mut bytes = Vec::new();
+    for i in 0..FLOOD {
+        bytes.extend(subscription(&topics[i % FLOOD_TOPICS]));
+    }
+    bytes.extend(subscription(FLOOD_END));
+    let total = bytes.len();
+    socket2::SockRef::from(&flood.stream)
+        .set_send_buffer_size(64 * 1024)
+        .unwrap();
+    let mut writer = flood.stream.try_clone().unwrap();
+    // A write that takes nothing for this long has stalled.
+    writer
+        .set_write_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    let (stalled_tx, stalled_rx) = std::sync::mpsc::channel();
+    let flooder = std::thread::spawn(move || {
+        let deadline = Instant::now() + WAIT * 6;
+        let mut written = 0;
+        let mut stalled = Some(stalled_tx);
+        while written < bytes.len() {
+            assert!(Instant::now() < deadline, "the flood never got through");
+            let end = bytes.len().min(written + 64 * 1024);
+            match writer.write(&bytes[written..end]) {
+                Ok(n) => written += n,
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    if let Some(tx) = stalled.take() {
+                        tx.send(written).unwrap();
+                    }
+                }
+                Err(e) => panic!("flood write: {e}"),
+            }
+        }
+        written
+    });
+    // The application leaves the socket alone: the flood stalls.
+    let stalled_at = stalled_rx
+        .recv_timeout(WAIT * 3)
+        .expect("the flood was never held back");
+    assert!(
+        stalled_at < total / 2,
+        "{stalled_at} of {total} bytes were taken while the application slept"
+    );
+    // Now the good subscriber is served while the flood drains, until the
+    // flood peer's last subscription (its end topic) has taken effect: a
+    // message on it arrives.
+    let deadline = Instant::now() + WAIT * 6;
+    loop {
+        assert!(Instant::now() < deadline, "the flood never drained");
+        good_round(&publisher);
+        take_notices(&publisher);
+        if flooder.is_finished() {
+            publisher
+                .send_multipart(Multipart::from([
+                    Msg::from_static(FLOOD_END),
+                    Msg::from_static(b"end"),
+                ]))
+                .unwrap();
+            if let Some(m) = flood.poll_message() {
+                assert_eq!(m, owned(&[FLOOD_END, b"end"]));
+                break;
+            }
+        }
+    }
+    assert_eq!(flooder.join().unwrap(), total);
+    take_notices(&publisher);
+    if kind == SocketType::XPub {
+        let mut want: BTreeMap<Vec<u8>, usize> = topics
+            .iter()
+            .chain([&FLOOD_END.to_vec(), &b"good".to_vec()])
+            .map(|t| ([&[1u8][..], t].concat(), 1))
+            .collect();
+        // The notices and their counts, without dumping ~100 KB of topics.
+        let got: Vec<(usize, usize)> = notices.iter().map(|(t, n)| (t.len(), *n)).collect();
+        assert_eq!(notices.len(), want.len(), "{got:?}");
+        for (topic, n) in &notices {
+            assert_eq!(
+                want.remove(topic),
+                Some(*n),
+                "notice {:?}",
+                String::from_utf8_lossy(&topic[..topic.len().min(20)])
+            );
+        }
+    }
+    // Every flood topic took effect: a message on one reaches the peer.
+    publisher
+        .send_multipart(Multipart::from([
+            Msg::from(topics[FLOOD_TOPICS - 1].clone()),
+            Msg::from_static(b"last"),
+        ]))
+        .unwrap();
+    // (After any end messages still on their way.)
+    let last = loop {
+        let m = flood.recv_message();
+        if m != owned(&[FLOOD_END, b"end"]) {
+            break m;
+        }
+    };
+    assert_eq!(last, owned(&[&topics[FLOOD_TOPICS - 1], b"last"]));
+    good_round(&publisher);
+    while let Some(event) = monitor.try_recv() {
+        assert!(
+            !matches!(event.kind, SocketEventKind::Disconnected(_)),
+            "{event}"
+        );
+    }
+}
+
+#[test]
+fn an_xpub_flooded_with_subscribe_commands_stays_bounded() {
+    subscription_flood(SocketType::XPub, SubscriptionForm::Command);
+}
+
+#[test]
+fn an_xpub_flooded_with_subscription_messages_stays_bounded() {
+    subscription_flood(SocketType::XPub, SubscriptionForm::Message);
+}
+
+#[test]
+fn a_pub_flooded_with_subscribe_commands_stays_bounded() {
+    subscription_flood(SocketType::Pub, SubscriptionForm::Command);
 }
 
 // ---------------------------------------------------------------------------
