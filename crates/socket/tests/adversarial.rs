@@ -2,7 +2,7 @@
 //! misbehaves (bad greetings, malformed READY, absurd frame sizes, floods,
 //! trickles, resets, a subscriber that never reads, a peer that goes silent,
 //! routing ids a ROUTER must refuse or ignore, a subscription flood against
-//! an XPUB) while a well-behaved ferrozmq peer on the same socket keeps
+//! an XPUB, a subscription 65 000 bytes deep) while a well-behaved ferrozmq peer on the same socket keeps
 //! exchanging messages.
 //!
 //! Each case asserts: the good peer gets exactly its messages (content and
@@ -20,6 +20,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{ErrorKind, IoSlice, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -1570,6 +1571,140 @@ fn an_xpub_flooded_with_subscription_messages_stays_bounded() {
 #[test]
 fn a_pub_flooded_with_subscribe_commands_stays_bounded() {
     subscription_flood(SocketType::Pub, SubscriptionForm::Command);
+}
+
+/// Names the case a child process of
+/// [`a_deep_subscription_never_overflows_the_stack`] runs.
+const DEEP_CASE: &str = "FERROZMQ_ADVERSARIAL_DEEP_CASE";
+
+/// A topic about as long as a SUBSCRIBE command can carry (commands are
+/// at most 64 KiB).
+const DEEP: usize = 65_000;
+
+/// One case of [`a_deep_subscription_never_overflows_the_stack`], on a
+/// thread with a 2 MiB stack (the default of spawned threads):
+///
+/// - `cancel`, `gone`, `close`: a raw SUB subscribes an XPUB to a
+///   [`DEEP`]-byte topic, which matches; then it CANCELs it, or its
+///   connection goes, or the application closes the XPUB holding it;
+/// - `xsub-cancel`, `xsub-attach`: an XSUB application subscribes to such a
+///   topic (a proxy does that for its downstream peers), then cancels it,
+///   or a new upstream peer attaches and is sent it.
+fn deep_subscription(case: &str) {
+    let ctx = Context::new().unwrap();
+    let topic = vec![b'd'; DEEP];
+    let subscribe = [&[1u8][..], &topic].concat();
+    let cancel = [&[0u8][..], &topic].concat();
+    if let Some(xsub_case) = case.strip_prefix("xsub-") {
+        let xsub = socket(&ctx, SocketType::XSub);
+        xsub.send(Msg::from(subscribe)).unwrap();
+        match xsub_case {
+            "cancel" => xsub.send(Msg::from(cancel)).unwrap(),
+            "attach" => {
+                let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+                xsub.connect(&format!("tcp://{}", listener.local_addr().unwrap()))
+                    .unwrap();
+                let (stream, _) = listener.accept().unwrap();
+                stream
+                    .set_read_timeout(Some(Duration::from_millis(20)))
+                    .unwrap();
+                let mut upstream = RawPeer::new(stream, SocketType::XPub);
+                upstream.handshake();
+                let deadline = Instant::now() + WAIT;
+                loop {
+                    assert!(Instant::now() < deadline, "no subscription upstream");
+                    upstream.flush();
+                    let events = upstream.read_once().expect("closed");
+                    if let Some(Event::Subscribe(t)) = events.first() {
+                        assert_eq!(t.len(), DEEP);
+                        break;
+                    }
+                }
+            }
+            other => panic!("no case {other}"),
+        }
+        return;
+    }
+    let publisher = socket(&ctx, SocketType::XPub);
+    publisher.bind("tcp://127.0.0.1:0").unwrap();
+    let endpoint = publisher.last_endpoint().unwrap().to_string();
+    let addr: SocketAddr = endpoint.trim_start_matches("tcp://").parse().unwrap();
+    let mut peer = RawPeer::handshaken(addr, SocketType::Sub);
+    peer.stream
+        .write_all(&command(b"SUBSCRIBE", &topic))
+        .unwrap();
+    assert_eq!(frames(&publisher.recv_multipart().unwrap()), [subscribe]);
+    publisher
+        .send_multipart(Multipart::from([
+            Msg::from(topic.clone()),
+            Msg::from_static(b"x"),
+        ]))
+        .unwrap();
+    assert_eq!(peer.recv_message(), owned(&[&topic, b"x"]));
+    match case {
+        "cancel" | "gone" => {
+            if case == "cancel" {
+                peer.stream.write_all(&command(b"CANCEL", &topic)).unwrap();
+            } else {
+                drop(peer);
+            }
+            assert_eq!(frames(&publisher.recv_multipart().unwrap()), [cancel]);
+        }
+        "close" => drop(publisher),
+        other => panic!("no case {other}"),
+    }
+}
+
+/// A peer's subscription as deep as a command allows never costs stack in
+/// proportion to its length (each byte is a trie level): subscribing,
+/// matching, cancelling, the peer going, the socket closing, and an XSUB
+/// passing such a topic on all work on a 2 MiB stack. Each case runs in a
+/// child process (this test binary, [`deep_subscription_child`]), so that a
+/// stack overflow, which aborts the process, fails this test alone.
+#[test]
+#[ignore = "the subscription tries recurse once per topic byte (Mtrie::remove_peer, \
+            Node::remove, drop, Trie::remove, Trie::for_each): the stack overflows"]
+fn a_deep_subscription_never_overflows_the_stack() {
+    let mut failed = Vec::new();
+    for case in ["cancel", "gone", "close", "xsub-cancel", "xsub-attach"] {
+        let child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "deep_subscription_child",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+                "-q",
+            ])
+            .env(DEEP_CASE, case)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = ferrozmq_test_support::process::finish(child, WAIT * 2, case);
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let last = stderr.lines().rev().take(3).collect::<Vec<_>>();
+            failed.push(format!("{case}: {} {last:?}", out.status));
+        }
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+/// The child processes' entry (see
+/// [`a_deep_subscription_never_overflows_the_stack`]); does nothing in a
+/// normal run.
+#[test]
+fn deep_subscription_child() {
+    let Ok(case) = std::env::var(DEEP_CASE) else {
+        return;
+    };
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || deep_subscription(&case))
+        .unwrap()
+        .join()
+        .unwrap();
 }
 
 // ---------------------------------------------------------------------------
