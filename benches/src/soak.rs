@@ -22,12 +22,17 @@
 //!   the lane since the previous message of that stream, or within
 //!   [`FAULT_GRACE`] before the gap was seen (a fault's effects, such as
 //!   a dead peer's pipe still being written to, take a moment to settle);
-//! - a REQ's reply that never comes is a loss under the same rule.
+//! - a REQ's reply that never comes is a loss under the same rule;
+//! - a DEALER's pipelined requests to a ROUTER echo ([`Pipeline`]): the
+//!   replies are a stream of their own (in order, whole, exact), and one
+//!   owed past a time limit is a loss under the same rule; a reply to a
+//!   request never sent, or sent by another incarnation of the socket, is
+//!   a violation.
 //!
 //! What is a fault is the driver's to say ([`Checker::fault`]): a peer
 //! process SIGKILLed, a socket torn down and bound again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::{DefaultHasher, Hasher};
 use std::time::{Duration, Instant};
@@ -39,6 +44,25 @@ pub const HEADER: usize = 22;
 
 /// How long after a fault a loss is still blamed on it.
 pub const FAULT_GRACE: Duration = Duration::from_secs(3);
+
+/// When the driver injects its first fault.
+pub const FIRST_FAULT: Duration = Duration::from_secs(2);
+/// How long before the end of a run faults stop, so that every lane
+/// settles before the final checks.
+pub const QUIET_END: Duration = Duration::from_secs(5);
+
+/// The time between two faults in a run of `run` over `lanes` lanes: the
+/// faults go round the lanes in turn, alternating kill and reset per
+/// round, so the window (from [`FIRST_FAULT`] to [`QUIET_END`] before the
+/// end) holds at least two rounds, giving every lane both kinds, while no
+/// fault comes more often than every 250 ms nor less often than every
+/// second.
+pub fn fault_interval(run: Duration, lanes: usize) -> Duration {
+    let window = run.saturating_sub(QUIET_END).saturating_sub(FIRST_FAULT);
+    // One spare slot: the driver's clock ticks in steps.
+    let slots = u32::try_from(2 * lanes + 1).unwrap_or(u32::MAX);
+    (window / slots).clamp(Duration::from_millis(250), Duration::from_secs(1))
+}
 
 /// What a soak message says about itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -346,10 +370,101 @@ impl Checker {
                     });
                 }
             }
-            None if self.excused(mark, now) => self.lost_across_faults += 1,
-            None => self.violations.push(Violation::Reply {
+            None => self.no_reply(mark, now),
+        }
+    }
+
+    /// A reply to a request sent when the fault count was `mark` never
+    /// came (seen `now`): a loss a fault must explain.
+    pub fn no_reply(&mut self, mark: u64, now: Instant) {
+        if self.excused(mark, now) {
+            self.lost_across_faults += 1;
+        } else {
+            self.violations.push(Violation::Reply {
                 what: "no reply from a live peer, with no fault".to_owned(),
-            }),
+            });
+        }
+    }
+}
+
+/// The requests one incarnation (`generation`) of a DEALER has in flight to
+/// a ROUTER that echoes them, several at once, checked as the replies come
+/// (see the module docs). Sans-IO, like [`Checker`], whose counts and
+/// violations it adds to.
+#[derive(Debug)]
+pub struct Pipeline {
+    generation: u32,
+    /// The next request's number.
+    next: u64,
+    /// Requests owed a reply, oldest first: number, when sent, the lane's
+    /// fault count then.
+    owed: VecDeque<(u64, Instant, u64)>,
+}
+
+impl Pipeline {
+    /// Generation `generation` of the DEALER starts: its replies are a new
+    /// stream of `checker`, which must have [`Promise::Contiguous`].
+    pub fn new(generation: u32, checker: &mut Checker) -> Self {
+        checker.start(generation);
+        Self {
+            generation,
+            next: 0,
+            owed: VecDeque::new(),
+        }
+    }
+
+    /// The next request to send.
+    pub fn request(&self, lane: u8) -> Multipart {
+        encode(Header {
+            lane,
+            generation: self.generation,
+            seq: self.next,
+        })
+    }
+
+    /// How many requests are owed a reply.
+    pub fn owed(&self) -> usize {
+        self.owed.len()
+    }
+
+    /// The request from [`request`](Self::request) went out at `now`, when
+    /// the lane's fault count was `mark`.
+    pub fn sent(&mut self, now: Instant, mark: u64) {
+        self.owed.push_back((self.next, now, mark));
+        self.next += 1;
+    }
+
+    /// Checks a reply received `now`, and settles the requests it answers
+    /// (those before it that were skipped are the checker's gap).
+    pub fn reply(&mut self, checker: &mut Checker, reply: &Multipart, now: Instant) {
+        let h = match decode(reply) {
+            Ok(h) => h,
+            Err(v) => return checker.violations.push(v),
+        };
+        if h.generation != self.generation || h.seq >= self.next {
+            return checker.violations.push(Violation::Reply {
+                what: format!(
+                    "{h:?}: not a request of generation {} (requests 0..{})",
+                    self.generation, self.next
+                ),
+            });
+        }
+        checker.receive(reply, now);
+        while self.owed.front().is_some_and(|&(seq, ..)| seq <= h.seq) {
+            self.owed.pop_front();
+        }
+    }
+
+    /// Gives up on requests owed longer than `limit` at `now`: each is a
+    /// [`Checker::no_reply`]. A reply that still comes later is checked as
+    /// any other.
+    pub fn expire(&mut self, checker: &mut Checker, now: Instant, limit: Duration) {
+        while let Some(&(_, sent, mark)) = self.owed.front() {
+            if now.saturating_duration_since(sent) < limit {
+                return;
+            }
+            checker.no_reply(mark, now);
+            self.owed.pop_front();
         }
     }
 }
@@ -483,6 +598,122 @@ mod tests {
         assert!(c.violations.is_empty());
         c.receive(&encode(h(0, 43)), t0 + FAULT_GRACE * 2);
         assert_eq!(c.violations.len(), 1);
+    }
+
+    #[test]
+    fn every_lane_sees_a_kill_and_a_reset_in_a_smoke_run() {
+        for (secs, lanes) in [(20, 15), (20, 9), (60, 15), (180, 15)] {
+            let run = Duration::from_secs(secs);
+            let every = fault_interval(run, lanes);
+            assert!(every >= Duration::from_millis(250) && every <= Duration::from_secs(1));
+            // The faults the driver injects: at FIRST_FAULT, then every
+            // `every`, while before the quiet end.
+            let until = run - QUIET_END;
+            let mut at = FIRST_FAULT;
+            let mut faults = 0;
+            while at < until {
+                faults += 1;
+                at += every;
+            }
+            assert!(
+                faults >= 2 * lanes,
+                "{secs} s, {lanes} lanes: {faults} faults"
+            );
+        }
+        assert_eq!(
+            fault_interval(Duration::from_secs(180), 15),
+            Duration::from_secs(1)
+        );
+    }
+
+    /// A pipeline of generation 0 on lane 3 that has sent `n` requests at
+    /// `t0`, and the requests.
+    fn pipeline(c: &mut Checker, n: u64, t0: Instant) -> (Pipeline, Vec<Multipart>) {
+        let mut p = Pipeline::new(0, c);
+        let mut sent = Vec::new();
+        for _ in 0..n {
+            sent.push(p.request(3));
+            p.sent(t0, c.mark());
+        }
+        (p, sent)
+    }
+
+    #[test]
+    fn pipelined_replies_come_in_order_whole_and_once() {
+        let t0 = Instant::now();
+        let late = t0 + FAULT_GRACE * 2;
+        let mut c = Checker::new(3, Promise::Contiguous);
+        let (mut p, sent) = pipeline(&mut c, 8, t0);
+        assert_eq!(decode(&sent[5]), Ok(h(0, 5)));
+        for r in &sent[..3] {
+            p.reply(&mut c, r, t0);
+        }
+        assert_eq!((c.received, p.owed(), c.violations.len()), (3, 5, 0));
+        // A reply skipped with no fault: lost; the skipped one is settled.
+        p.reply(&mut c, &sent[4], late);
+        assert_eq!(p.owed(), 3);
+        assert!(matches!(
+            c.violations[..],
+            [Violation::Lost { from: 3, to: 4, .. }]
+        ));
+        // The same reply again, or an older one: duplicate.
+        p.reply(&mut c, &sent[4], late);
+        p.reply(&mut c, &sent[2], late);
+        assert!(matches!(
+            c.violations[1],
+            Violation::Duplicate { last: 4, .. }
+        ));
+        assert!(matches!(
+            c.violations[2],
+            Violation::Duplicate { last: 4, .. }
+        ));
+        // A reply to a request never sent, or of another generation.
+        p.reply(&mut c, &encode(h(0, 8)), late);
+        p.reply(&mut c, &encode(h(1, 5)), late);
+        assert!(matches!(c.violations[3], Violation::Reply { .. }));
+        assert!(matches!(c.violations[4], Violation::Reply { .. }));
+        // A damaged echo.
+        let mut cut = sent[5].clone();
+        cut.pop();
+        p.reply(&mut c, &cut, late);
+        assert!(matches!(c.violations[5], Violation::Corrupt { .. }));
+        assert_eq!(c.violations.len(), 6);
+        // A gap across a fault is allowed.
+        c.fault(late);
+        p.reply(&mut c, &sent[7], late + FAULT_GRACE * 2);
+        assert_eq!((c.violations.len(), c.lost_across_faults), (6, 2));
+        assert_eq!((c.received, p.owed()), (5, 0));
+    }
+
+    #[test]
+    fn pipelined_requests_owed_too_long_are_lost_unless_a_fault_intervened() {
+        let t0 = Instant::now();
+        let limit = Duration::from_secs(5);
+        let mut c = Checker::new(3, Promise::Contiguous);
+        let (mut p, sent) = pipeline(&mut c, 3, t0);
+        // Not yet due.
+        p.expire(&mut c, t0 + limit / 2, limit);
+        assert_eq!((p.owed(), c.violations.len()), (3, 0));
+        // Due, no fault: each owed request is a violation.
+        p.expire(&mut c, t0 + limit + FAULT_GRACE, limit);
+        assert_eq!((p.owed(), c.violations.len()), (0, 3));
+        assert!(
+            c.violations
+                .iter()
+                .all(|v| matches!(v, Violation::Reply { .. }))
+        );
+        // A late reply is still checked as any other (in order: fine).
+        p.reply(&mut c, &sent[0], t0 + limit * 2);
+        assert_eq!((c.received, c.violations.len()), (1, 3));
+        // Requests sent before a fault: their loss is excused.
+        let t1 = t0 + limit * 3;
+        let mark = c.mark();
+        let more = p.request(3);
+        p.sent(t1, mark);
+        c.fault(t1);
+        p.expire(&mut c, t1 + limit + FAULT_GRACE, limit);
+        assert_eq!((c.violations.len(), c.lost_across_faults), (3, 1));
+        assert_eq!(decode(&more), Ok(h(0, 3)));
     }
 
     #[test]
