@@ -8,13 +8,17 @@
 //! connect to a name not bound yet makes the pipes too, so messages can
 //! wait in them up to the HWM, with a [`Relay`] as the future binder's
 //! signal; the bind offers the waiting ends and points the relay at the
-//! binder's wake for that peer. Capacities come from the connecting
-//! socket: its SNDHWM towards the binder, its RCVHWM back (one pipe that
-//! keeps only the last message each way when it sets CONFLATE). Each side's
+//! binder's wake for that peer. Capacities, as libzmq's
+//! `socket_base_t::connect_internal` sets them: towards the binder, the
+//! connecting socket's SNDHWM plus the binder's RCVHWM; back, its RCVHWM
+//! plus the binder's SNDHWM (0, unbounded, if either is). A connect made
+//! before the bind has only its own HWMs to go by (libzmq resizes such
+//! pipes at the bind; ours keep them). With CONFLATE on the connecting
+//! side, one slot each way that a send replaces. Each side's
 //! first item to the other is an [`Item::Attached`] with its socket type
 //! and routing id, as a session's handshake would give (libzmq sends the
 //! routing id over inproc pipes the same way). The socket types are checked
-//! as RFC 37 §3.3 (and libzmq `mechanism_t::check_socket_type`) says: at
+//! as RFC 37 §The Socket-Type Property (and libzmq `mechanism_t::check_socket_type`) says: at
 //! connect when the name is bound, else at bind, where an incompatible
 //! waiting peer is dropped, so its pipes disconnect.
 //!
@@ -34,6 +38,7 @@ use crate::sync::{Mutex, StdArc, lock};
 pub(crate) struct Binder {
     pub(crate) hub: StdArc<Hub>,
     pub(crate) meta: PeerMeta,
+    pub(crate) pipes: PipeSettings,
     pub(crate) origin: Origin,
 }
 
@@ -136,7 +141,14 @@ impl Registry {
                 }
                 let theirs = PeerWake::new(&b.hub);
                 theirs.set_connected(true);
-                let (ours, mut ends) = join(&joiner, mine, theirs.signal(), StdArc::clone(&theirs));
+                let pipes = joiner.pipes.joined_with(b.pipes);
+                let (ours, mut ends) = join(
+                    &joiner,
+                    pipes,
+                    mine,
+                    theirs.signal(),
+                    StdArc::clone(&theirs),
+                );
                 let _ = ends.tx.try_send(Item::Attached(Box::new(b.meta.clone())));
                 ends.origin = b.origin;
                 b.hub.offer(ends);
@@ -146,7 +158,7 @@ impl Registry {
                 let relay = StdArc::new(Relay::default());
                 let placeholder = PeerWake::new(joiner.hub);
                 let theirs = StdArc::clone(&relay) as StdArc<dyn Signal>;
-                let (ours, ends) = join(&joiner, mine, theirs, placeholder);
+                let (ours, ends) = join(&joiner, joiner.pipes, mine, theirs, placeholder);
                 waiting.push(Waiting {
                     meta: joiner.meta,
                     ends,
@@ -163,11 +175,11 @@ impl Registry {
 /// `their_wake` goes into its ends (replaced at bind for a waiting peer).
 fn join(
     joiner: &Joiner<'_>,
+    pipes: PipeSettings,
     mine: StdArc<PeerWake>,
     theirs: StdArc<dyn Signal>,
     their_wake: StdArc<PeerWake>,
 ) -> (NewPeer, NewPeer) {
-    let pipes = joiner.pipes;
     let (mut tx, their_rx) = pipes.pipe(false, StdArc::clone(&theirs), mine.signal());
     let (their_tx, rx) = pipes.pipe(true, mine.signal(), theirs);
     // Our side of the handshake, first in the binder's pipe.

@@ -359,7 +359,7 @@ impl Session {
         let was_up = matches!(&self.state, State::Active(e) if !e.connecting);
         if let (State::Active(e), SessionError::Protocol(_)) = (&mut self.state, &error) {
             // What the connection queued last (an ERROR command when it
-            // refused the peer's READY: RFC 37 §3.3, a peer that refuses the
+            // refused the peer's READY: RFC 37 §The Socket-Type Property, a peer that refuses the
             // handshake sends ERROR and closes)
             // goes out if the socket buffer takes it now; never waited for.
             let mut iov = [IoSlice::new(&[]); 16];

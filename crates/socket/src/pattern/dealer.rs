@@ -1,4 +1,4 @@
-//! DEALER (RFC 28 §2.2): load-balances outgoing messages, fair-queues
+//! DEALER (RFC 28 §The DEALER Socket Type): load-balances outgoing messages, fair-queues
 //! incoming ones, blocks (up to SNDTIMEO) when every peer is at its
 //! high-water mark. No envelope of its own: what the application sends is
 //! what goes out.

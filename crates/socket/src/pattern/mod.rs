@@ -26,7 +26,7 @@
 //! id up again (what libzmq's `rep_t`, a `router_t`, does through the id):
 //! the same peer, one lookup fewer.
 
-use ferrozmq_msg::Multipart;
+use ferrozmq_msg::{Msg, Multipart};
 use ferrozmq_wire::SocketType;
 
 use crate::error::{RecvError, SendError};
@@ -88,6 +88,14 @@ pub(crate) trait Pattern {
 
     /// An option this type reads was set (already checked and stored).
     fn set_option(&mut self, option: &SocketOption);
+
+    /// The first part of a message sent part by part (with MORE), before
+    /// it is queued: ROUTER with ROUTER_MANDATORY refuses an unknown
+    /// routing id there, as libzmq `router_t::xsend` does.
+    fn check_first_part(&mut self, part: &Msg) -> Result<(), SendError<()>> {
+        let _ = part;
+        Ok(())
+    }
 
     /// `subscribe`/`unsubscribe` on the socket: `None` where the type has
     /// no such thing.
@@ -175,6 +183,9 @@ impl Pattern for AnyPattern {
     }
     fn subscription(&mut self, subscribe: bool, topic: &[u8], peers: &mut Peers) -> Option<()> {
         dispatch!(self, p => p.subscription(subscribe, topic, peers))
+    }
+    fn check_first_part(&mut self, part: &Msg) -> Result<(), SendError<()>> {
+        dispatch!(self, p => p.check_first_part(part))
     }
 }
 #[cfg(test)]

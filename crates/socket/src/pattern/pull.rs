@@ -1,4 +1,4 @@
-//! PULL (RFC 30 §2.3): fair-queues messages from its peers; sends nothing.
+//! PULL (RFC 30 §The PULL Socket Type): fair-queues messages from its peers; sends nothing.
 
 use ferrozmq_msg::Multipart;
 

@@ -1,4 +1,4 @@
-//! PUSH (RFC 30 §2.2): load-balances messages over its peers and blocks
+//! PUSH (RFC 30 §The PUSH Socket Type): load-balances messages over its peers and blocks
 //! (up to SNDTIMEO) when all are at their high-water mark; receives
 //! nothing.
 

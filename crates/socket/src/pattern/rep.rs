@@ -1,4 +1,4 @@
-//! REP (RFC 28 §2.4): fair-queues requests; strips the envelope (every
+//! REP (RFC 28 §The REP Socket Type): fair-queues requests; strips the envelope (every
 //! frame up to and including the empty delimiter) on receive and puts it
 //! back on the reply, which goes to the peer the request came from. A
 //! reply for a peer that is gone or at its high-water mark is dropped, as

@@ -1,4 +1,4 @@
-//! REQ (RFC 28 §2.3): DEALER plus the envelope and strict alternation.
+//! REQ (RFC 28 §The REQ Socket Type): DEALER plus the envelope and strict alternation.
 //!
 //! A request gets the empty delimiter frame in front (and, with
 //! REQ_CORRELATE, a 4-byte request id before it, as libzmq `req_t` does),

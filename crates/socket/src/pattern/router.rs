@@ -1,4 +1,4 @@
-//! ROUTER (RFC 28 §2.5): every message received starts with the routing
+//! ROUTER (RFC 28 §The ROUTER Socket Type): every message received starts with the routing
 //! id of the peer it came from; a message sent is routed by its first
 //! frame, which is removed.
 //!
@@ -216,6 +216,13 @@ impl Pattern for Router {
                 .get_mut(key)
                 .is_some_and(|p| p.routing_id.is_some() && p.tx.poll_ready())
         })
+    }
+
+    fn check_first_part(&mut self, part: &Msg) -> Result<(), SendError<()>> {
+        if self.mandatory && self.table.get(part).is_none() {
+            return Err(SendError::HostUnreachable(()));
+        }
+        Ok(())
     }
 
     fn set_option(&mut self, option: &SocketOption) {

@@ -1,4 +1,4 @@
-//! SUB (RFC 29 §2.3): XSUB whose subscriptions come from `subscribe` and
+//! SUB (RFC 29 §The SUB Socket Type): XSUB whose subscriptions come from `subscribe` and
 //! `unsubscribe` rather than from sent messages, and which delivers only
 //! messages whose first frame starts with a subscribed prefix (its own
 //! filter, besides the publisher's). It sends nothing.

@@ -13,7 +13,7 @@ fn v(frames: &[&[u8]]) -> Vec<Vec<u8>> {
     frames.iter().map(|f| f.to_vec()).collect()
 }
 
-/// RFC 30 §2.2 / RFC 28 §2.2: round robin over peers with room; a full
+/// RFC 30 §The PUSH Socket Type / RFC 28 §The DEALER Socket Type: round robin over peers with room; a full
 /// peer is skipped; all full is `WouldBlock` with the message back.
 #[test]
 fn rfc28_dealer_round_robins_and_skips_full_peers() {
@@ -37,7 +37,7 @@ fn rfc28_dealer_round_robins_and_skips_full_peers() {
     assert_eq!(h.peer_recv(a), [v(&[b"y"])]);
 }
 
-/// RFC 28 §2.2: fair-queued from all peers, one message each in turn.
+/// RFC 28 §The DEALER Socket Type: fair-queued from all peers, one message each in turn.
 #[test]
 fn rfc28_dealer_fair_queues_incoming() {
     let mut h = Harness::new(T::Dealer, &[], 10);
@@ -55,7 +55,7 @@ fn rfc28_dealer_fair_queues_incoming() {
     assert_eq!(h.recv(), Err(RecvError::WouldBlock));
 }
 
-/// RFC 28 §2.5: a received message is prefixed with the peer's routing
+/// RFC 28 §The ROUTER Socket Type: a received message is prefixed with the peer's routing
 /// id; a sent one routes by its first frame; unknown ids are dropped.
 #[test]
 fn rfc28_router_prefixes_and_routes_by_identity() {
@@ -142,7 +142,7 @@ fn router_connect_routing_id_and_probe() {
     assert_eq!(h.recv().unwrap(), v(&[b"named", b"x"]));
 }
 
-/// RFC 28 §2.3: REQ prefixes the delimiter, alternates strictly, takes
+/// RFC 28 §The REQ Socket Type: REQ prefixes the delimiter, alternates strictly, takes
 /// the reply only from the peer asked.
 #[test]
 fn rfc28_req_envelope_and_alternation() {
@@ -177,7 +177,7 @@ fn req_forgets_a_request_whose_peer_was_lost() {
     assert_eq!(h.recv(), Err(RecvError::State));
 }
 
-/// RFC 28 §2.4: REP strips the envelope and puts it back on the reply.
+/// RFC 28 §The REP Socket Type: REP strips the envelope and puts it back on the reply.
 #[test]
 fn rfc28_rep_saves_and_restores_the_envelope() {
     let mut h = Harness::new(T::Rep, &[], 10);
@@ -211,7 +211,7 @@ fn rfc31_pair_refuses_a_second_peer() {
     assert_eq!(h.recv().unwrap(), v(&[b"back"]));
 }
 
-/// RFC 29 §2.5: XPUB passes a topic's first subscription and last cancel
+/// RFC 29 §The XPUB Socket Type: XPUB passes a topic's first subscription and last cancel
 /// to the application, and filters what it sends.
 #[test]
 fn rfc29_xpub_reports_first_subscribe_and_last_cancel() {
@@ -283,7 +283,7 @@ fn xpub_welcome_message_and_nodrop() {
     assert_eq!(h.peer_recv(a), [v(&[b"W"]), v(&[b"1"])]);
 }
 
-/// RFC 29 §2.4: XSUB turns `0x01`/`0x00` messages into subscriptions for
+/// RFC 29 §The XSUB Socket Type: XSUB turns `0x01`/`0x00` messages into subscriptions for
 /// every peer (new ones included), cancels only the last, and passes
 /// anything else upstream.
 #[test]
@@ -307,7 +307,7 @@ fn rfc29_xsub_sends_subscriptions_upstream() {
     assert_eq!(h.recv().unwrap(), v(&[b"anything"]));
 }
 
-/// RFC 29 §2.3: SUB delivers only what matches its subscriptions.
+/// RFC 29 §The SUB Socket Type: SUB delivers only what matches its subscriptions.
 #[test]
 fn rfc29_sub_filters_by_prefix() {
     let mut h = Harness::new(T::Sub, &[], 10);
@@ -320,7 +320,7 @@ fn rfc29_sub_filters_by_prefix() {
     assert_eq!(h.recv(), Err(RecvError::WouldBlock));
 }
 
-/// RFC 29 §2.3: PUB drops for a subscriber at its high-water mark and
+/// RFC 29 §The PUB Socket Type: PUB drops for a subscriber at its high-water mark and
 /// never blocks; others still get every message.
 #[test]
 fn rfc29_pub_drops_for_a_full_subscriber_only() {

@@ -1,4 +1,4 @@
-//! XPUB and PUB (RFC 29 §2.2-2.3, §2.5): each message goes to every peer
+//! XPUB and PUB (RFC 29 §The PUB Socket Type, §The XPUB Socket Type): each message goes to every peer
 //! subscribed to a prefix of its first frame, as clones of the same
 //! handles (no copy of a body); a peer at its high-water mark misses it
 //! (XPUB_NODROP: the send is refused with `WouldBlock` instead). PUB is

@@ -1,4 +1,4 @@
-//! XSUB (RFC 29 §2.4): receives everything its peers send, unfiltered,
+//! XSUB (RFC 29 §The XSUB Socket Type): receives everything its peers send, unfiltered,
 //! fair-queued. A message the application sends whose first frame starts
 //! with `0x01` subscribes every peer to the rest of that frame (SUBSCRIBE
 //! to 3.1 peers, the `0x01` message to 3.0 peers, chosen by each session),

@@ -6,7 +6,7 @@
 //! taken for one: a data message starting with `0x01` is data, and only a
 //! session (which decodes SUBSCRIBE/CANCEL commands and the legacy 3.0
 //! subscription messages for the socket types that receive them, RFC 29
-//! §2.4 / RFC 37 §3.5) turns subscriptions into [`Item::Subscribe`] and
+//! §2.4 / RFC 37 §The Publish-Subscribe Pattern) turns subscriptions into [`Item::Subscribe`] and
 //! [`Item::Cancel`]. A control item travels in order with the messages
 //! around it, so a socket learns of a lost connection after the messages
 //! that came before the loss.
@@ -34,7 +34,7 @@ pub(crate) enum Item {
     Cancel(Msg),
 }
 
-/// Who a peer is, from its READY command (RFC 37 §3.4) or, over inproc,
+/// Who a peer is, from its READY command (RFC 37 §Connection Metadata) or, over inproc,
 /// from its socket.
 #[derive(Debug, Clone)]
 pub(crate) struct PeerMeta {

@@ -152,9 +152,16 @@ impl Base {
         }
     }
 
-    /// Queues a part sent with MORE.
-    pub(crate) fn queue_part(&mut self, part: Msg) {
+    /// Queues a part sent with MORE; the first part of a message is
+    /// checked by the pattern first.
+    pub(crate) fn queue_part(&mut self, part: Msg) -> Result<(), SendError<Msg>> {
+        if self.pending.is_empty()
+            && let Err(e) = self.engine.check_first_part(&part)
+        {
+            return Err(e.map(|()| part));
+        }
         self.pending.push(part);
+        Ok(())
     }
 
     /// The queued parts followed by `mine`, and how many were queued.
@@ -286,6 +293,7 @@ impl Base {
             let binder = crate::inproc::Binder {
                 hub: StdArc::clone(&self.engine.hub),
                 meta: self.meta(),
+                pipes: self.pipes(),
                 origin: Origin::Bound(id),
             };
             self.ctx.inproc().bind(name, binder)?;
@@ -323,10 +331,12 @@ impl Base {
     }
 
     pub(crate) fn unbind(&mut self, ep: &Endpoint) -> Result<(), UnbindError> {
+        // A wildcard names no one bind: libzmq refuses it (ENOENT); the
+        // endpoint as bound (`last_endpoint`) is what unbinds.
         let Some(i) = self
             .binds
             .iter()
-            .rposition(|b| &b.given == ep || &b.bound == ep)
+            .rposition(|b| (&b.given == ep && !ep.is_wildcard()) || &b.bound == ep)
         else {
             return Err(UnbindError::NotFound {
                 endpoint: ep.to_string(),
@@ -434,6 +444,24 @@ pub(crate) struct PipeSettings {
 }
 
 impl PipeSettings {
+    /// An inproc pair's settings (see `inproc.rs`): each direction holds
+    /// the sender's SNDHWM plus the receiver's RCVHWM, or is unbounded if
+    /// either is 0 (libzmq `socket_base_t::connect_internal`).
+    pub(crate) fn joined_with(self, binder: Self) -> Self {
+        let sum = |a: usize, b: usize| {
+            if a == 0 || b == 0 {
+                0
+            } else {
+                a.saturating_add(b)
+            }
+        };
+        Self {
+            sndhwm: sum(self.sndhwm, binder.rcvhwm),
+            rcvhwm: sum(self.rcvhwm, binder.sndhwm),
+            conflate: self.conflate,
+        }
+    }
+
     /// A pipe to the socket (`inbound`) or from it, with these settings.
     pub(crate) fn pipe(
         self,

@@ -12,7 +12,7 @@
 //! more, since no further wake-up will come for it (a REQ whose peer went
 //! must now fail with `State`).
 
-use ferrozmq_msg::Multipart;
+use ferrozmq_msg::{Msg, Multipart};
 
 use super::{Hub, NewPeer, PeerKey, Peers};
 use crate::error::{RecvError, SendError};
@@ -117,6 +117,15 @@ impl Engine {
         let out = self.pattern.has_out(&mut self.peers);
         self.reap();
         out
+    }
+
+    /// The first part of a message sent with MORE (see
+    /// `Pattern::check_first_part`).
+    pub(crate) fn check_first_part(&mut self, part: &Msg) -> Result<(), SendError<()>> {
+        self.prepare();
+        let result = self.pattern.check_first_part(part);
+        self.reap();
+        result
     }
 
     /// An option the pattern may read was set.

@@ -269,8 +269,7 @@ impl Socket {
             return Err(e.map(|()| msg));
         }
         if flags.contains(SendFlags::MORE) {
-            base.queue_part(msg);
-            return Ok(());
+            return base.queue_part(msg);
         }
         let timeout = if flags.contains(SendFlags::DONTWAIT) {
             Some(Duration::ZERO)

@@ -1,5 +1,5 @@
 //! [`Distribute`]: each message to every matching peer that has room
-//! (libzmq `dist_t`; RFC 29 §2.3: PUB "SHALL silently drop the message"
+//! (libzmq `dist_t`; RFC 29 §The PUB Socket Type: "SHALL silently drop the message"
 //! for a subscriber at its high-water mark).
 //!
 //! Every peer gets a clone of the message's handles: one body, shared, no

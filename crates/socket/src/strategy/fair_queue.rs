@@ -1,5 +1,5 @@
 //! [`FairQueue`]: the next item from the active peers in turn (libzmq
-//! `fq_t`; RFC 28 §2.2 and RFC 30 §2.3: "fair-queued").
+//! `fq_t`; RFC 28 §The DEALER Socket Type and RFC 30 §The PULL Socket Type: "fair-queued").
 //!
 //! A peer whose pipe answers `Empty` is deactivated; the pipe promised a
 //! wake-up after the next write, which re-activates the peer. So a receive

@@ -1,5 +1,5 @@
 //! [`LoadBalance`]: each whole message to the next active peer with room,
-//! round robin (libzmq `lb_t`; RFC 28 §2.2 for DEALER and REQ, RFC 30 §2.2
+//! round robin (libzmq `lb_t`; RFC 28 §The DEALER Socket Type for DEALER and REQ, RFC 30 §The PUSH Socket Type
 //! for PUSH).
 //!
 //! A peer whose pipe answers `Full` is deactivated; its pipe promised a

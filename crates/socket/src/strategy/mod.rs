@@ -24,6 +24,7 @@ mod distribute;
 mod fair_queue;
 mod load_balance;
 mod mtrie;
+mod prefix_tree;
 mod routing_table;
 mod trie;
 

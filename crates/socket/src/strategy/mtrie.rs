@@ -1,6 +1,6 @@
 //! [`Mtrie`]: subscriptions by peer (libzmq `mtrie_t`): a prefix trie whose
 //! nodes hold the set of peers subscribed to that exact prefix. A message
-//! goes to every peer found on the path of its first frame (RFC 29 §2.3:
+//! goes to every peer found on the path of its first frame (RFC 29 §The PUB Socket Type:
 //! prefix matching). Knowing the set per topic is what lets XPUB report
 //! the first subscription and the last cancellation of a topic (RFC 29
 //! §2.5), and forget a departed peer's subscriptions in one walk.
@@ -9,6 +9,7 @@
 //! and one cancel removes it, as libzmq's `mtrie_t` does (libzmq's SUB
 //! sends one SUBSCRIBE per topic).
 
+use super::prefix_tree::{PrefixTree, Value};
 use crate::socket::PeerKey;
 
 /// What [`Mtrie::remove`] found (libzmq's `rm_result`).
@@ -22,99 +23,45 @@ pub(crate) enum Removed {
     ValuesRemain,
 }
 
-#[derive(Debug, Default)]
-struct Node {
-    peers: Vec<PeerKey>,
-    children: Vec<(u8, Node)>,
-}
-
-impl Node {
+impl Value for Vec<PeerKey> {
     fn is_empty(&self) -> bool {
-        self.peers.is_empty() && self.children.is_empty()
-    }
-
-    fn remove(&mut self, prefix: &[u8], key: PeerKey) -> Removed {
-        let Some((&byte, rest)) = prefix.split_first() else {
-            let Some(i) = self.peers.iter().position(|&k| k == key) else {
-                return Removed::NotFound;
-            };
-            self.peers.swap_remove(i);
-            return if self.peers.is_empty() {
-                Removed::LastValue
-            } else {
-                Removed::ValuesRemain
-            };
-        };
-        let Ok(i) = self.children.binary_search_by_key(&byte, |(b, _)| *b) else {
-            return Removed::NotFound;
-        };
-        let removed = self.children[i].1.remove(rest, key);
-        if self.children[i].1.is_empty() {
-            self.children.remove(i);
-        }
-        removed
-    }
-
-    fn remove_peer(
-        &mut self,
-        key: PeerKey,
-        prefix: &mut Vec<u8>,
-        every: bool,
-        on_removed: &mut dyn FnMut(&[u8]),
-    ) {
-        if let Some(i) = self.peers.iter().position(|&k| k == key) {
-            self.peers.swap_remove(i);
-            if every || self.peers.is_empty() {
-                on_removed(prefix);
-            }
-        }
-        let mut i = 0;
-        while i < self.children.len() {
-            prefix.push(self.children[i].0);
-            self.children[i]
-                .1
-                .remove_peer(key, prefix, every, on_removed);
-            prefix.pop();
-            if self.children[i].1.is_empty() {
-                self.children.remove(i);
-            } else {
-                i += 1;
-            }
-        }
+        Vec::is_empty(self)
     }
 }
 
 /// See the module docs.
 #[derive(Debug, Default)]
 pub(crate) struct Mtrie {
-    root: Node,
+    tree: PrefixTree<Vec<PeerKey>>,
 }
 
 impl Mtrie {
     /// Subscribes `key` to `prefix`; true when nobody was subscribed to
     /// that exact prefix before (libzmq: the subscription is new).
     pub(crate) fn add(&mut self, prefix: &[u8], key: PeerKey) -> bool {
-        let mut node = &mut self.root;
-        for &byte in prefix {
-            let i = match node.children.binary_search_by_key(&byte, |(b, _)| *b) {
-                Ok(i) => i,
-                Err(i) => {
-                    node.children.insert(i, (byte, Node::default()));
-                    i
-                }
-            };
-            node = &mut node.children[i].1;
-        }
-        let first = node.peers.is_empty();
-        if !node.peers.contains(&key) {
-            node.peers.push(key);
+        let peers = self.tree.entry(prefix);
+        let first = peers.is_empty();
+        if !peers.contains(&key) {
+            peers.push(key);
         }
         first
     }
 
     /// Cancels `key`'s subscription to `prefix`.
     pub(crate) fn remove(&mut self, prefix: &[u8], key: PeerKey) -> Removed {
-        self.root.remove(prefix, key)
+        self.tree
+            .update(prefix, |peers| match peers.iter().position(|&k| k == key) {
+                None => Removed::NotFound,
+                Some(i) => {
+                    peers.swap_remove(i);
+                    if peers.is_empty() {
+                        Removed::LastValue
+                    } else {
+                        Removed::ValuesRemain
+                    }
+                }
+            })
+            .unwrap_or(Removed::NotFound)
     }
 
     /// Removes every subscription of `key`, calling `on_removed` with each
@@ -126,32 +73,32 @@ impl Mtrie {
         every: bool,
         on_removed: &mut dyn FnMut(&[u8]),
     ) {
-        self.root
-            .remove_peer(key, &mut Vec::new(), every, on_removed);
+        let mut held = Vec::new();
+        self.tree.for_each(|prefix, peers| {
+            if peers.contains(&key) {
+                held.push(prefix.to_vec());
+            }
+        });
+        for prefix in held {
+            if self.remove(&prefix, key) == Removed::LastValue || every {
+                on_removed(&prefix);
+            }
+        }
     }
 
     /// Calls `each` for every peer subscribed to a prefix of `data` (a
     /// peer subscribed to several such prefixes, once per prefix).
     pub(crate) fn matches(&self, data: &[u8], mut each: impl FnMut(PeerKey)) {
-        let mut node = &self.root;
-        let mut rest = data;
-        loop {
-            node.peers.iter().for_each(|&k| each(k));
-            let Some((&byte, tail)) = rest.split_first() else {
-                return;
-            };
-            match node.children.binary_search_by_key(&byte, |(b, _)| *b) {
-                Ok(i) => node = &node.children[i].1,
-                Err(_) => return,
-            }
-            rest = tail;
-        }
+        self.tree.along(data, |peers| {
+            peers.iter().for_each(|&k| each(k));
+            true
+        });
     }
 
     /// Whether nobody subscribed to anything.
     #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
-        self.root.is_empty()
+        self.tree.is_empty()
     }
 }
 
