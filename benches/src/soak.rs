@@ -26,8 +26,12 @@
 //! - a DEALER's pipelined requests to a ROUTER echo ([`Pipeline`]): the
 //!   replies are a stream of their own (in order, whole, exact), and one
 //!   owed past a time limit is a loss under the same rule; a reply to a
-//!   request never sent, or sent by another incarnation of the socket, is
-//!   a violation.
+//!   request never sent is a violation. A reply to a request of the
+//!   DEALER's previous incarnation may come to the new one within
+//!   [`FAULT_GRACE`] of a fault: the ROUTER connects, and its connection
+//!   keeps its pipe across reconnects (as libzmq's session does), so what
+//!   it answers to requests read from the old connection goes out on the
+//!   new one, to the DEALER that now holds the routing id.
 //!
 //! What is a fault is the driver's to say ([`Checker::fault`]): a peer
 //! process SIGKILLed, a socket torn down and bound again.
@@ -272,10 +276,15 @@ impl Checker {
         self.faults
     }
 
+    /// Whether a fault was injected less than [`FAULT_GRACE`] before `now`.
+    pub fn recent_fault(&self, now: Instant) -> bool {
+        self.last_fault.is_some_and(|t| now - t < FAULT_GRACE)
+    }
+
     /// Whether a loss seen `now`, of messages after one seen when the
     /// lane's fault count was `since`, is explained by a fault.
     fn excused(&self, since: u64, now: Instant) -> bool {
-        self.faults != since || self.last_fault.is_some_and(|t| now - t < FAULT_GRACE)
+        self.faults != since || self.recent_fault(now)
     }
 
     /// Generation `generation` of the lane's sending peer starts now.
@@ -387,10 +396,10 @@ impl Checker {
     }
 }
 
-/// The requests one incarnation (`generation`) of a DEALER has in flight to
-/// a ROUTER that echoes them, several at once, checked as the replies come
-/// (see the module docs). Sans-IO, like [`Checker`], whose counts and
-/// violations it adds to.
+/// The requests a DEALER has in flight to a ROUTER that echoes them,
+/// several at once, checked as the replies come (see the module docs).
+/// Each incarnation (generation) of the DEALER numbers its requests from
+/// 0. Sans-IO, like [`Checker`], whose counts and violations it adds to.
 #[derive(Debug)]
 pub struct Pipeline {
     generation: u32,
@@ -399,6 +408,11 @@ pub struct Pipeline {
     /// Requests owed a reply, oldest first: number, when sent, the lane's
     /// fault count then.
     owed: VecDeque<(u64, Instant, u64)>,
+    /// How many requests each earlier generation sent.
+    earlier: HashMap<u32, u64>,
+    /// Replies to an earlier generation's requests that came after a fault
+    /// (allowed; see the module docs).
+    pub stale_across_faults: u64,
 }
 
 impl Pipeline {
@@ -410,6 +424,28 @@ impl Pipeline {
             generation,
             next: 0,
             owed: VecDeque::new(),
+            earlier: HashMap::new(),
+            stale_across_faults: 0,
+        }
+    }
+
+    /// A new incarnation of the DEALER, generation `generation`, starts
+    /// after a fault (`now`): what the last one still owed is given up on,
+    /// and its late replies are allowed for a while.
+    pub fn restart(&mut self, generation: u32, checker: &mut Checker, now: Instant) {
+        self.give_up(checker, now);
+        checker.start(generation);
+        self.earlier.insert(self.generation, self.next);
+        self.generation = generation;
+        self.next = 0;
+    }
+
+    /// Gives up `now` on every request owed (the ROUTER that had them was
+    /// killed): each is a [`Checker::no_reply`]. A reply that still comes
+    /// is checked as any other.
+    pub fn give_up(&mut self, checker: &mut Checker, now: Instant) {
+        for (_, _, mark) in self.owed.drain(..) {
+            checker.no_reply(mark, now);
         }
     }
 
@@ -441,15 +477,28 @@ impl Pipeline {
             Ok(h) => h,
             Err(v) => return checker.violations.push(v),
         };
-        if h.generation != self.generation || h.seq >= self.next {
-            return checker.violations.push(Violation::Reply {
-                what: format!(
-                    "{h:?}: not a request of generation {} (requests 0..{})",
+        let current = h.generation == self.generation && h.seq < self.next;
+        let earlier = self.earlier.get(&h.generation).is_some_and(|&n| h.seq < n);
+        if !current && !(earlier && checker.recent_fault(now)) {
+            let what = if earlier {
+                "a reply to an earlier generation, long after any fault".to_owned()
+            } else {
+                format!(
+                    "not a request sent (generation {}: requests 0..{})",
                     self.generation, self.next
-                ),
+                )
+            };
+            return checker.violations.push(Violation::Reply {
+                what: format!("{h:?}: {what}"),
             });
         }
+        // In order within its own generation, whichever that is.
+        let received = checker.received;
         checker.receive(reply, now);
+        if earlier {
+            self.stale_across_faults += checker.received - received;
+            return;
+        }
         while self.owed.front().is_some_and(|&(seq, ..)| seq <= h.seq) {
             self.owed.pop_front();
         }
@@ -714,6 +763,57 @@ mod tests {
         p.expire(&mut c, t1 + limit + FAULT_GRACE, limit);
         assert_eq!((c.violations.len(), c.lost_across_faults), (3, 1));
         assert_eq!(decode(&more), Ok(h(0, 3)));
+        // Given up at once (the ROUTER was killed): excused the same way,
+        // or not, by the fault count when each was sent.
+        let mark = c.mark();
+        p.sent(t1, mark);
+        p.sent(t1, mark);
+        p.give_up(&mut c, t1 + limit * 10);
+        assert_eq!((p.owed(), c.violations.len()), (0, 5));
+        p.sent(t1, mark);
+        c.fault(t1 + limit * 10);
+        p.give_up(&mut c, t1 + limit * 10);
+        assert_eq!((c.violations.len(), c.lost_across_faults), (5, 2));
+    }
+
+    #[test]
+    fn an_earlier_generations_replies_are_allowed_only_just_after_a_fault() {
+        let t0 = Instant::now();
+        let mut c = Checker::new(3, Promise::Contiguous);
+        let (mut p, old) = pipeline(&mut c, 6, t0);
+        p.reply(&mut c, &old[0], t0);
+        // The DEALER is reset: generation 1 starts, what was owed is not.
+        c.fault(t0);
+        p.restart(1, &mut c, t0);
+        // The 5 owed are lost, excused by the fault.
+        assert_eq!((p.owed(), c.lost_across_faults), (0, 5));
+        assert_eq!(decode(&p.request(3)), Ok(h(1, 0)));
+        p.sent(t0, c.mark());
+        // Generation 0's replies come to it just after the fault: allowed,
+        // and still checked in order within generation 0.
+        p.reply(&mut c, &old[1], t0 + FAULT_GRACE / 3);
+        p.reply(&mut c, &old[3], t0 + FAULT_GRACE / 2);
+        p.reply(&mut c, &old[3], t0 + FAULT_GRACE / 2);
+        assert!(matches!(
+            c.violations[..],
+            [Violation::Duplicate { last: 3, .. }]
+        ));
+        assert_eq!((p.stale_across_faults, p.owed()), (2, 1));
+        // Generation 1's own reply.
+        p.reply(&mut c, &encode(h(1, 0)), t0 + FAULT_GRACE / 2);
+        assert_eq!(p.owed(), 0);
+        // Long after the fault, an earlier generation's reply is not
+        // allowed; nor ever one to a request never sent.
+        p.reply(&mut c, &old[4], t0 + FAULT_GRACE * 2);
+        p.reply(&mut c, &encode(h(0, 6)), t0 + FAULT_GRACE / 2);
+        p.reply(&mut c, &encode(h(2, 0)), t0 + FAULT_GRACE / 2);
+        assert_eq!(c.violations.len(), 4);
+        assert!(
+            c.violations[1..]
+                .iter()
+                .all(|v| matches!(v, Violation::Reply { .. }))
+        );
+        assert_eq!(c.received, 1 + 2 + 1);
     }
 
     #[test]

@@ -189,7 +189,11 @@ impl Lane {
                     .expect("sndtimeo");
                 self.request = 0;
                 self.started = Instant::now();
-                self.pipeline = Some(Pipeline::new(self.resets as u32, &mut self.checker));
+                let generation = self.resets as u32;
+                match &mut self.pipeline {
+                    Some(p) => p.restart(generation, &mut self.checker, Instant::now()),
+                    None => self.pipeline = Some(Pipeline::new(generation, &mut self.checker)),
+                }
             }
             Pattern::XpubXsub => {
                 s.set_option(SocketOption::RcvHwm(PUBSUB_HWM)).expect("hwm");
@@ -273,6 +277,10 @@ impl Lane {
             }
         } else {
             self.kills += 1;
+            // The ROUTER is killed: what it owes will never come.
+            if let Some(p) = &mut self.pipeline {
+                p.give_up(&mut self.checker, Instant::now());
+            }
         }
         if let Some(peer) = self.peer.take() {
             peer.kill();
@@ -413,6 +421,7 @@ impl Lane {
             name: self.name(),
             received: self.checker.received,
             lost_across_faults: self.checker.lost_across_faults,
+            stale_across_faults: self.pipeline.as_ref().map_or(0, |p| p.stale_across_faults),
             kills: self.kills,
             resets: self.resets,
             violations: self.checker.violations,
@@ -430,6 +439,9 @@ pub(crate) struct LaneReport {
     pub(crate) name: String,
     pub(crate) received: u64,
     pub(crate) lost_across_faults: u64,
+    /// DEALER: replies to an earlier incarnation's requests just after a
+    /// fault.
+    pub(crate) stale_across_faults: u64,
     pub(crate) kills: u64,
     pub(crate) resets: u64,
     pub(crate) violations: Vec<Violation>,

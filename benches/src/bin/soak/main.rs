@@ -224,15 +224,16 @@ fn driver_main(args: &[String]) -> ExitCode {
         .collect();
     let mut violations = 0;
     println!(
-        "{:<28} {:>10} {:>8} {:>6} {:>6} {:>10}",
-        "lane", "checked", "lost@f", "kills", "resets", "violations"
+        "{:<28} {:>10} {:>8} {:>8} {:>6} {:>6} {:>10}",
+        "lane", "checked", "lost@f", "stale@f", "kills", "resets", "violations"
     );
     for r in &reports {
         println!(
-            "{:<28} {:>10} {:>8} {:>6} {:>6} {:>10}",
+            "{:<28} {:>10} {:>8} {:>8} {:>6} {:>6} {:>10}",
             r.name,
             r.received,
             r.lost_across_faults,
+            r.stale_across_faults,
             r.kills,
             r.resets,
             r.violations.len()
