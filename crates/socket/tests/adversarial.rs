@@ -2,8 +2,8 @@
 //! misbehaves (bad greetings, malformed READY, absurd frame sizes, floods,
 //! trickles, resets, a subscriber that never reads, a peer that goes silent,
 //! routing ids a ROUTER must refuse or ignore, a subscription flood against
-//! an XPUB, a subscription 65 000 bytes deep) while a well-behaved ferrozmq peer on the same socket keeps
-//! exchanging messages.
+//! an XPUB, a subscription 65 000 bytes deep) while a well-behaved ferrozmq
+//! peer on the same socket keeps exchanging messages.
 //!
 //! Each case asserts: the good peer gets exactly its messages (content and
 //! count), before and after; the bad connection is closed with a typed
@@ -1002,10 +1002,9 @@ fn router_routes_by_a_255_byte_routing_id() {
 }
 
 /// An `Identity` longer than 255 bytes breaks RFC 37 §The Identity
-/// Property (0 to 255 octets; a ROUTER's routing id travels with a one-byte
-/// length): the handshake fails with a typed error, the peer is told why
-/// with ERROR (RFC 37 §Error Handling) and closed; the good peer is served
-/// throughout.
+/// Property (0 to 255 octets, as libzmq's ZMQ_ROUTING_ID): the handshake
+/// fails with a typed error, the peer is told why with ERROR (RFC 37
+/// §Error Handling) and closed; the good peer is served throughout.
 #[test]
 fn router_refuses_a_routing_id_over_255_bytes() {
     let mut s = Server::new(SocketType::Router, &[]);
