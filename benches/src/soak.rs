@@ -33,6 +33,9 @@
 //!   it answers to requests read from the old connection goes out on the
 //!   new one, to the DEALER that now holds the routing id.
 //!
+//! - a lane that checks nothing for longer than faults explain
+//!   ([`Checker::stalled`]) has lost its traffic, whatever the gaps say.
+//!
 //! What is a fault is the driver's to say ([`Checker::fault`]): a peer
 //! process SIGKILLed, a socket torn down and bound again.
 
@@ -158,6 +161,13 @@ pub enum Violation {
         /// What went wrong.
         what: String,
     },
+    /// Nothing checked on the lane for longer than the limit.
+    Stalled {
+        /// The lane.
+        lane: u8,
+        /// How long nothing had been checked when it was seen.
+        quiet: Duration,
+    },
 }
 
 impl fmt::Display for Violation {
@@ -179,6 +189,9 @@ impl fmt::Display for Violation {
                 "lane {lane} generation {generation}: messages {from}..{to} lost with no fault"
             ),
             Violation::Reply { what } => write!(f, "reply: {what}"),
+            Violation::Stalled { lane, quiet } => {
+                write!(f, "lane {lane}: nothing checked for {quiet:.1?}")
+            }
         }
     }
 }
@@ -242,6 +255,9 @@ pub struct Checker {
     faults: u64,
     last_fault: Option<Instant>,
     streams: HashMap<u32, Stream>,
+    /// When a message or reply was last checked (or the watch began), and
+    /// whether the quiet since has been reported.
+    progress: Option<(Instant, bool)>,
     /// Messages received whole and in order.
     pub received: u64,
     /// Messages missing across faults (allowed).
@@ -259,6 +275,7 @@ impl Checker {
             faults: 0,
             last_fault: None,
             streams: HashMap::new(),
+            progress: None,
             received: 0,
             lost_across_faults: 0,
             violations: Vec::new(),
@@ -344,6 +361,7 @@ impl Checker {
             },
         );
         self.received += 1;
+        self.progress = Some((now, false));
     }
 
     /// The lane's fault count now, to pass back to
@@ -369,6 +387,7 @@ impl Checker {
                         .all(|(a, b)| a.as_slice() == b.as_slice());
                 if same && decode(r).is_ok() {
                     self.received += 1;
+                    self.progress = Some((now, false));
                 } else {
                     let what = r.first().map_or_else(
                         || "empty".to_owned(),
@@ -380,6 +399,23 @@ impl Checker {
                 }
             }
             None => self.no_reply(mark, now),
+        }
+    }
+
+    /// Checks `now` that something was checked within the last `limit`
+    /// (the first call starts the watch): a longer quiet is one
+    /// [`Violation::Stalled`], however many faults came meanwhile; faults
+    /// explain gaps, not a lane that stays dead. Reported once per quiet
+    /// spell.
+    pub fn stalled(&mut self, now: Instant, limit: Duration) {
+        let (since, reported) = *self.progress.get_or_insert((now, false));
+        let quiet = now.saturating_duration_since(since);
+        if quiet > limit && !reported {
+            self.violations.push(Violation::Stalled {
+                lane: self.lane,
+                quiet,
+            });
+            self.progress = Some((since, true));
         }
     }
 
@@ -647,6 +683,41 @@ mod tests {
         assert!(c.violations.is_empty());
         c.receive(&encode(h(0, 43)), t0 + FAULT_GRACE * 2);
         assert_eq!(c.violations.len(), 1);
+    }
+
+    #[test]
+    fn a_lane_quiet_past_the_limit_is_stalled_once_per_spell() {
+        let t0 = Instant::now();
+        let limit = Duration::from_secs(10);
+        let mut c = Checker::new(3, Promise::FromFirstSeen);
+        // The watch starts at the first look: a lane gets `limit` to begin.
+        c.stalled(t0, limit);
+        c.stalled(t0 + limit, limit);
+        assert!(c.violations.is_empty());
+        c.receive(&encode(h(0, 0)), t0 + limit);
+        // Faults do not excuse a lane that stays quiet.
+        c.fault(t0 + limit * 2);
+        c.stalled(t0 + limit * 2, limit);
+        assert!(c.violations.is_empty());
+        c.stalled(t0 + limit * 2 + Duration::from_millis(1), limit);
+        c.stalled(t0 + limit * 3, limit);
+        assert!(matches!(
+            c.violations[..],
+            [Violation::Stalled { lane: 3, quiet }] if quiet > limit
+        ));
+        // Traffic again, then another quiet spell: another violation.
+        c.receive(&encode(h(1, 0)), t0 + limit * 4);
+        c.stalled(t0 + limit * 4, limit);
+        assert_eq!(c.violations.len(), 1);
+        c.stalled(t0 + limit * 6, limit);
+        assert_eq!(c.violations.len(), 2);
+        // Replies count as progress too.
+        let mut r = Checker::new(3, Promise::Contiguous);
+        r.stalled(t0, limit);
+        let req = encode(h(0, 0));
+        r.reply(&req, Some(&req), r.mark(), t0 + limit);
+        r.stalled(t0 + limit * 2, limit);
+        assert!(r.violations.is_empty());
     }
 
     #[test]

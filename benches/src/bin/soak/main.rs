@@ -37,7 +37,8 @@
 //! Checked: every message whole and exact; nothing duplicated or reordered;
 //! nothing lost where the pattern promises delivery (PUSH/PULL messages,
 //! REQ/REP and DEALER/ROUTER replies) unless a fault explains it; PUB/SUB
-//! and XPUB/XSUB gaps only across faults; the driver's RSS never above
+//! and XPUB/XSUB gaps only across faults; no lane without traffic for more
+//! than 10 s, faults or not; the driver's RSS never above
 //! 1 GiB (a rise of 128 MiB within a second is reported with what each
 //! lane did meanwhile); its RSS and open descriptors at the end no more
 //! than after the warm-up (a fifth of the run) plus slack. Prints a
@@ -81,6 +82,9 @@ const RSS_PEAK_KIB: u64 = 1024 * 1024;
 pub(crate) const PUBSUB_HWM: usize = 10_000;
 /// How long a REQ or DEALER waits for a reply from a live peer.
 pub(crate) const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest a lane may check nothing, faults or not: a kill or reset
+/// costs well under a second, a REQ waits [`REPLY_TIMEOUT`] at most.
+const STALL_LIMIT: Duration = Duration::from_secs(10);
 /// Fault kinds in a lane's mailbox.
 const KILL: u8 = 1;
 pub(crate) const RESET: u8 = 2;
@@ -151,6 +155,7 @@ fn driver_main(args: &[String]) -> ExitCode {
                         0 => lane.step(),
                         kind => lane.fault(kind),
                     }
+                    lane.checker.stalled(Instant::now(), STALL_LIMIT);
                     checked.store(lane.checker.received, Ordering::Relaxed);
                 }
                 lane.finish()
