@@ -1,10 +1,11 @@
 //! `cargo xtask`: the single entry for every chore of the ferrozmq workspace.
 //!
 //! `ci` runs the whole gate; `tidy` checks house rules; `interop`, `loom`,
-//! `fuzz`, `bench`, `allocs` and `soak` run the slow checks with the right
+//! `fuzz`, `bench`, `allocs`, `conns` and `soak` run the slow checks with the right
 //! flags; `compare` measures ferrozmq against libzmq and the raw socket
-//! limits and writes the README's performance table (not part of `ci`: it
-//! takes minutes). Run `cargo xtask help` for the flags. It depends on
+//! limits and writes the README's performance table, and `scale` the cost
+//! per message among many idle peers (neither is part of `ci`: they take
+//! minutes). Run `cargo xtask help` for the flags. It depends on
 //! nothing but std and `serde_json`, so it builds in a
 //! few seconds, and it always runs from the workspace root, wherever it is called.
 
@@ -13,10 +14,12 @@ mod bench;
 mod ci;
 mod command;
 mod compare;
+mod conns;
 mod fuzz;
 mod interop;
 mod loom;
 mod metadata;
+mod scale;
 mod soak;
 mod tidy;
 mod tool;
@@ -51,9 +54,16 @@ tasks:
                            limits, alternating, medians of N runs (default 3; ~10 min);
                            rewrites README.md's performance table unless --no-readme;
                            --quick: a quarter of the messages, one run (~1 min)
+  scale [--quick] [ARGS]   cost per message of one busy peer among 10, 1 000 and
+                           10 000 (PUSH/PULL, ROUTER/DEALER, PUB/SUB over inproc and
+                           tcp), medians, ratios to 10 peers (~30 s, plus ~30 s of
+                           set-up per tcp row with 10 000 peers where descriptors allow)
   allocs [--quick] [ARGS]  heap allocations per message in steady state, ferrozmq
                            (each receive allocator) beside libzmq, counted
                            process-wide (benches/allocs, its own workspace)
+  conns [--n N]...         resident memory per idle connection of a REP server,
+                           ferrozmq beside libzmq, for N connections (repeatable;
+                           default 1000 and 10000; raw ZMTP clients, 127.0.0.1)
   soak [--secs N] [--rate R]
                            every pattern and transport for N s (default 180) with
                            peers SIGKILLed and connections reset, checked end to
@@ -88,6 +98,8 @@ fn main() -> ExitCode {
         "bench" => bench::run(&root, rest),
         "compare" => compare::run(&root, rest),
         "allocs" => allocs::run(&root, rest),
+        "scale" => scale::run(&root, rest),
+        "conns" => conns::run(&root, rest),
         "soak" => soak::run(&root, rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");

@@ -14,6 +14,10 @@
 //!
 //! Every tool prints its results through [`report`], in libzmq's format.
 //!
+//! One more binary, `conns` (`cargo xtask conns`), measures the resident
+//! memory per idle connection of a REP server, ferrozmq's and libzmq's in
+//! the same run; it prints its own table.
+//!
 //! The tools share argument parsing and failure reports with ferrozmq's
 //! ([`perf`], the same source file, included by path: this package may not
 //! depend on the benches package, a leaf).

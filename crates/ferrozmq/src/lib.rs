@@ -50,7 +50,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The examples in `examples/` (run by CI) show topic/value PUB/SUB, two large
+//! The examples in `examples/` (run by CI) show topic/value PUB/SUB, a
+//! load-balancing ROUTER broker between DEALER clients and workers (named
+//! and generated routing ids, replies routed back to their client), an
+//! XSUB/XPUB forwarder moving messages down and subscriptions up, two large
 //! matrices sent zero-copy as one two-part message, a feed socket with a
 //! [`Pool`] allocator beside a control socket on the heap, and a feed received
 //! straight into shared memory.

@@ -8,7 +8,9 @@
 //! parts are in, and the capacity (the high-water mark) counts whole
 //! messages. Capacity 0 means unbounded,
 //! as libzmq's HWM 0 does. Moving a message through a pipe moves its handle:
-//! no frame is copied, and a bounded pipe allocates nothing after creation.
+//! no frame is copied. A bounded pipe's storage grows in chunks as messages
+//! queue and is given back as they drain (an idle pipe holds about 1 KiB);
+//! a steady stream, even one held at the HWM, allocates nothing.
 //!
 //! This module does not know sockets, patterns or I/O threads. It does not
 //! decide what to do on a full pipe (PUB drops, PUSH blocks; that is the
@@ -123,8 +125,9 @@ use crate::sync::{Arc, AtomicBool, Ordering, StdArc, fence};
 /// all N, polls them in turn, and parks once all of them answered `Empty`.
 /// A notification does not say which pipe changed.
 ///
-/// A bounded pipe allocates its `capacity` slots here and nothing afterwards;
-/// an unbounded one allocates as it grows.
+/// A bounded pipe allocates no slot here: storage grows in chunks with the
+/// backlog, up to `capacity`, and is given back as it drains; a steady
+/// stream allocates nothing. An unbounded one allocates as it grows.
 pub fn pipe<T>(
     capacity: usize,
     reader_signal: StdArc<dyn Signal>,

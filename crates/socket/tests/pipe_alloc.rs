@@ -87,3 +87,68 @@ fn the_counter_sees_an_unbounded_pipe_grow() {
     });
     assert!(allocs > 0);
 }
+
+/// A writer held at the default HWM (1000) by a slower reader: the pipe
+/// fills, the reader drains it to the low-water mark (500), the writer
+/// refills it, and so on. The pipe's storage grows in the first cycles, and
+/// after that the cycles allocate nothing (the chunks the reader frees wait
+/// as spares for the refill); drained to empty, it gives its storage back,
+/// so the next fill allocates again. One thread plays both sides, so every
+/// allocation is counted.
+#[test]
+fn cycling_at_the_hwm_allocates_only_while_growing() {
+    const HWM: usize = 1000;
+    let (mut tx, mut rx) = pipe(HWM, Arc::new(Parker::new()), Arc::new(Parker::new()));
+    let (mut sent, mut received) = (0u64, 0u64);
+    let mut fill = |tx: &mut ferrozmq_socket::PipeWriter| {
+        while tx
+            .try_send(Multipart::from([Msg::copy_from_slice(&sent.to_le_bytes())]))
+            .is_ok()
+        {
+            sent += 1;
+        }
+    };
+    let mut drain_to = |rx: &mut ferrozmq_socket::PipeReader, level: usize| {
+        while rx.len() > level {
+            let m = rx.try_recv().unwrap();
+            assert_eq!(m[0].as_slice(), received.to_le_bytes());
+            received += 1;
+        }
+    };
+
+    // Two cycles to grow: the second refill starts from a fuller pipe than
+    // the first fill did, and may need one more chunk.
+    let ((), first) = counted(|| {
+        for _ in 0..2 {
+            fill(&mut tx);
+            drain_to(&mut rx, HWM / 2);
+        }
+    });
+    let ((), cycles) = counted(|| {
+        for _ in 0..20 {
+            fill(&mut tx);
+            drain_to(&mut rx, HWM / 2);
+        }
+    });
+    let ((), emptied) = counted(|| drain_to(&mut rx, 0));
+    let ((), refilled) = counted(|| fill(&mut tx));
+
+    // 1000 + 21 x 500 + 1000 in, 500 + 21 x 500 + 500 out.
+    assert_eq!((sent, received), (25 * HWM as u64 / 2, 23 * HWM as u64 / 2));
+    assert!(
+        first.allocs > 2,
+        "the first fill grew the storage: {first:?}"
+    );
+    assert_eq!(
+        cycles.allocs, 0,
+        "20 cycles between the high and low water marks"
+    );
+    assert!(
+        emptied.frees > 2,
+        "drained, the storage went back: {emptied:?}"
+    );
+    assert!(
+        refilled.allocs > 2,
+        "and the next fill grew it again: {refilled:?}"
+    );
+}

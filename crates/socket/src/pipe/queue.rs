@@ -1,10 +1,13 @@
-//! The queue inside a pipe: crossbeam's `ArrayQueue` (bounded) or `SegQueue`
-//! (unbounded) normally, a loom-visible stand-in under `cfg(loom)`.
+//! The queue inside a pipe: a chunked bounded queue (`chunked.rs`) or
+//! crossbeam's `SegQueue` (unbounded) normally, a loom-visible stand-in
+//! under `cfg(loom)`.
 //!
 //! It moves values and says nothing about wake-ups or disconnection; those are
 //! the pipe's. crossbeam-queue is invisible to loom, so under `cfg(loom)` this
 //! one type is swapped for a stand-in, and the models check *our* handshake
-//! around the queue, not the queue itself, which crossbeam tests.
+//! around the queue, not the queue itself, which crossbeam tests. The
+//! chunked queue's own handoffs are modelled in `chunked.rs`, with this
+//! stand-in as its rings.
 //!
 //! # What the pipe relies on
 //!
@@ -15,7 +18,8 @@
 //! after the other side's fence sees the other side's earlier `push` (or
 //! `pop`). `ArrayQueue` and `SegQueue` give this: a push ends with a release
 //! store of the slot's stamp, and a pop (or push) starts with an acquire load
-//! of it.
+//! of it. The chunked queue is built from `ArrayQueue`s and keeps it too
+//! (`chunked.rs`, "Why a pop sees every push it must").
 //!
 //! The loom stand-in gives exactly that and no more. It is *not* a plain
 //! `Mutex<VecDeque>`: a mutex taken by both sides to decide "empty" or "full"
@@ -23,6 +27,20 @@
 //! Here "empty" and "full" are decided from two counters (`pushed`, `popped`)
 //! with acquire loads and release stores, and the mutex only guards the
 //! storage once an item is known to be there.
+//!
+//! # Memory
+//!
+//! A bounded queue holds no storage until the first push, grows in chunks of
+//! about 4 KiB as its backlog grows, up to the capacity, and gives them back
+//! as the backlog shrinks, keeping the last chunk and at most one spare once
+//! drained (libzmq's ypipe keeps one chunk and one spare, libzmq
+//! `yqueue.hpp`). A steady stream allocates nothing. An unbounded queue
+//! allocates a block every 31 items as it grows and frees it once drained.
+
+// Under `cfg(loom)` the pipe uses the stand-in below; the chunked queue is
+// compiled for its own models only.
+#[cfg_attr(loom, allow(dead_code))]
+mod chunked;
 
 #[cfg(loom)]
 use std::collections::VecDeque;
@@ -47,9 +65,13 @@ pub(super) struct Queue<T> {
     capacity: Option<usize>,
 }
 
+// The chunked queue's two padded halves and handle ring make it several
+// cache lines; the variants live in the pipe's one shared allocation, and
+// boxing the larger would add a pointer chase to every push and pop.
 #[cfg(not(loom))]
+#[allow(clippy::large_enum_variant)]
 enum Inner<T> {
-    Bounded(crossbeam_queue::ArrayQueue<T>),
+    Bounded(chunked::Chunked<T>),
     Unbounded(crossbeam_queue::SegQueue<T>),
     /// One slot that a push overwrites (see [`Queue::conflating`]).
     Conflating(crate::sync::Mutex<Option<T>>),
@@ -57,14 +79,14 @@ enum Inner<T> {
 
 impl<T> Queue<T> {
     /// A queue holding at most `capacity` items, or any number when
-    /// `capacity` is 0. A bounded queue allocates its slots here, once; an
-    /// unbounded one allocates a block every 31 items as it grows.
+    /// `capacity` is 0. Item storage comes later, as items do (module docs,
+    /// "Memory").
     pub(super) fn new(capacity: usize) -> Self {
         #[cfg(not(loom))]
         {
             let inner = match capacity {
                 0 => Inner::Unbounded(crossbeam_queue::SegQueue::new()),
-                n => Inner::Bounded(crossbeam_queue::ArrayQueue::new(n)),
+                n => Inner::Bounded(chunked::Chunked::new(n)),
             };
             Self { inner }
         }
@@ -180,7 +202,7 @@ impl<T> Queue<T> {
         #[cfg(not(loom))]
         {
             match &self.inner {
-                Inner::Bounded(q) => q.is_full(),
+                Inner::Bounded(q) => q.len() >= q.capacity(),
                 Inner::Unbounded(_) | Inner::Conflating(_) => false,
             }
         }

@@ -337,7 +337,8 @@ impl Socket {
         mine: Multipart,
         timeout: Option<Duration>,
     ) -> Result<(), SendError<Multipart>> {
-        let deadline = deadline_after(timeout);
+        // Read from the clock only once a wait is in sight.
+        let mut deadline = Deadline::new(timeout);
         let (whole, queued) = base.take_parts(mine);
         let mut whole = Some(whole);
         loop {
@@ -349,7 +350,7 @@ impl Socket {
             let error = match base.try_send(msg) {
                 Ok(()) => return Ok(()),
                 Err(SendError::WouldBlock(back)) => {
-                    if deadline.is_some_and(|d| d <= Instant::now()) {
+                    if deadline.passed() {
                         let e = if timeout == Some(Duration::ZERO) {
                             SendError::WouldBlock(back)
                         } else {
@@ -367,7 +368,7 @@ impl Socket {
                 return Err(e.map(|whole| base.restore_parts(whole, queued)));
             }
             drop(base);
-            self.hub.readiness.wait(epoch, deadline);
+            self.hub.readiness.wait(epoch, deadline.at());
             base = self.base();
         }
     }
@@ -423,7 +424,7 @@ impl Socket {
     fn recv_timeout(&self, timeout: Option<Duration>, whole: bool) -> Result<Frames, RecvError> {
         let mut base = self.base();
         let timeout = timeout.or_else(|| base.options().rcvtimeo());
-        let deadline = deadline_after(timeout);
+        let mut deadline = Deadline::new(timeout);
         loop {
             // Before the look: a change after it moves the epoch.
             let epoch = self.hub.readiness.epoch();
@@ -432,7 +433,7 @@ impl Socket {
                 Err(RecvError::WouldBlock) => {}
                 Err(e) => return Err(e),
             }
-            if deadline.is_some_and(|d| d <= Instant::now()) {
+            if deadline.passed() {
                 return Err(if timeout == Some(Duration::ZERO) {
                     RecvError::WouldBlock
                 } else {
@@ -440,7 +441,7 @@ impl Socket {
                 });
             }
             drop(base);
-            self.hub.readiness.wait(epoch, deadline);
+            self.hub.readiness.wait(epoch, deadline.at());
             base = self.base();
         }
     }
@@ -464,6 +465,32 @@ impl Socket {
     /// [`OptionError`] on a socket that has no subscriptions to make.
     pub fn unsubscribe(&self, prefix: &[u8]) -> Result<(), OptionError> {
         self.base().subscription(false, prefix)
+    }
+}
+
+/// A timeout turned into an instant on first use, so an operation that
+/// succeeds at once never reads the clock.
+struct Deadline {
+    timeout: Option<Duration>,
+    at: Option<Option<Instant>>,
+}
+
+impl Deadline {
+    fn new(timeout: Option<Duration>) -> Self {
+        Self { timeout, at: None }
+    }
+
+    /// The instant, `None` for no timeout.
+    fn at(&mut self) -> Option<Instant> {
+        *self.at.get_or_insert_with(|| deadline_after(self.timeout))
+    }
+
+    /// Whether the deadline has passed (a zero timeout always has).
+    fn passed(&mut self) -> bool {
+        if self.timeout == Some(Duration::ZERO) {
+            return true;
+        }
+        self.at().is_some_and(|d| d <= Instant::now())
     }
 }
 

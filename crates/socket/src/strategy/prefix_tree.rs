@@ -175,6 +175,7 @@ impl<V: Value> PrefixTree<V> {
     }
 
     /// Whether the tree holds nothing.
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.root.is_prunable()
     }
@@ -190,7 +191,7 @@ mod tests {
         *t.entry(b"abc") += 1;
         *t.entry(b"abd") += 1;
         *t.entry(b"a") += 1;
-        assert_eq!(t.update(b"abc", |v| core::mem::take(v)), Some(1));
+        assert_eq!(t.update(b"abc", core::mem::take), Some(1));
         assert_eq!(t.update(b"zzz", |v| *v), None);
         let mut all = Vec::new();
         t.for_each(|p, v| all.push((p.to_vec(), *v)));

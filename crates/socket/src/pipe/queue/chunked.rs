@@ -1,0 +1,644 @@
+//! The bounded queue of a pipe: a single-producer single-consumer FIFO of at
+//! most `capacity` items whose storage grows in chunks as items are queued
+//! and is given back as they are taken, as libzmq's ypipe does (libzmq
+//! `yqueue.hpp`).
+//!
+//! It keeps the contract of `queue.rs`'s module docs and holds no `unsafe`:
+//! items live in crossbeam `ArrayQueue` rings; this module decides which
+//! ring each side uses and when rings are made, kept and freed. It says
+//! nothing about wake-ups or disconnection, which are the pipe's.
+//!
+//! # Layout
+//!
+//! ```text
+//!   consumer                                              producer
+//!   head ──▶ [ring: chunk_len slots] ─ ─ ▶ [ring] ─ ─ ▶ [ring] ◀── tail
+//!                                    └─ handles on `chunks` ─┘
+//!   spares: empty rings the consumer retired, for the producer to reuse
+//! ```
+//!
+//! A chunk is a ring of `chunk_len` slots (about 4 KiB of them; more for a
+//! capacity over [`MAX_CHUNKS`] chunks' worth, so the bookkeeping stays
+//! small). The producer pushes into its *tail* chunk; when that ring is
+//! full it takes a spare chunk or allocates one, pushes the item into it,
+//! and publishes it on `chunks`, a ring of chunk handles. The consumer pops
+//! from its *head* chunk; once that is empty and a successor has been
+//! published, it retires the head and moves on. Because a chunk is a ring,
+//! a backlog that fits in one chunk keeps both sides in it: nothing but the
+//! items moves, and nothing is allocated.
+//!
+//! A new queue holds no chunk: an idle pipe costs its bookkeeping only. The
+//! first push allocates a small first chunk ([`FIRST_CHUNK_LEN`] slots),
+//! which a pipe that holds a message or two at a time (REQ/REP, a peer's
+//! first control item) never outgrows; the producer's current chunk always
+//! stays, so such a pipe keeps about 1 KiB once idle (libzmq's keeps one
+//! chunk of 256 messages).
+//!
+//! # Spare chunks
+//!
+//! libzmq keeps one spare chunk, so a steady stream allocates nothing. That
+//! is not enough for a writer held at the high-water mark: the pipe drains
+//! to the low-water mark (half the capacity) before the writer is woken,
+//! retiring many chunks, and the refill needs as many back. So a retired
+//! chunk is kept as a spare while the backlog is longer than one chunk (the
+//! refill that follows will want it), and once the backlog fits in one
+//! chunk the consumer keeps at most one spare and frees the rest. Memory
+//! thus follows the backlog down, and never exceeds what a full queue
+//! holds.
+//!
+//! # Why a pop sees every push it must (the handoffs)
+//!
+//! 1. Items: a push into a ring is a release of the item, the pop that
+//!    returns it acquires it (crossbeam's stamps).
+//! 2. Successors: the producer leaves a chunk only when its ring is full,
+//!    never pushes into it again, and publishes the successor on `chunks`
+//!    after its last push there. A consumer that pops the handle has
+//!    acquired that publication, so one more pop of its head finds whatever
+//!    is left in it; only if that is empty is the head retired. Every chunk
+//!    between the consumer's head and the producer's tail was full when the
+//!    producer left it and is untouched since, which bounds how many handles
+//!    can wait ([`Chunked::with_chunk_len`]).
+//! 3. Fences (the pipe's wake-up handshake): a push is complete once the
+//!    item's ring slot, and for a new chunk its handle, are stored; both
+//!    stores come before the producer's fence, and a consumer's pop after a
+//!    later fence loads both. A push on a full queue reloads `popped` after
+//!    the caller's fence, so it sees a pop made before the other fence.
+//! 4. Count: `pushed` is raised before the item is pushed and `popped`
+//!    after it is popped, so `popped` loaded before `pushed` never exceeds
+//!    it and `len` cannot underflow. The producer decides "full" from
+//!    `pushed` and a cached `popped`, reloaded only when the cache says
+//!    full.
+//! 5. Each side's state (its chunk, which safe Rust cannot keep in an
+//!    atomic) sits behind a mutex that only that side takes, so it is never
+//!    contended. Spares sit behind a mutex both sides take, once per chunk
+//!    each; it orders nothing the contract relies on.
+//!
+//! The loom models at the end check 2 to 4 with a loom-visible ring (the
+//! stand-in of `queue.rs`) in place of crossbeam's.
+
+use core::mem::size_of;
+
+use crate::sync::{Arc, AtomicUsize, Mutex, Ordering, lock};
+
+/// A chunk's ring: crossbeam's `ArrayQueue`, or under `cfg(loom)` the
+/// loom-visible stand-in of `queue.rs` (bounded, single producer, single
+/// consumer, with the same release/acquire contract), so that the models
+/// check this module's handoffs.
+#[cfg(not(loom))]
+type Ring<T> = crossbeam_queue::ArrayQueue<T>;
+#[cfg(loom)]
+type Ring<T> = super::Queue<T>;
+
+/// A chunk, shared by the producer (while it is the tail) and the consumer
+/// (while it is the head).
+type Chunk<T> = Arc<Ring<T>>;
+
+/// About how many bytes of slots a chunk holds: a page. An idle pipe that
+/// has carried messages keeps one chunk (libzmq's keeps one of 256
+/// messages, 16 KiB).
+const CHUNK_BYTES: usize = 4096;
+
+/// The most chunks a full queue needs: a larger capacity gets larger chunks,
+/// so the handle ring (allocated up front) and the spares stay small.
+const MAX_CHUNKS: usize = 64;
+
+/// Slots of the first chunk a queue makes (see the module docs).
+const FIRST_CHUNK_LEN: usize = 8;
+
+/// A bounded SPSC FIFO whose storage follows its backlog; see the module docs.
+pub(super) struct Chunked<T> {
+    producer: Padded<Producer<T>>,
+    consumer: Padded<Consumer<T>>,
+    /// Chunks the producer has moved into and the consumer has not yet
+    /// reached, oldest first.
+    chunks: Ring<Chunk<T>>,
+    /// Retired, empty chunks for the producer to reuse.
+    spares: Mutex<Vec<Chunk<T>>>,
+    capacity: usize,
+    chunk_len: usize,
+    /// Slots of the first chunk, at most `chunk_len`.
+    first_len: usize,
+}
+
+/// Keeps the producer's and the consumer's fields on cache lines of their
+/// own (crossbeam pads `ArrayQueue`'s head and tail the same way).
+#[repr(align(128))]
+struct Padded<T>(T);
+
+struct Producer<T> {
+    tail: Mutex<Tail<T>>,
+    /// Items pushed so far; written by the producer only.
+    pushed: AtomicUsize,
+}
+
+struct Tail<T> {
+    /// The chunk being filled; `None` until the first push.
+    chunk: Option<Chunk<T>>,
+    /// `popped` as last loaded: the queue is not full while
+    /// `pushed - popped_seen < capacity`.
+    popped_seen: usize,
+}
+
+struct Consumer<T> {
+    head: Mutex<Head<T>>,
+    /// Items popped so far; written by the consumer only.
+    popped: AtomicUsize,
+}
+
+struct Head<T> {
+    /// The chunk being drained; `None` until the first chunk is taken.
+    chunk: Option<Chunk<T>>,
+    /// The head's successor, taken from `chunks` while the head still held
+    /// items.
+    next: Option<Chunk<T>>,
+}
+
+impl<T> Chunked<T> {
+    /// A queue of at most `capacity` items (at least 1), holding no chunk yet.
+    pub(super) fn new(capacity: usize) -> Self {
+        Self::with_chunk_len(capacity, chunk_len::<T>(capacity), FIRST_CHUNK_LEN)
+    }
+
+    /// As [`new`](Self::new), with chunks of `chunk_len` slots and a first
+    /// one of `first_len` (both at least 1).
+    fn with_chunk_len(capacity: usize, chunk_len: usize, first_len: usize) -> Self {
+        assert!(
+            capacity > 0 && chunk_len > 0 && first_len > 0,
+            "a queue of no slots"
+        );
+        let chunk_len = chunk_len.min(capacity);
+        let first_len = first_len.min(chunk_len);
+        // Handles wait for the chunks after the consumer's head. Those
+        // before the producer's tail are full (`chunk_len` items, or
+        // `first_len` for the first chunk, which is made once) and the tail
+        // holds one item at least: with `m` chunks from head to tail,
+        // `(m - 3) * chunk_len + 1 <= capacity`, so at most
+        // `(capacity - 1) / chunk_len + 2` handles wait.
+        let handles = (capacity - 1) / chunk_len + 2;
+        Self {
+            producer: Padded(Producer {
+                tail: Mutex::new(Tail {
+                    chunk: None,
+                    popped_seen: 0,
+                }),
+                pushed: AtomicUsize::new(0),
+            }),
+            consumer: Padded(Consumer {
+                head: Mutex::new(Head {
+                    chunk: None,
+                    next: None,
+                }),
+                popped: AtomicUsize::new(0),
+            }),
+            chunks: Ring::new(handles),
+            spares: Mutex::new(Vec::new()),
+            capacity,
+            chunk_len,
+            first_len,
+        }
+    }
+
+    /// Appends `value`, or hands it back when the queue holds `capacity`
+    /// items. Producer only.
+    pub(super) fn push(&self, value: T) -> Result<(), T> {
+        let producer = &self.producer.0;
+        let mut tail = lock(&producer.tail);
+        let pushed = producer.pushed.load(Ordering::Relaxed);
+        if pushed.wrapping_sub(tail.popped_seen) >= self.capacity {
+            tail.popped_seen = self.consumer.0.popped.load(Ordering::Acquire);
+            if pushed.wrapping_sub(tail.popped_seen) >= self.capacity {
+                return Err(value);
+            }
+        }
+        // Counted before it can be popped (module docs, 4).
+        producer
+            .pushed
+            .store(pushed.wrapping_add(1), Ordering::Release);
+        let value = match &tail.chunk {
+            Some(chunk) => match chunk.push(value) {
+                Ok(()) => return Ok(()),
+                Err(value) => value,
+            },
+            None => value,
+        };
+        // The tail is full (or there is none yet): continue in a new chunk.
+        let chunk = match tail.chunk {
+            None => Arc::new(Ring::new(self.first_len)),
+            Some(_) => self.take_spare().unwrap_or_else(|| self.new_chunk()),
+        };
+        if chunk.push(value).is_err() {
+            unreachable!("a new or spare chunk is empty");
+        }
+        // Published after the last push into the old tail (module docs, 2).
+        if self.chunks.push(Arc::clone(&chunk)).is_err() {
+            unreachable!("more chunks waiting than the capacity allows");
+        }
+        tail.chunk = Some(chunk);
+        Ok(())
+    }
+
+    /// Removes the oldest item, if any. Consumer only.
+    pub(super) fn pop(&self) -> Option<T> {
+        let mut head = lock(&self.consumer.0.head);
+        loop {
+            if let Some(value) = head.chunk.as_ref().and_then(|c| c.pop()) {
+                return Some(self.count_pop(value));
+            }
+            let next = match head.next.take() {
+                Some(next) => next,
+                None => {
+                    let next = self.chunks.pop()?;
+                    // The producer published `next` after its last push
+                    // into the head, and popping it acquired that: one more
+                    // look finds whatever is left (module docs, 2).
+                    if let Some(value) = head.chunk.as_ref().and_then(|c| c.pop()) {
+                        head.next = Some(next);
+                        return Some(self.count_pop(value));
+                    }
+                    next
+                }
+            };
+            if let Some(done) = head.chunk.replace(next) {
+                self.retire(done);
+            }
+        }
+    }
+
+    /// How many items it holds (a snapshot, from either side).
+    pub(super) fn len(&self) -> usize {
+        // `popped` first: it never passes `pushed` (module docs, 4).
+        let popped = self.consumer.0.popped.load(Ordering::Acquire);
+        self.producer
+            .0
+            .pushed
+            .load(Ordering::Acquire)
+            .wrapping_sub(popped)
+    }
+
+    /// How many items it can hold.
+    pub(super) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Counts a popped `value` and returns it.
+    fn count_pop(&self, value: T) -> T {
+        let popped = &self.consumer.0.popped;
+        popped.store(
+            popped.load(Ordering::Relaxed).wrapping_add(1),
+            Ordering::Release,
+        );
+        value
+    }
+
+    fn new_chunk(&self) -> Chunk<T> {
+        Arc::new(Ring::new(self.chunk_len))
+    }
+
+    fn take_spare(&self) -> Option<Chunk<T>> {
+        lock(&self.spares).pop()
+    }
+
+    /// Keeps `chunk`, which the producer has left and the consumer drained,
+    /// as a spare or frees it (module docs, "Spare chunks").
+    fn retire(&self, chunk: Chunk<T>) {
+        debug_assert_eq!(chunk.len(), 0, "a retired chunk still holds items");
+        let backlog = self.len();
+        let mut spares = lock(&self.spares);
+        if backlog <= self.chunk_len {
+            // Winding down: one spare at most.
+            spares.truncate(1);
+            if !spares.is_empty() {
+                return;
+            }
+        }
+        spares.push(chunk);
+    }
+}
+
+/// Slots per chunk for items of type `T` in a queue of `capacity`: about
+/// [`CHUNK_BYTES`] of them, more when that would take over [`MAX_CHUNKS`]
+/// chunks, and never more than `capacity`.
+fn chunk_len<T>(capacity: usize) -> usize {
+    // crossbeam's slot: a stamp and the value.
+    let slot = size_of::<T>() + size_of::<usize>();
+    (CHUNK_BYTES / slot)
+        .max(capacity.div_ceil(MAX_CHUNKS))
+        .max(1)
+        .min(capacity)
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use ferrozmq_msg::Multipart;
+
+    use super::*;
+
+    impl<T> Chunked<T> {
+        /// Chunks it holds: live ones (the producer's tail is the last of
+        /// them, so it is not counted twice) and spares.
+        fn chunks_held(&self) -> usize {
+            let head = lock(&self.consumer.0.head);
+            usize::from(head.chunk.is_some())
+                + usize::from(head.next.is_some())
+                + self.chunks.len()
+                + lock(&self.spares).len()
+        }
+    }
+
+    #[test]
+    fn fifo_across_chunks_and_full_at_capacity() {
+        let q = Chunked::with_chunk_len(10, 3, 3);
+        for round in 0..5 {
+            for i in 0..10 {
+                assert_eq!(q.push(round * 100 + i), Ok(()));
+            }
+            assert_eq!(q.push(-1), Err(-1));
+            assert_eq!(q.len(), 10);
+            // Half out, half in again: the backlog wraps around chunks.
+            for i in 0..5 {
+                assert_eq!(q.pop(), Some(round * 100 + i));
+            }
+            for i in 10..15 {
+                assert_eq!(q.push(round * 100 + i), Ok(()));
+            }
+            assert_eq!(q.push(-1), Err(-1));
+            for i in 5..15 {
+                assert_eq!(q.pop(), Some(round * 100 + i));
+            }
+            assert_eq!((q.pop(), q.len()), (None, 0));
+        }
+    }
+
+    #[test]
+    fn a_new_queue_holds_no_chunk_and_a_small_backlog_one() {
+        let q = Chunked::with_chunk_len(100, 10, 10);
+        assert_eq!(q.chunks_held(), 0);
+        for i in 0..1000 {
+            q.push(i).unwrap();
+            q.push(i + 1).unwrap();
+            assert_eq!((q.pop(), q.pop()), (Some(i), Some(i + 1)));
+        }
+        // The ring is reused: one chunk, however many items went through.
+        assert_eq!(q.chunks_held(), 1);
+    }
+
+    #[test]
+    fn the_first_chunk_is_small() {
+        let q = Chunked::with_chunk_len(100, 10, 2);
+        for i in 0..100 {
+            q.push(i).unwrap();
+            assert_eq!(q.pop(), Some(i));
+        }
+        assert_eq!(q.chunks_held(), 1);
+        // 13 items fill it (2), a full chunk (10) and one more.
+        (0..13).for_each(|i| q.push(i).unwrap());
+        assert_eq!(q.chunks_held(), 3);
+        assert!((0..13).all(|i| q.pop() == Some(i)));
+        let defaults = Chunked::<Multipart>::new(1000);
+        assert_eq!(
+            (defaults.first_len, defaults.chunk_len),
+            (FIRST_CHUNK_LEN, chunk_len::<Multipart>(1000))
+        );
+    }
+
+    #[test]
+    fn storage_follows_the_backlog_down() {
+        let q = Chunked::with_chunk_len(100, 10, 10);
+        (0..100).for_each(|i| q.push(i).unwrap());
+        assert_eq!(q.chunks_held(), 10);
+        for i in 0..100 {
+            assert_eq!(q.pop(), Some(i));
+        }
+        // The tail chunk (now also the head) and one spare.
+        assert_eq!(q.chunks_held(), 2);
+        (0..100).for_each(|i| q.push(i).unwrap());
+        assert_eq!(q.chunks_held(), 10);
+    }
+
+    /// A writer held at the high-water mark refills what the reader drained
+    /// to the low-water mark: once the storage has grown (the second refill
+    /// starts from a fuller queue and may take one more chunk), from spares
+    /// only.
+    #[test]
+    fn cycling_between_high_and_low_water_keeps_its_chunks() {
+        let q = Chunked::with_chunk_len(100, 10, 10);
+        let (mut next_in, mut next_out) = (0, 0);
+        let mut held = Vec::new();
+        for _ in 0..20 {
+            while q.push(next_in).is_ok() {
+                next_in += 1;
+            }
+            while q.len() > 50 {
+                assert_eq!(q.pop(), Some(next_out));
+                next_out += 1;
+            }
+            held.push(q.chunks_held());
+        }
+        // 50 items span 5 or 6 chunks, and the drained ones wait as spares.
+        assert!(held.iter().all(|&n| n <= 11), "{held:?}");
+        assert_eq!(held[1..].iter().min(), held[1..].iter().max(), "{held:?}");
+    }
+
+    #[test]
+    fn chunk_len_is_about_a_page_and_at_most_the_capacity() {
+        assert_eq!(chunk_len::<u64>(1000), 256);
+        assert_eq!(chunk_len::<u64>(100), 100);
+        assert_eq!(chunk_len::<[u8; 8192]>(1000), 16);
+        // Large capacities: at most MAX_CHUNKS chunks.
+        assert_eq!(chunk_len::<u64>(1 << 20), (1 << 20) / MAX_CHUNKS);
+        let m = chunk_len::<Multipart>(1000);
+        assert!((30..=64).contains(&m), "{m} slots per chunk");
+    }
+
+    #[test]
+    fn dropping_a_queue_drops_its_items() {
+        let item = Arc::new(());
+        let q = Chunked::with_chunk_len(10, 3, 3);
+        (0..8).for_each(|_| q.push(Arc::clone(&item)).unwrap());
+        drop(q.pop());
+        drop(q);
+        assert_eq!(Arc::strong_count(&item), 1);
+    }
+}
+
+/// loom models of the handoffs (module docs, 2 to 4), with chunks of one
+/// slot so that every push past the first changes chunks. A message lost,
+/// repeated or reordered fails an assert; a chunk leaked fails loom's leak
+/// check.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use loom::thread::{self, JoinHandle};
+
+    use super::*;
+    use crate::sync::{AtomicBool, fence};
+
+    /// Runs `f` on a new loom thread that first races the caller on a
+    /// shared counter.
+    ///
+    /// loom 0.7.3 explores no interleaving of a spawned thread whose first
+    /// operation is an atomic load (tokio-rs/loom issue 392), and a push
+    /// or a pop starts with loads: without the race the models ran one
+    /// schedule of the new thread and missed a bug planted in `pop`. The
+    /// two read-modify-writes conflict, so loom tries both orders from the
+    /// start and the thread's later accesses are explored; they change
+    /// nothing the models check.
+    fn spawn<R: 'static>(f: impl FnOnce() -> R + 'static) -> JoinHandle<R> {
+        let start = Arc::new(AtomicUsize::new(0));
+        let theirs = Arc::clone(&start);
+        let handle = thread::spawn(move || {
+            theirs.fetch_add(1, Ordering::Relaxed);
+            f()
+        });
+        start.fetch_add(1, Ordering::Relaxed);
+        handle
+    }
+
+    /// Three items through a queue of two, both sides spinning: chunks are
+    /// made, handed over, retired, kept and reused concurrently, and `len`
+    /// stays within 0..=capacity from either side.
+    #[test]
+    fn loom_items_cross_chunks_in_order() {
+        loom::model(|| {
+            let q = Arc::new(Chunked::with_chunk_len(2, 1, 1));
+            let producer = {
+                let q = Arc::clone(&q);
+                spawn(move || {
+                    for i in 0..3 {
+                        while q.push(i).is_err() {
+                            thread::yield_now();
+                        }
+                        assert!(q.len() <= 2);
+                    }
+                })
+            };
+            let mut got = Vec::new();
+            while got.len() < 3 {
+                match q.pop() {
+                    Some(i) => got.push(i),
+                    None => thread::yield_now(),
+                }
+                assert!(q.len() <= 2);
+            }
+            producer.join().unwrap();
+            assert_eq!(got, [0, 1, 2]);
+            assert_eq!((q.pop(), q.len()), (None, 0));
+            assert!(lock(&q.spares).len() <= 1);
+        });
+    }
+
+    /// The consumer finds its head empty; the producer, still in that
+    /// chunk, fills it and moves on. The consumer that then takes the
+    /// successor must look in the old head once more before retiring it
+    /// (module docs, 2).
+    #[test]
+    fn loom_head_refilled_while_the_consumer_moves_on() {
+        loom::model(|| {
+            let q = Arc::new(Chunked::with_chunk_len(2, 1, 1));
+            q.push(0).unwrap();
+            assert_eq!(q.pop(), Some(0));
+            let producer = {
+                let q = Arc::clone(&q);
+                spawn(move || {
+                    q.push(1).unwrap();
+                    q.push(2).unwrap();
+                })
+            };
+            let mut got = Vec::new();
+            while got.len() < 2 {
+                match q.pop() {
+                    Some(i) => got.push(i),
+                    None => thread::yield_now(),
+                }
+            }
+            producer.join().unwrap();
+            assert_eq!(got, [1, 2]);
+        });
+    }
+
+    /// As above with a first chunk smaller than the others, which the
+    /// producer leaves after one item and may later reuse as a spare.
+    #[test]
+    fn loom_small_first_chunk() {
+        loom::model(|| {
+            let q = Arc::new(Chunked::with_chunk_len(3, 2, 1));
+            let producer = {
+                let q = Arc::clone(&q);
+                spawn(move || {
+                    for i in 0..4 {
+                        while q.push(i).is_err() {
+                            thread::yield_now();
+                        }
+                    }
+                })
+            };
+            let mut got = Vec::new();
+            while got.len() < 4 {
+                match q.pop() {
+                    Some(i) => got.push(i),
+                    None => thread::yield_now(),
+                }
+            }
+            producer.join().unwrap();
+            assert_eq!(got, [0, 1, 2, 3]);
+        });
+    }
+
+    /// The reader's half of the pipe's handshake (F1r/F1w) when the push
+    /// goes into a new chunk: a consumer that fenced after the producer's
+    /// fence finds the item behind the handle.
+    #[test]
+    fn loom_pop_after_fence_sees_a_push_into_a_new_chunk() {
+        loom::model(|| {
+            let q = Arc::new(Chunked::with_chunk_len(2, 1, 1));
+            let asleep = Arc::new(AtomicBool::new(false));
+            q.push(0).unwrap();
+            let producer = {
+                let (q, asleep) = (Arc::clone(&q), Arc::clone(&asleep));
+                spawn(move || {
+                    q.push(1).unwrap();
+                    fence(Ordering::SeqCst);
+                    asleep.load(Ordering::Relaxed)
+                })
+            };
+            asleep.store(true, Ordering::Relaxed);
+            fence(Ordering::SeqCst);
+            let first = q.pop();
+            let second = q.pop();
+            let saw_asleep = producer.join().unwrap();
+            assert_eq!(first, Some(0));
+            assert!(saw_asleep || second == Some(1), "a wake-up would be lost");
+            if second.is_none() {
+                assert_eq!(q.pop(), Some(1));
+            }
+        });
+    }
+
+    /// The writer's half (F2w/F2r): a push on a full queue made after the
+    /// producer's fence sees a pop made before the consumer's, even when
+    /// the freed slot is in a chunk the consumer has since retired.
+    #[test]
+    fn loom_push_after_fence_sees_a_pop() {
+        loom::model(|| {
+            let q = Arc::new(Chunked::with_chunk_len(2, 1, 1));
+            let asleep = Arc::new(AtomicBool::new(false));
+            q.push(0).unwrap();
+            q.push(1).unwrap();
+            let consumer = {
+                let (q, asleep) = (Arc::clone(&q), Arc::clone(&asleep));
+                spawn(move || {
+                    let got = q.pop();
+                    fence(Ordering::SeqCst);
+                    (got, asleep.load(Ordering::Relaxed))
+                })
+            };
+            asleep.store(true, Ordering::Relaxed);
+            fence(Ordering::SeqCst);
+            let pushed = q.push(2).is_ok();
+            let (got, saw_asleep) = consumer.join().unwrap();
+            assert_eq!(got, Some(0));
+            assert!(saw_asleep || pushed, "a wake-up would be lost");
+            assert_eq!(q.pop(), Some(1));
+            assert_eq!(q.pop(), pushed.then_some(2));
+        });
+    }
+}
