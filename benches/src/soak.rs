@@ -515,7 +515,8 @@ impl Pipeline {
         };
         let current = h.generation == self.generation && h.seq < self.next;
         let earlier = self.earlier.get(&h.generation).is_some_and(|&n| h.seq < n);
-        if !current && !(earlier && checker.recent_fault(now)) {
+        let allowed = current || (earlier && checker.recent_fault(now));
+        if !allowed {
             let what = if earlier {
                 "a reply to an earlier generation, long after any fault".to_owned()
             } else {
