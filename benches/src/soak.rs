@@ -22,12 +22,24 @@
 //!   the lane since the previous message of that stream, or within
 //!   [`FAULT_GRACE`] before the gap was seen (a fault's effects, such as
 //!   a dead peer's pipe still being written to, take a moment to settle);
-//! - a REQ's reply that never comes is a loss under the same rule.
+//! - a REQ's reply that never comes is a loss under the same rule;
+//! - a DEALER's pipelined requests to a ROUTER echo ([`Pipeline`]): the
+//!   replies are a stream of their own (in order, whole, exact), and one
+//!   owed past a time limit is a loss under the same rule; a reply to a
+//!   request never sent is a violation. A reply to a request of the
+//!   DEALER's previous incarnation may come to the new one within
+//!   [`FAULT_GRACE`] of a fault: the ROUTER connects, and its connection
+//!   keeps its pipe across reconnects (as libzmq's session does), so what
+//!   it answers to requests read from the old connection goes out on the
+//!   new one, to the DEALER that now holds the routing id.
+//!
+//! - a lane that checks nothing for longer than faults explain
+//!   ([`Checker::stalled`]) has lost its traffic, whatever the gaps say.
 //!
 //! What is a fault is the driver's to say ([`Checker::fault`]): a peer
 //! process SIGKILLed, a socket torn down and bound again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::{DefaultHasher, Hasher};
 use std::time::{Duration, Instant};
@@ -39,6 +51,25 @@ pub const HEADER: usize = 22;
 
 /// How long after a fault a loss is still blamed on it.
 pub const FAULT_GRACE: Duration = Duration::from_secs(3);
+
+/// When the driver injects its first fault.
+pub const FIRST_FAULT: Duration = Duration::from_secs(2);
+/// How long before the end of a run faults stop, so that every lane
+/// settles before the final checks.
+pub const QUIET_END: Duration = Duration::from_secs(5);
+
+/// The time between two faults in a run of `run` over `lanes` lanes: the
+/// faults go round the lanes in turn, alternating kill and reset per
+/// round, so the window (from [`FIRST_FAULT`] to [`QUIET_END`] before the
+/// end) holds at least two rounds, giving every lane both kinds, while no
+/// fault comes more often than every 250 ms nor less often than every
+/// second.
+pub fn fault_interval(run: Duration, lanes: usize) -> Duration {
+    let window = run.saturating_sub(QUIET_END).saturating_sub(FIRST_FAULT);
+    // One spare slot: the driver's clock ticks in steps.
+    let slots = u32::try_from(2 * lanes + 1).unwrap_or(u32::MAX);
+    (window / slots).clamp(Duration::from_millis(250), Duration::from_secs(1))
+}
 
 /// What a soak message says about itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -130,6 +161,13 @@ pub enum Violation {
         /// What went wrong.
         what: String,
     },
+    /// Nothing checked on the lane for longer than the limit.
+    Stalled {
+        /// The lane.
+        lane: u8,
+        /// How long nothing had been checked when it was seen.
+        quiet: Duration,
+    },
 }
 
 impl fmt::Display for Violation {
@@ -151,6 +189,9 @@ impl fmt::Display for Violation {
                 "lane {lane} generation {generation}: messages {from}..{to} lost with no fault"
             ),
             Violation::Reply { what } => write!(f, "reply: {what}"),
+            Violation::Stalled { lane, quiet } => {
+                write!(f, "lane {lane}: nothing checked for {quiet:.1?}")
+            }
         }
     }
 }
@@ -214,6 +255,9 @@ pub struct Checker {
     faults: u64,
     last_fault: Option<Instant>,
     streams: HashMap<u32, Stream>,
+    /// When a message or reply was last checked (or the watch began), and
+    /// whether the quiet since has been reported.
+    progress: Option<(Instant, bool)>,
     /// Messages received whole and in order.
     pub received: u64,
     /// Messages missing across faults (allowed).
@@ -231,6 +275,7 @@ impl Checker {
             faults: 0,
             last_fault: None,
             streams: HashMap::new(),
+            progress: None,
             received: 0,
             lost_across_faults: 0,
             violations: Vec::new(),
@@ -248,10 +293,15 @@ impl Checker {
         self.faults
     }
 
+    /// Whether a fault was injected less than [`FAULT_GRACE`] before `now`.
+    pub fn recent_fault(&self, now: Instant) -> bool {
+        self.last_fault.is_some_and(|t| now - t < FAULT_GRACE)
+    }
+
     /// Whether a loss seen `now`, of messages after one seen when the
     /// lane's fault count was `since`, is explained by a fault.
     fn excused(&self, since: u64, now: Instant) -> bool {
-        self.faults != since || self.last_fault.is_some_and(|t| now - t < FAULT_GRACE)
+        self.faults != since || self.recent_fault(now)
     }
 
     /// Generation `generation` of the lane's sending peer starts now.
@@ -311,6 +361,7 @@ impl Checker {
             },
         );
         self.received += 1;
+        self.progress = Some((now, false));
     }
 
     /// The lane's fault count now, to pass back to
@@ -336,6 +387,7 @@ impl Checker {
                         .all(|(a, b)| a.as_slice() == b.as_slice());
                 if same && decode(r).is_ok() {
                     self.received += 1;
+                    self.progress = Some((now, false));
                 } else {
                     let what = r.first().map_or_else(
                         || "empty".to_owned(),
@@ -346,10 +398,159 @@ impl Checker {
                     });
                 }
             }
-            None if self.excused(mark, now) => self.lost_across_faults += 1,
-            None => self.violations.push(Violation::Reply {
+            None => self.no_reply(mark, now),
+        }
+    }
+
+    /// Checks `now` that something was checked within the last `limit`
+    /// (the first call starts the watch): a longer quiet is one
+    /// [`Violation::Stalled`], however many faults came meanwhile; faults
+    /// explain gaps, not a lane that stays dead. Reported once per quiet
+    /// spell.
+    pub fn stalled(&mut self, now: Instant, limit: Duration) {
+        let (since, reported) = *self.progress.get_or_insert((now, false));
+        let quiet = now.saturating_duration_since(since);
+        if quiet > limit && !reported {
+            self.violations.push(Violation::Stalled {
+                lane: self.lane,
+                quiet,
+            });
+            self.progress = Some((since, true));
+        }
+    }
+
+    /// A reply to a request sent when the fault count was `mark` never
+    /// came (seen `now`): a loss a fault must explain.
+    pub fn no_reply(&mut self, mark: u64, now: Instant) {
+        if self.excused(mark, now) {
+            self.lost_across_faults += 1;
+        } else {
+            self.violations.push(Violation::Reply {
                 what: "no reply from a live peer, with no fault".to_owned(),
-            }),
+            });
+        }
+    }
+}
+
+/// The requests a DEALER has in flight to a ROUTER that echoes them,
+/// several at once, checked as the replies come (see the module docs).
+/// Each incarnation (generation) of the DEALER numbers its requests from
+/// 0. Sans-IO, like [`Checker`], whose counts and violations it adds to.
+#[derive(Debug)]
+pub struct Pipeline {
+    generation: u32,
+    /// The next request's number.
+    next: u64,
+    /// Requests owed a reply, oldest first: number, when sent, the lane's
+    /// fault count then.
+    owed: VecDeque<(u64, Instant, u64)>,
+    /// How many requests each earlier generation sent.
+    earlier: HashMap<u32, u64>,
+    /// Replies to an earlier generation's requests that came after a fault
+    /// (allowed; see the module docs).
+    pub stale_across_faults: u64,
+}
+
+impl Pipeline {
+    /// Generation `generation` of the DEALER starts: its replies are a new
+    /// stream of `checker`, which must have [`Promise::Contiguous`].
+    pub fn new(generation: u32, checker: &mut Checker) -> Self {
+        checker.start(generation);
+        Self {
+            generation,
+            next: 0,
+            owed: VecDeque::new(),
+            earlier: HashMap::new(),
+            stale_across_faults: 0,
+        }
+    }
+
+    /// A new incarnation of the DEALER, generation `generation`, starts
+    /// after a fault (`now`): what the last one still owed is given up on,
+    /// and its late replies are allowed for a while.
+    pub fn restart(&mut self, generation: u32, checker: &mut Checker, now: Instant) {
+        self.give_up(checker, now);
+        checker.start(generation);
+        self.earlier.insert(self.generation, self.next);
+        self.generation = generation;
+        self.next = 0;
+    }
+
+    /// Gives up `now` on every request owed (the ROUTER that had them was
+    /// killed): each is a [`Checker::no_reply`]. A reply that still comes
+    /// is checked as any other.
+    pub fn give_up(&mut self, checker: &mut Checker, now: Instant) {
+        for (_, _, mark) in self.owed.drain(..) {
+            checker.no_reply(mark, now);
+        }
+    }
+
+    /// The next request to send.
+    pub fn request(&self, lane: u8) -> Multipart {
+        encode(Header {
+            lane,
+            generation: self.generation,
+            seq: self.next,
+        })
+    }
+
+    /// How many requests are owed a reply.
+    pub fn owed(&self) -> usize {
+        self.owed.len()
+    }
+
+    /// The request from [`request`](Self::request) went out at `now`, when
+    /// the lane's fault count was `mark`.
+    pub fn sent(&mut self, now: Instant, mark: u64) {
+        self.owed.push_back((self.next, now, mark));
+        self.next += 1;
+    }
+
+    /// Checks a reply received `now`, and settles the requests it answers
+    /// (those before it that were skipped are the checker's gap).
+    pub fn reply(&mut self, checker: &mut Checker, reply: &Multipart, now: Instant) {
+        let h = match decode(reply) {
+            Ok(h) => h,
+            Err(v) => return checker.violations.push(v),
+        };
+        let current = h.generation == self.generation && h.seq < self.next;
+        let earlier = self.earlier.get(&h.generation).is_some_and(|&n| h.seq < n);
+        let allowed = current || (earlier && checker.recent_fault(now));
+        if !allowed {
+            let what = if earlier {
+                "a reply to an earlier generation, long after any fault".to_owned()
+            } else {
+                format!(
+                    "not a request sent (generation {}: requests 0..{})",
+                    self.generation, self.next
+                )
+            };
+            return checker.violations.push(Violation::Reply {
+                what: format!("{h:?}: {what}"),
+            });
+        }
+        // In order within its own generation, whichever that is.
+        let received = checker.received;
+        checker.receive(reply, now);
+        if earlier {
+            self.stale_across_faults += checker.received - received;
+            return;
+        }
+        while self.owed.front().is_some_and(|&(seq, ..)| seq <= h.seq) {
+            self.owed.pop_front();
+        }
+    }
+
+    /// Gives up on requests owed longer than `limit` at `now`: each is a
+    /// [`Checker::no_reply`]. A reply that still comes later is checked as
+    /// any other.
+    pub fn expire(&mut self, checker: &mut Checker, now: Instant, limit: Duration) {
+        while let Some(&(_, sent, mark)) = self.owed.front() {
+            if now.saturating_duration_since(sent) < limit {
+                return;
+            }
+            checker.no_reply(mark, now);
+            self.owed.pop_front();
         }
     }
 }
@@ -483,6 +684,208 @@ mod tests {
         assert!(c.violations.is_empty());
         c.receive(&encode(h(0, 43)), t0 + FAULT_GRACE * 2);
         assert_eq!(c.violations.len(), 1);
+    }
+
+    #[test]
+    fn a_lane_quiet_past_the_limit_is_stalled_once_per_spell() {
+        let t0 = Instant::now();
+        let limit = Duration::from_secs(10);
+        let mut c = Checker::new(3, Promise::FromFirstSeen);
+        // The watch starts at the first look: a lane gets `limit` to begin.
+        c.stalled(t0, limit);
+        c.stalled(t0 + limit, limit);
+        assert!(c.violations.is_empty());
+        c.receive(&encode(h(0, 0)), t0 + limit);
+        // Faults do not excuse a lane that stays quiet.
+        c.fault(t0 + limit * 2);
+        c.stalled(t0 + limit * 2, limit);
+        assert!(c.violations.is_empty());
+        c.stalled(t0 + limit * 2 + Duration::from_millis(1), limit);
+        c.stalled(t0 + limit * 3, limit);
+        assert!(matches!(
+            c.violations[..],
+            [Violation::Stalled { lane: 3, quiet }] if quiet > limit
+        ));
+        // Traffic again, then another quiet spell: another violation.
+        c.receive(&encode(h(1, 0)), t0 + limit * 4);
+        c.stalled(t0 + limit * 4, limit);
+        assert_eq!(c.violations.len(), 1);
+        c.stalled(t0 + limit * 6, limit);
+        assert_eq!(c.violations.len(), 2);
+        // Replies count as progress too.
+        let mut r = Checker::new(3, Promise::Contiguous);
+        r.stalled(t0, limit);
+        let req = encode(h(0, 0));
+        r.reply(&req, Some(&req), r.mark(), t0 + limit);
+        r.stalled(t0 + limit * 2, limit);
+        assert!(r.violations.is_empty());
+    }
+
+    #[test]
+    fn every_lane_sees_a_kill_and_a_reset_in_a_smoke_run() {
+        for (secs, lanes) in [(20, 15), (20, 9), (60, 15), (180, 15)] {
+            let run = Duration::from_secs(secs);
+            let every = fault_interval(run, lanes);
+            assert!(every >= Duration::from_millis(250) && every <= Duration::from_secs(1));
+            // The faults the driver injects: at FIRST_FAULT, then every
+            // `every`, while before the quiet end.
+            let until = run - QUIET_END;
+            let mut at = FIRST_FAULT;
+            let mut faults = 0;
+            while at < until {
+                faults += 1;
+                at += every;
+            }
+            assert!(
+                faults >= 2 * lanes,
+                "{secs} s, {lanes} lanes: {faults} faults"
+            );
+        }
+        assert_eq!(
+            fault_interval(Duration::from_secs(180), 15),
+            Duration::from_secs(1)
+        );
+    }
+
+    /// A pipeline of generation 0 on lane 3 that has sent `n` requests at
+    /// `t0`, and the requests.
+    fn pipeline(c: &mut Checker, n: u64, t0: Instant) -> (Pipeline, Vec<Multipart>) {
+        let mut p = Pipeline::new(0, c);
+        let mut sent = Vec::new();
+        for _ in 0..n {
+            sent.push(p.request(3));
+            p.sent(t0, c.mark());
+        }
+        (p, sent)
+    }
+
+    #[test]
+    fn pipelined_replies_come_in_order_whole_and_once() {
+        let t0 = Instant::now();
+        let late = t0 + FAULT_GRACE * 2;
+        let mut c = Checker::new(3, Promise::Contiguous);
+        let (mut p, sent) = pipeline(&mut c, 8, t0);
+        assert_eq!(decode(&sent[5]), Ok(h(0, 5)));
+        for r in &sent[..3] {
+            p.reply(&mut c, r, t0);
+        }
+        assert_eq!((c.received, p.owed(), c.violations.len()), (3, 5, 0));
+        // A reply skipped with no fault: lost; the skipped one is settled.
+        p.reply(&mut c, &sent[4], late);
+        assert_eq!(p.owed(), 3);
+        assert!(matches!(
+            c.violations[..],
+            [Violation::Lost { from: 3, to: 4, .. }]
+        ));
+        // The same reply again, or an older one: duplicate.
+        p.reply(&mut c, &sent[4], late);
+        p.reply(&mut c, &sent[2], late);
+        assert!(matches!(
+            c.violations[1],
+            Violation::Duplicate { last: 4, .. }
+        ));
+        assert!(matches!(
+            c.violations[2],
+            Violation::Duplicate { last: 4, .. }
+        ));
+        // A reply to a request never sent, or of another generation.
+        p.reply(&mut c, &encode(h(0, 8)), late);
+        p.reply(&mut c, &encode(h(1, 5)), late);
+        assert!(matches!(c.violations[3], Violation::Reply { .. }));
+        assert!(matches!(c.violations[4], Violation::Reply { .. }));
+        // A damaged echo.
+        let mut cut = sent[5].clone();
+        cut.pop();
+        p.reply(&mut c, &cut, late);
+        assert!(matches!(c.violations[5], Violation::Corrupt { .. }));
+        assert_eq!(c.violations.len(), 6);
+        // A gap across a fault is allowed.
+        c.fault(late);
+        p.reply(&mut c, &sent[7], late + FAULT_GRACE * 2);
+        assert_eq!((c.violations.len(), c.lost_across_faults), (6, 2));
+        assert_eq!((c.received, p.owed()), (5, 0));
+    }
+
+    #[test]
+    fn pipelined_requests_owed_too_long_are_lost_unless_a_fault_intervened() {
+        let t0 = Instant::now();
+        let limit = Duration::from_secs(5);
+        let mut c = Checker::new(3, Promise::Contiguous);
+        let (mut p, sent) = pipeline(&mut c, 3, t0);
+        // Not yet due.
+        p.expire(&mut c, t0 + limit / 2, limit);
+        assert_eq!((p.owed(), c.violations.len()), (3, 0));
+        // Due, no fault: each owed request is a violation.
+        p.expire(&mut c, t0 + limit + FAULT_GRACE, limit);
+        assert_eq!((p.owed(), c.violations.len()), (0, 3));
+        assert!(
+            c.violations
+                .iter()
+                .all(|v| matches!(v, Violation::Reply { .. }))
+        );
+        // A late reply is still checked as any other (in order: fine).
+        p.reply(&mut c, &sent[0], t0 + limit * 2);
+        assert_eq!((c.received, c.violations.len()), (1, 3));
+        // Requests sent before a fault: their loss is excused.
+        let t1 = t0 + limit * 3;
+        let mark = c.mark();
+        let more = p.request(3);
+        p.sent(t1, mark);
+        c.fault(t1);
+        p.expire(&mut c, t1 + limit + FAULT_GRACE, limit);
+        assert_eq!((c.violations.len(), c.lost_across_faults), (3, 1));
+        assert_eq!(decode(&more), Ok(h(0, 3)));
+        // Given up at once (the ROUTER was killed): excused the same way,
+        // or not, by the fault count when each was sent.
+        let mark = c.mark();
+        p.sent(t1, mark);
+        p.sent(t1, mark);
+        p.give_up(&mut c, t1 + limit * 10);
+        assert_eq!((p.owed(), c.violations.len()), (0, 5));
+        p.sent(t1, mark);
+        c.fault(t1 + limit * 10);
+        p.give_up(&mut c, t1 + limit * 10);
+        assert_eq!((c.violations.len(), c.lost_across_faults), (5, 2));
+    }
+
+    #[test]
+    fn an_earlier_generations_replies_are_allowed_only_just_after_a_fault() {
+        let t0 = Instant::now();
+        let mut c = Checker::new(3, Promise::Contiguous);
+        let (mut p, old) = pipeline(&mut c, 6, t0);
+        p.reply(&mut c, &old[0], t0);
+        // The DEALER is reset: generation 1 starts, what was owed is not.
+        c.fault(t0);
+        p.restart(1, &mut c, t0);
+        // The 5 owed are lost, excused by the fault.
+        assert_eq!((p.owed(), c.lost_across_faults), (0, 5));
+        assert_eq!(decode(&p.request(3)), Ok(h(1, 0)));
+        p.sent(t0, c.mark());
+        // Generation 0's replies come to it just after the fault: allowed,
+        // and still checked in order within generation 0.
+        p.reply(&mut c, &old[1], t0 + FAULT_GRACE / 3);
+        p.reply(&mut c, &old[3], t0 + FAULT_GRACE / 2);
+        p.reply(&mut c, &old[3], t0 + FAULT_GRACE / 2);
+        assert!(matches!(
+            c.violations[..],
+            [Violation::Duplicate { last: 3, .. }]
+        ));
+        assert_eq!((p.stale_across_faults, p.owed()), (2, 1));
+        // Generation 1's own reply.
+        p.reply(&mut c, &encode(h(1, 0)), t0 + FAULT_GRACE / 2);
+        assert_eq!(p.owed(), 0);
+        // Long after the fault, an earlier generation's reply is not
+        // allowed; nor ever one to a request never sent.
+        p.reply(&mut c, &old[4], t0 + FAULT_GRACE * 2);
+        p.reply(&mut c, &encode(h(0, 6)), t0 + FAULT_GRACE / 2);
+        p.reply(&mut c, &encode(h(2, 0)), t0 + FAULT_GRACE / 2);
+        assert_eq!(c.violations.len(), 4);
+        assert!(
+            c.violations[1..]
+                .iter()
+                .all(|v| matches!(v, Violation::Reply { .. }))
+        );
+        assert_eq!(c.received, 1 + 2 + 1);
     }
 
     #[test]

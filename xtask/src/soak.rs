@@ -1,7 +1,7 @@
 //! `cargo xtask soak [--secs N] [--rate R] [--smoke]`: builds the `soak`
 //! binary (package `ferrozmq-benches`) in release and runs it: every pattern
 //! over every transport for N seconds (default 180) with peers SIGKILLed and
-//! connections reset, checked end to end (see `benches/src/bin/soak.rs`).
+//! connections reset, checked end to end (see `benches/src/bin/soak/main.rs`).
 //! `cargo xtask ci` runs the `--smoke` version ([`SMOKE_SECS`]); the long
 //! runs are made by hand and recorded in the closing notes.
 
@@ -13,8 +13,9 @@ use crate::command::Cmd;
 
 /// The default run, in seconds.
 const DEFAULT_SECS: u64 = 180;
-/// The run `--smoke` makes (CI): long enough for every lane to see faults
-/// (one a second, round robin over the nine lanes).
+/// The run `--smoke` makes (CI): long enough for every lane to see a kill
+/// and a reset (the driver spaces its faults for that:
+/// `ferrozmq_benches::soak::fault_interval`).
 pub const SMOKE_SECS: u64 = 20;
 /// The longest run this task accepts (the binary's own limit is higher).
 const MAX_SECS: u64 = 6 * 3600;

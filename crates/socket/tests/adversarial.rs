@@ -1,8 +1,9 @@
 //! Bad peers against ferrozmq's sockets: a raw `std::net::TcpStream` that
 //! misbehaves (bad greetings, malformed READY, absurd frame sizes, floods,
-//! trickles, resets, a subscriber that never reads, a peer that goes silent)
-//! while a well-behaved ferrozmq peer on the same socket keeps exchanging
-//! messages.
+//! trickles, resets, a subscriber that never reads, a peer that goes silent,
+//! routing ids a ROUTER must refuse or ignore, a subscription flood against
+//! an XPUB, a subscription 65 000 bytes deep) while a well-behaved ferrozmq
+//! peer on the same socket keeps exchanging messages.
 //!
 //! Each case asserts: the good peer gets exactly its messages (content and
 //! count), before and after; the bad connection is closed with a typed
@@ -16,21 +17,23 @@
 
 #![cfg(not(loom))]
 
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{ErrorKind, IoSlice, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ferrozmq_alloc::{Heap, RecvAllocator};
 use ferrozmq_msg::{Msg, Multipart};
 use ferrozmq_socket::{
-    Context, SessionError, Socket, SocketEvent, SocketEventKind, SocketMonitor, SocketOption,
-    SocketType,
+    Context, RoutingId, SendError, SessionError, Socket, SocketEvent, SocketEventKind,
+    SocketMonitor, SocketOption, SocketType,
 };
 use ferrozmq_test_support::Metered;
 use ferrozmq_wire::{
     CommandError, Config, Connection, ConnectionError, Event, FrameError, GreetingError,
-    HandshakeError, MetadataError,
+    HandshakeError, MetadataError, ZmtpVersion,
 };
 
 /// Every blocking call and wait in these tests gives up by then.
@@ -55,8 +58,11 @@ fn good_body(i: u32) -> Vec<u8> {
     body
 }
 
-/// A bound socket (PULL or REP) under attack, its monitor, and a good peer
-/// (PUSH or REQ) connected to it.
+/// The routing id the good DEALER announces to a ROUTER under attack.
+const GOOD_ID: &[u8] = b"good dealer";
+
+/// A bound socket (PULL, REP or ROUTER) under attack, its monitor, and a
+/// good peer (PUSH, REQ or a DEALER announcing [`GOOD_ID`]) connected to it.
 struct Server {
     _ctx: Context,
     sock: Socket,
@@ -91,9 +97,16 @@ impl Server {
         let good_kind = match kind {
             SocketType::Pull => SocketType::Push,
             SocketType::Rep => SocketType::Req,
+            SocketType::Router => SocketType::Dealer,
             other => panic!("no good peer for {other}"),
         };
         let good = socket(&ctx, good_kind);
+        if kind == SocketType::Router {
+            good.set_option(SocketOption::RoutingId(Some(
+                RoutingId::new(GOOD_ID).unwrap(),
+            )))
+            .unwrap();
+        }
         good.connect(&endpoint).unwrap();
         let mut server = Self {
             _ctx: ctx,
@@ -115,24 +128,32 @@ impl Server {
         server
     }
 
-    /// The good peer sends `n` messages (REQ: `n` round trips), and exactly
-    /// those arrive, in order.
+    /// The good peer sends `n` messages (REQ and DEALER: `n` round trips),
+    /// and exactly those arrive, in order.
     fn good_round(&mut self, n: u32) {
         for _ in 0..n {
             let i = self.next;
             self.next += 1;
             let msg = Multipart::from([Msg::from_static(b"good"), Msg::from(good_body(i))]);
             self.good.send_multipart(msg).unwrap();
-            let got = self.sock.recv_multipart().unwrap();
+            let mut got = self.sock.recv_multipart().unwrap();
+            if self.kind == SocketType::Router {
+                assert_eq!(got.len(), 3, "message {i}");
+                assert_eq!(&got.remove(0)[..], GOOD_ID, "message {i}");
+            }
             assert_eq!(got.len(), 2, "message {i}");
             assert_eq!(&got[0][..], b"good", "message {i}");
             assert_eq!(&got[1][..], &good_body(i)[..], "message {i}");
-            if self.kind == SocketType::Rep {
-                self.sock
-                    .send(Msg::copy_from_slice(&i.to_le_bytes()))
-                    .unwrap();
-                assert_eq!(&self.good.recv().unwrap()[..], &i.to_le_bytes());
+            let reply = Msg::copy_from_slice(&i.to_le_bytes());
+            match self.kind {
+                SocketType::Rep => self.sock.send(reply).unwrap(),
+                SocketType::Router => self
+                    .sock
+                    .send_multipart(Multipart::from([Msg::from_static(GOOD_ID), reply]))
+                    .unwrap(),
+                _ => continue,
             }
+            assert_eq!(&self.good.recv().unwrap()[..], &i.to_le_bytes());
         }
     }
 
@@ -316,16 +337,29 @@ struct RawPeer {
     stream: TcpStream,
     conn: Connection,
     buf: Vec<u8>,
+    /// Message frames read past the end of the message
+    /// [`recv_message`](Self::recv_message) returned.
+    frames: VecDeque<Msg>,
+}
+
+/// A wire configuration for a raw peer of type `kind`.
+fn raw_config(kind: SocketType) -> Config {
+    let heap: Arc<dyn RecvAllocator> = Arc::new(Heap);
+    Config::new(kind, heap)
 }
 
 impl RawPeer {
     fn new(stream: TcpStream, kind: SocketType) -> Self {
-        let heap: Arc<dyn RecvAllocator> = Arc::new(Heap);
-        let conn = Connection::new(Config::new(kind, heap), Instant::now()).unwrap();
+        Self::with_config(stream, raw_config(kind))
+    }
+
+    fn with_config(stream: TcpStream, config: Config) -> Self {
+        let conn = Connection::new(config, Instant::now()).unwrap();
         Self {
             stream,
             conn,
             buf: vec![0; 64 * 1024],
+            frames: VecDeque::new(),
         }
     }
 
@@ -381,6 +415,42 @@ impl RawPeer {
                 self.flush();
                 return;
             }
+        }
+    }
+
+    /// The next whole message read so far, if any.
+    fn take_message(&mut self) -> Option<Vec<Vec<u8>>> {
+        let end = self.frames.iter().position(|f| !f.more())?;
+        Some(self.frames.drain(..=end).map(|f| f.to_vec()).collect())
+    }
+
+    /// Reads once (unless a whole message is already in) and returns the
+    /// next whole message if there is one; fails when the stream closes.
+    fn poll_message(&mut self) -> Option<Vec<Vec<u8>>> {
+        if let Some(m) = self.take_message() {
+            return Some(m);
+        }
+        self.flush();
+        let events = self
+            .read_once()
+            .expect("closed while waiting for a message");
+        self.frames
+            .extend(events.into_iter().filter_map(|e| match e {
+                Event::Message(frame) => Some(frame),
+                _ => None,
+            }));
+        self.take_message()
+    }
+
+    /// Reads until a whole message has arrived and returns its frames;
+    /// fails past `WAIT` or when the stream closes.
+    fn recv_message(&mut self) -> Vec<Vec<u8>> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(m) = self.poll_message() {
+                return m;
+            }
+            assert!(Instant::now() < deadline, "no message");
         }
     }
 
@@ -809,6 +879,335 @@ fn a_reset_mid_frame_frees_the_partial_body() {
 }
 
 // ---------------------------------------------------------------------------
+// ROUTER identities (RFC 28 §The ROUTER Socket Type; RFC 37 §The Identity
+// Property)
+
+/// The largest allocation a ROUTER case causes: the good peer's bodies and
+/// the raw peers' READY commands, which carry their ids.
+const ROUTER_ALLOC: usize = 1024;
+
+/// A raw DEALER announcing `id` in its READY (an empty `Identity` when `id`
+/// is empty, as libzmq's DEALER sends it), handshaken.
+fn raw_dealer(addr: SocketAddr, id: &[u8]) -> RawPeer {
+    let mut config = raw_config(SocketType::Dealer);
+    config.identity = id.to_vec();
+    let mut peer = RawPeer::with_config(raw(addr), config);
+    peer.handshake();
+    peer
+}
+
+/// Writes the message `parts` as raw frames.
+fn write_message(stream: &mut TcpStream, parts: &[&[u8]]) {
+    let mut bytes = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let more = u8::from(i + 1 < parts.len());
+        bytes.extend(frame(more, part));
+    }
+    stream.write_all(&bytes).unwrap();
+}
+
+fn frames(m: &Multipart) -> Vec<Vec<u8>> {
+    m.iter().map(|f| f.to_vec()).collect()
+}
+
+/// `parts` as owned frames, to compare with [`frames`].
+fn owned(parts: &[&[u8]]) -> Vec<Vec<u8>> {
+    parts.iter().map(|p| p.to_vec()).collect()
+}
+
+/// Sends `parts` from a ROUTER: the first frame is the routing id.
+fn route(router: &Socket, parts: &[&[u8]]) -> Result<(), SendError<Multipart>> {
+    router.send_multipart(
+        parts
+            .iter()
+            .map(|p| Msg::copy_from_slice(p))
+            .collect::<Multipart>(),
+    )
+}
+
+/// The messages `peer` receives before it has been quiet for `quiet`.
+fn messages_until_quiet(peer: &mut RawPeer, quiet: Duration) -> usize {
+    peer.read_until_quiet(quiet)
+        .iter()
+        .filter(|e| matches!(e, Event::Message(m) if !m.more()))
+        .count()
+}
+
+impl Server {
+    /// Asserts that no connection was dropped since the last look.
+    fn assert_no_drop(&mut self) {
+        while let Some(event) = self.monitor.try_recv() {
+            assert!(
+                !matches!(event.kind, SocketEventKind::Disconnected(_)),
+                "{event}"
+            );
+            self.seen.push(event);
+        }
+    }
+
+    /// Asserts that the socket has nothing to deliver, looking for `quiet`.
+    fn assert_nothing_received(&self, quiet: Duration) {
+        let until = Instant::now() + quiet;
+        while Instant::now() < until {
+            if let Ok(m) = self.sock.try_recv_multipart() {
+                panic!("unexpected message {:?}", frames(&m));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// The longest routing id a peer may announce, 255 bytes, is accepted: the
+/// ROUTER hands it over byte for byte as the first frame and routes by it.
+#[test]
+fn router_routes_by_a_255_byte_routing_id() {
+    let mut s = Server::new(SocketType::Router, &[]);
+    // 255 bytes, every value but 0 once, then a 0 in the middle (only a
+    // leading 0 is reserved for generated ids).
+    let mut id: Vec<u8> = (1..=255).rev().collect();
+    id[100] = 0;
+    assert_eq!(id.len(), 255);
+    let mut peer = raw_dealer(s.addr, &id);
+    write_message(&mut peer.stream, &[b"from the long id", &[0xEE; 200]]);
+    let got = s.sock.recv_multipart().unwrap();
+    assert_eq!(
+        frames(&got),
+        owned(&[&id, b"from the long id", &[0xEE; 200]])
+    );
+    s.good_round(5);
+    // Routed by the id as received, and by the same bytes built afresh.
+    route(&s.sock, &[&got[0], b"by the received id"]).unwrap();
+    for i in 0..10u8 {
+        route(&s.sock, &[&id, b"reply", &[i; 40]]).unwrap();
+    }
+    assert_eq!(peer.recv_message(), owned(&[b"by the received id"]));
+    for i in 0..10u8 {
+        assert_eq!(peer.recv_message(), owned(&[b"reply", &[i; 40]]));
+    }
+    // A prefix of the id, or the id and one byte more, is no match.
+    s.sock
+        .set_option(SocketOption::RouterMandatory(true))
+        .unwrap();
+    let longer = [&id[..], b"!"].concat();
+    for other in [&id[..254], &longer[..]] {
+        let err = route(&s.sock, &[other, b"x"]).unwrap_err();
+        assert!(matches!(err, SendError::HostUnreachable(_)), "{err:?}");
+    }
+    assert_eq!(
+        messages_until_quiet(&mut peer, Duration::from_millis(200)),
+        0
+    );
+    s.assert_no_drop();
+    s.finish(ROUTER_ALLOC);
+}
+
+/// An `Identity` longer than 255 bytes breaks RFC 37 §The Identity
+/// Property (0 to 255 octets, as libzmq's ZMQ_ROUTING_ID): the handshake
+/// fails with a typed error, the peer is told why with ERROR (RFC 37
+/// §Error Handling) and closed; the good peer is served throughout.
+#[test]
+fn router_refuses_a_routing_id_over_255_bytes() {
+    let mut s = Server::new(SocketType::Router, &[]);
+    for len in [256usize, 4096] {
+        let mut peer = raw(s.addr);
+        peer.write_all(&greeting(3, 1, b"NULL")).unwrap();
+        let props = [
+            property(b"Socket-Type", b"DEALER"),
+            property(b"Identity", &vec![b'L'; len]),
+        ]
+        .concat();
+        peer.write_all(&command(b"READY", &props)).unwrap();
+        let error = s.expect_handshake_failed("ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL");
+        assert!(
+            matches!(
+                error,
+                SessionError::Protocol(ConnectionError::Handshake(
+                    HandshakeError::IdentityTooLong { len: got }
+                )) if got == len
+            ),
+            "{error:?}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("identity of {len} bytes")),
+            "{error}"
+        );
+        let got = wait_closed(&mut peer);
+        let error_command = command(b"ERROR", b"\x10invalid identity");
+        assert!(
+            got.ends_with(&error_command),
+            "{:?}",
+            String::from_utf8_lossy(&got)
+        );
+        s.good_round(10);
+    }
+    s.finish(4096 + ROUTER_ALLOC);
+}
+
+/// An `Identity` present but empty asks the ROUTER to generate one (libzmq
+/// `router_t::identify_peer`): 5 bytes, `0x00` then a 32-bit counter, a
+/// different one per peer, each routing to its own peer.
+#[test]
+fn router_generates_an_id_for_an_empty_identity() {
+    let mut s = Server::new(SocketType::Router, &[]);
+    let mut peers = [raw_dealer(s.addr, b""), raw_dealer(s.addr, b"")];
+    let mut ids = Vec::new();
+    for (k, peer) in peers.iter_mut().enumerate() {
+        let body = format!("anonymous {k}");
+        write_message(&mut peer.stream, &[body.as_bytes()]);
+        let got = s.sock.recv_multipart().unwrap();
+        assert_eq!(got.len(), 2, "{:?}", frames(&got));
+        assert_eq!(&got[1][..], body.as_bytes());
+        let id = got[0].to_vec();
+        assert_eq!((id.len(), id[0]), (5, 0), "{id:?}");
+        ids.push(id);
+    }
+    assert_ne!(ids[0], ids[1]);
+    for round in 0..3 {
+        for (k, id) in ids.iter().enumerate() {
+            route(&s.sock, &[id, format!("to {k}, {round}").as_bytes()]).unwrap();
+        }
+        for (k, peer) in peers.iter_mut().enumerate() {
+            assert_eq!(
+                peer.recv_message(),
+                [format!("to {k}, {round}").into_bytes()]
+            );
+        }
+    }
+    s.good_round(5);
+    s.assert_no_drop();
+    s.finish(ROUTER_ALLOC);
+}
+
+/// A second peer announcing the routing id of a live one is ignored, as
+/// libzmq's ROUTER does without ROUTER_HANDOVER: none of its messages is
+/// delivered and nothing is routed to it, while the first peer keeps the id
+/// and its traffic. Its connection stays open (libzmq does not close it
+/// either). Once the first peer is gone, a new peer with the id takes it.
+#[test]
+fn router_ignores_a_second_peer_announcing_a_live_routing_id() {
+    let dealer = SocketType::Dealer;
+    let mut s = Server::new(SocketType::Router, &[]);
+    let mut first = raw_dealer(s.addr, b"twin");
+    write_message(&mut first.stream, &[b"first 0"]);
+    assert_eq!(
+        frames(&s.sock.recv_multipart().unwrap()),
+        owned(&[b"twin", b"first 0"])
+    );
+    let mut second = raw_dealer(s.addr, b"twin");
+    for _ in 0..2 {
+        s.wait_for(
+            |k| matches!(k, SocketEventKind::HandshakeSucceeded { peer } if *peer == dealer),
+        );
+    }
+    for k in 0..20 {
+        write_message(&mut second.stream, &[format!("second {k}").as_bytes()]);
+    }
+    for k in 1..=20 {
+        write_message(&mut first.stream, &[format!("first {k}").as_bytes()]);
+    }
+    // The first peer's messages, all and in order; none of the second's.
+    for k in 1..=20 {
+        assert_eq!(
+            frames(&s.sock.recv_multipart().unwrap()),
+            [b"twin".to_vec(), format!("first {k}").into_bytes()]
+        );
+    }
+    s.good_round(10);
+    s.assert_nothing_received(Duration::from_millis(300));
+    // Everything routed to the id reaches the first peer, nothing the second.
+    for k in 0..20 {
+        route(&s.sock, &[b"twin", format!("to twin {k}").as_bytes()]).unwrap();
+    }
+    for k in 0..20 {
+        assert_eq!(first.recv_message(), [format!("to twin {k}").into_bytes()]);
+    }
+    assert_eq!(
+        messages_until_quiet(&mut second, Duration::from_millis(300)),
+        0
+    );
+    s.assert_no_drop();
+    // The holder goes: a restarted peer with the id takes it over; the
+    // ignored one still gets nothing and delivers nothing.
+    drop(first);
+    s.expect_dropped();
+    let mut third = raw_dealer(s.addr, b"twin");
+    write_message(&mut third.stream, &[b"third 0"]);
+    assert_eq!(
+        frames(&s.sock.recv_multipart().unwrap()),
+        owned(&[b"twin", b"third 0"])
+    );
+    route(&s.sock, &[b"twin", b"to the third"]).unwrap();
+    assert_eq!(third.recv_message(), owned(&[b"to the third"]));
+    assert_eq!(
+        messages_until_quiet(&mut second, Duration::from_millis(300)),
+        0
+    );
+    s.assert_nothing_received(Duration::from_millis(100));
+    s.good_round(10);
+    s.assert_no_drop();
+    drop((second, third));
+    s.expect_dropped();
+    s.expect_dropped();
+    s.finish(ROUTER_ALLOC);
+}
+
+/// A message routed to an id no peer ever had is dropped without a trace
+/// (libzmq's default); with ROUTER_MANDATORY the send fails with
+/// `HostUnreachable` (EHOSTUNREACH) and hands the message back whole, id
+/// frame included.
+#[test]
+fn router_drops_a_message_for_an_unknown_id_unless_mandatory() {
+    let mut s = Server::new(SocketType::Router, &[]);
+    let mut peer = raw_dealer(s.addr, b"known");
+    write_message(&mut peer.stream, &[b"hello"]);
+    assert_eq!(
+        frames(&s.sock.recv_multipart().unwrap()),
+        owned(&[b"known", b"hello"])
+    );
+    // Never issued, though shaped like a generated id; a prefix of a live
+    // id; one byte more than it.
+    let unknown: [&[u8]; 4] = [b"nobody", b"\x00\x00\x00\x00\x01", b"know", b"known!"];
+    for id in unknown {
+        route(&s.sock, &[id, b"lost", b"in two parts"]).unwrap();
+    }
+    route(&s.sock, &[b"known", b"after"]).unwrap();
+    // The first thing the peer gets is the message for it.
+    assert_eq!(peer.recv_message(), owned(&[b"after"]));
+    // The good DEALER receives only its own replies (checked byte for byte).
+    s.good_round(10);
+    s.sock
+        .set_option(SocketOption::RouterMandatory(true))
+        .unwrap();
+    let body = [7u8; 1000];
+    for id in unknown {
+        let parts: [&[u8]; 3] = [id, b"refused", &body];
+        let err = route(&s.sock, &parts).unwrap_err();
+        assert_eq!(err.errno_name(), "EHOSTUNREACH");
+        let SendError::HostUnreachable(back) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(frames(&back), owned(&parts));
+        // The non-blocking send says the same.
+        let msg: Multipart = parts.iter().map(|p| Msg::copy_from_slice(p)).collect();
+        match s.sock.try_send_multipart(msg) {
+            Err(SendError::HostUnreachable(back)) => assert_eq!(frames(&back), owned(&parts)),
+            other => panic!("{other:?}"),
+        }
+    }
+    route(&s.sock, &[b"known", b"still routed"]).unwrap();
+    assert_eq!(peer.recv_message(), owned(&[b"still routed"]));
+    assert_eq!(
+        messages_until_quiet(&mut peer, Duration::from_millis(200)),
+        0
+    );
+    s.good_round(10);
+    s.assert_no_drop();
+    s.finish(ROUTER_ALLOC);
+}
+
+// ---------------------------------------------------------------------------
 // Floods and peers that do not read
 
 /// PINGs flood in and the peer never reads our PONGs: at most one PONG
@@ -938,6 +1337,372 @@ fn a_subscriber_that_never_reads_costs_bounded_memory() {
             "{event}"
         );
     }
+}
+
+/// How many subscriptions the flood sends, and how many distinct topics
+/// they name (each subscribed again and again).
+const FLOOD: usize = 100_000;
+const FLOOD_TOPICS: usize = 100;
+
+/// Flood topic `k`: 100 bytes, so that the flood (~11 MB) is far beyond
+/// what the kernel's socket buffers take from a reader that stops early
+/// (a few hundred KiB here): only a queue of ours could swallow it all.
+fn flood_topic(k: usize) -> Vec<u8> {
+    let mut topic = format!("flood {k:03} ").into_bytes();
+    topic.resize(100, b'~');
+    topic
+}
+
+/// The topic the flood ends with.
+const FLOOD_END: &[u8] = b"flood end";
+
+/// How subscriptions travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SubscriptionForm {
+    /// SUBSCRIBE commands from a ZMTP 3.1 peer (RFC 37 §The Publish-Subscribe Pattern).
+    Command,
+    /// `0x01` + topic messages from a ZMTP 3.0 peer (RFC 23).
+    Message,
+}
+
+/// One raw peer floods a PUB or XPUB with 100 000 subscriptions to 100
+/// distinct topics while a good SUB is served:
+///
+/// - while the application does not touch the socket, the flood stalls
+///   (the peer's writes stop being taken well before its end): what the
+///   peer sent waits in its pipe up to the HWM and then in the kernel, not
+///   in a queue of ours that grows with the flood;
+/// - the good subscriber then receives every message published to it, in
+///   order, while the flood drains;
+/// - an XPUB's application receives each distinct topic once (libzmq
+///   `xpub_t`: only a topic's first subscription is passed on), and
+///   nothing else;
+/// - the flood peer's subscriptions took effect and it stays connected.
+fn subscription_flood(kind: SocketType, form: SubscriptionForm) {
+    let ctx = Context::new().unwrap();
+    let publisher = socket(&ctx, kind);
+    publisher.set_option(SocketOption::RcvHwm(100)).unwrap();
+    let mut monitor = publisher.monitor();
+    publisher.bind("tcp://127.0.0.1:0").unwrap();
+    let endpoint = publisher.last_endpoint().unwrap().to_string();
+    let addr: SocketAddr = endpoint.trim_start_matches("tcp://").parse().unwrap();
+    let good = socket(&ctx, SocketType::Sub);
+    good.subscribe(b"good").unwrap();
+    good.connect(&endpoint).unwrap();
+    // Until the good subscription is in: sync messages until one arrives,
+    // then every one sent after it (the earlier ones were dropped for want
+    // of a subscriber).
+    let mut sent = 0u32;
+    let deadline = Instant::now() + WAIT;
+    let first = loop {
+        assert!(
+            Instant::now() < deadline,
+            "the good subscriber never joined"
+        );
+        let sync = Multipart::from([
+            Msg::from_static(b"good sync"),
+            Msg::copy_from_slice(&sent.to_le_bytes()),
+        ]);
+        publisher.send_multipart(sync).unwrap();
+        sent += 1;
+        std::thread::sleep(Duration::from_millis(5));
+        if let Ok(m) = good.try_recv_multipart() {
+            assert_eq!(&m[0][..], b"good sync");
+            break u32::from_le_bytes(m[1][..].try_into().unwrap());
+        }
+    };
+    for k in first + 1..sent {
+        let m = good.recv_multipart().unwrap();
+        assert_eq!(frames(&m), owned(&[b"good sync", &k.to_le_bytes()]));
+    }
+    // From here on every message to the good subscriber must arrive, in
+    // order: `good_round` publishes the next one and checks it.
+    let mut next = 0u32;
+    let mut good_round = |publisher: &Socket| {
+        let msg = Multipart::from([
+            Msg::from_static(b"good"),
+            Msg::copy_from_slice(&next.to_le_bytes()),
+        ]);
+        publisher.send_multipart(msg).unwrap();
+        let m = good.recv_multipart().unwrap();
+        assert_eq!(frames(&m), owned(&[b"good", &next.to_le_bytes()]));
+        next += 1;
+    };
+    good_round(&publisher);
+    let mut notices: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
+    let mut take_notices = |publisher: &Socket| {
+        if kind == SocketType::XPub {
+            while let Ok(m) = publisher.try_recv_multipart() {
+                assert_eq!(m.len(), 1, "{:?}", frames(&m));
+                *notices.entry(m[0].to_vec()).or_default() += 1;
+            }
+        }
+    };
+    take_notices(&publisher);
+
+    let mut config = raw_config(SocketType::Sub);
+    if form == SubscriptionForm::Message {
+        config.version = ZmtpVersion::V3_0;
+    }
+    let mut flood = RawPeer::with_config(raw(addr), config);
+    flood.handshake();
+    let subscription = |topic: &[u8]| match form {
+        SubscriptionForm::Command => command(b"SUBSCRIBE", topic),
+        SubscriptionForm::Message => frame(0, &[&[1u8][..], topic].concat()),
+    };
+    let topics: Vec<Vec<u8>> = (0..FLOOD_TOPICS).map(flood_topic).collect();
+    let mut bytes = Vec::new();
+    for i in 0..FLOOD {
+        bytes.extend(subscription(&topics[i % FLOOD_TOPICS]));
+    }
+    bytes.extend(subscription(FLOOD_END));
+    let total = bytes.len();
+    socket2::SockRef::from(&flood.stream)
+        .set_send_buffer_size(64 * 1024)
+        .unwrap();
+    let mut writer = flood.stream.try_clone().unwrap();
+    // A write that takes nothing for this long has stalled.
+    writer
+        .set_write_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    let (stalled_tx, stalled_rx) = std::sync::mpsc::channel();
+    let flooder = std::thread::spawn(move || {
+        let deadline = Instant::now() + WAIT * 6;
+        let mut written = 0;
+        let mut stalled = Some(stalled_tx);
+        while written < bytes.len() {
+            assert!(Instant::now() < deadline, "the flood never got through");
+            let end = bytes.len().min(written + 64 * 1024);
+            match writer.write(&bytes[written..end]) {
+                Ok(n) => written += n,
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    if let Some(tx) = stalled.take() {
+                        tx.send(written).unwrap();
+                    }
+                }
+                Err(e) => panic!("flood write: {e}"),
+            }
+        }
+        written
+    });
+    // The application leaves the socket alone: the flood stalls.
+    let stalled_at = stalled_rx
+        .recv_timeout(WAIT * 3)
+        .expect("the flood was never held back");
+    assert!(
+        stalled_at < total / 2,
+        "{stalled_at} of {total} bytes were taken while the application slept"
+    );
+    // Now the good subscriber is served while the flood drains, until the
+    // flood peer's last subscription (its end topic) has taken effect: a
+    // message on it arrives.
+    let deadline = Instant::now() + WAIT * 6;
+    loop {
+        assert!(Instant::now() < deadline, "the flood never drained");
+        good_round(&publisher);
+        take_notices(&publisher);
+        if flooder.is_finished() {
+            publisher
+                .send_multipart(Multipart::from([
+                    Msg::from_static(FLOOD_END),
+                    Msg::from_static(b"end"),
+                ]))
+                .unwrap();
+            if let Some(m) = flood.poll_message() {
+                assert_eq!(m, owned(&[FLOOD_END, b"end"]));
+                break;
+            }
+        }
+    }
+    assert_eq!(flooder.join().unwrap(), total);
+    take_notices(&publisher);
+    if kind == SocketType::XPub {
+        let mut want: BTreeMap<Vec<u8>, usize> = topics
+            .iter()
+            .chain([&FLOOD_END.to_vec(), &b"good".to_vec()])
+            .map(|t| ([&[1u8][..], t].concat(), 1))
+            .collect();
+        // The notices and their counts, without dumping ~100 KB of topics.
+        let got: Vec<(usize, usize)> = notices.iter().map(|(t, n)| (t.len(), *n)).collect();
+        assert_eq!(notices.len(), want.len(), "{got:?}");
+        for (topic, n) in &notices {
+            assert_eq!(
+                want.remove(topic),
+                Some(*n),
+                "notice {:?}",
+                String::from_utf8_lossy(&topic[..topic.len().min(20)])
+            );
+        }
+    }
+    // Every flood topic took effect: a message on one reaches the peer.
+    publisher
+        .send_multipart(Multipart::from([
+            Msg::from(topics[FLOOD_TOPICS - 1].clone()),
+            Msg::from_static(b"last"),
+        ]))
+        .unwrap();
+    // (After any end messages still on their way.)
+    let last = loop {
+        let m = flood.recv_message();
+        if m != owned(&[FLOOD_END, b"end"]) {
+            break m;
+        }
+    };
+    assert_eq!(last, owned(&[&topics[FLOOD_TOPICS - 1], b"last"]));
+    good_round(&publisher);
+    while let Some(event) = monitor.try_recv() {
+        assert!(
+            !matches!(event.kind, SocketEventKind::Disconnected(_)),
+            "{event}"
+        );
+    }
+}
+
+#[test]
+fn an_xpub_flooded_with_subscribe_commands_stays_bounded() {
+    subscription_flood(SocketType::XPub, SubscriptionForm::Command);
+}
+
+#[test]
+fn an_xpub_flooded_with_subscription_messages_stays_bounded() {
+    subscription_flood(SocketType::XPub, SubscriptionForm::Message);
+}
+
+#[test]
+fn a_pub_flooded_with_subscribe_commands_stays_bounded() {
+    subscription_flood(SocketType::Pub, SubscriptionForm::Command);
+}
+
+/// Names the case a child process of
+/// [`a_deep_subscription_never_overflows_the_stack`] runs.
+const DEEP_CASE: &str = "FERROZMQ_ADVERSARIAL_DEEP_CASE";
+
+/// A topic about as long as a SUBSCRIBE command can carry (commands are
+/// at most 64 KiB).
+const DEEP: usize = 65_000;
+
+/// One case of [`a_deep_subscription_never_overflows_the_stack`], on a
+/// thread with a 2 MiB stack (the default of spawned threads):
+///
+/// - `cancel`, `gone`, `close`: a raw SUB subscribes an XPUB to a
+///   [`DEEP`]-byte topic, which matches; then it CANCELs it, or its
+///   connection goes, or the application closes the XPUB holding it;
+/// - `xsub-cancel`, `xsub-attach`: an XSUB application subscribes to such a
+///   topic (a proxy does that for its downstream peers), then cancels it,
+///   or a new upstream peer attaches and is sent it.
+fn deep_subscription(case: &str) {
+    let ctx = Context::new().unwrap();
+    let topic = vec![b'd'; DEEP];
+    let subscribe = [&[1u8][..], &topic].concat();
+    let cancel = [&[0u8][..], &topic].concat();
+    if let Some(xsub_case) = case.strip_prefix("xsub-") {
+        let xsub = socket(&ctx, SocketType::XSub);
+        xsub.send(Msg::from(subscribe)).unwrap();
+        match xsub_case {
+            "cancel" => xsub.send(Msg::from(cancel)).unwrap(),
+            "attach" => {
+                let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+                xsub.connect(&format!("tcp://{}", listener.local_addr().unwrap()))
+                    .unwrap();
+                let (stream, _) = listener.accept().unwrap();
+                stream
+                    .set_read_timeout(Some(Duration::from_millis(20)))
+                    .unwrap();
+                let mut upstream = RawPeer::new(stream, SocketType::XPub);
+                upstream.handshake();
+                let deadline = Instant::now() + WAIT;
+                loop {
+                    assert!(Instant::now() < deadline, "no subscription upstream");
+                    upstream.flush();
+                    let events = upstream.read_once().expect("closed");
+                    if let Some(Event::Subscribe(t)) = events.first() {
+                        assert_eq!(t.len(), DEEP);
+                        break;
+                    }
+                }
+            }
+            other => panic!("no case {other}"),
+        }
+        return;
+    }
+    let publisher = socket(&ctx, SocketType::XPub);
+    publisher.bind("tcp://127.0.0.1:0").unwrap();
+    let endpoint = publisher.last_endpoint().unwrap().to_string();
+    let addr: SocketAddr = endpoint.trim_start_matches("tcp://").parse().unwrap();
+    let mut peer = RawPeer::handshaken(addr, SocketType::Sub);
+    peer.stream
+        .write_all(&command(b"SUBSCRIBE", &topic))
+        .unwrap();
+    assert_eq!(frames(&publisher.recv_multipart().unwrap()), [subscribe]);
+    publisher
+        .send_multipart(Multipart::from([
+            Msg::from(topic.clone()),
+            Msg::from_static(b"x"),
+        ]))
+        .unwrap();
+    assert_eq!(peer.recv_message(), owned(&[&topic, b"x"]));
+    match case {
+        "cancel" | "gone" => {
+            if case == "cancel" {
+                peer.stream.write_all(&command(b"CANCEL", &topic)).unwrap();
+            } else {
+                drop(peer);
+            }
+            assert_eq!(frames(&publisher.recv_multipart().unwrap()), [cancel]);
+        }
+        "close" => drop(publisher),
+        other => panic!("no case {other}"),
+    }
+}
+
+/// A peer's subscription as deep as a command allows never costs stack in
+/// proportion to its length (each byte is a trie level): subscribing,
+/// matching, cancelling, the peer going, the socket closing, and an XSUB
+/// passing such a topic on all work on a 2 MiB stack. Each case runs in a
+/// child process (this test binary, [`deep_subscription_child`]), so that a
+/// stack overflow, which aborts the process, fails this test alone.
+#[test]
+fn a_deep_subscription_never_overflows_the_stack() {
+    let mut failed = Vec::new();
+    for case in ["cancel", "gone", "close", "xsub-cancel", "xsub-attach"] {
+        let child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "deep_subscription_child",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+                "-q",
+            ])
+            .env(DEEP_CASE, case)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = ferrozmq_test_support::process::finish(child, WAIT * 2, case);
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let last = stderr.lines().rev().take(3).collect::<Vec<_>>();
+            failed.push(format!("{case}: {} {last:?}", out.status));
+        }
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+/// The child processes' entry (see
+/// [`a_deep_subscription_never_overflows_the_stack`]); does nothing in a
+/// normal run.
+#[test]
+fn deep_subscription_child() {
+    let Ok(case) = std::env::var(DEEP_CASE) else {
+        return;
+    };
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || deep_subscription(&case))
+        .unwrap()
+        .join()
+        .unwrap();
 }
 
 // ---------------------------------------------------------------------------

@@ -361,6 +361,14 @@ pub enum HandshakeError {
         /// The peer's type.
         peer: SocketType,
     },
+    /// The peer's `Identity` is longer than 255 bytes (RFC 37 §The Identity
+    /// Property: 0 to 255 octets). No libzmq peer sends one (its
+    /// ZMQ_ROUTING_ID is at most 255 bytes), though libzmq does not check
+    /// what it receives. We sent ERROR.
+    IdentityTooLong {
+        /// The identity's length.
+        len: usize,
+    },
 }
 
 impl fmt::Display for HandshakeError {
@@ -389,6 +397,10 @@ impl fmt::Display for HandshakeError {
             HandshakeError::IncompatibleSocketType { ours, peer } => {
                 write!(f, "handshake: a {ours} socket cannot talk to a {peer} peer")
             }
+            HandshakeError::IdentityTooLong { len } => write!(
+                f,
+                "handshake: peer's identity of {len} bytes, at most 255 are allowed"
+            ),
         }
     }
 }

@@ -143,6 +143,23 @@ fn ready_from(socket_type: &str) -> Vec<u8> {
     f
 }
 
+/// The READY a DEALER announcing `identity` sends (a long frame when it
+/// does not fit a short one).
+fn ready_with_identity(identity: &[u8]) -> Vec<u8> {
+    let mut body = b"\x05READY\x0bSocket-Type\x00\x00\x00\x06DEALER\x08Identity".to_vec();
+    body.extend((identity.len() as u32).to_be_bytes());
+    body.extend(identity);
+    let mut f = if body.len() <= 255 {
+        vec![0x04, body.len() as u8]
+    } else {
+        let mut f = vec![0x06];
+        f.extend((body.len() as u64).to_be_bytes());
+        f
+    };
+    f.extend(body);
+    f
+}
+
 /// A connection of type `t` that has exchanged greetings and READY with a
 /// scripted libzmq-like peer of type `peer` and version 3.`minor`.
 fn scripted(t: SocketType, peer: &str, minor: u8, now: Instant) -> Connection {
@@ -411,6 +428,44 @@ fn incompatible_socket_types_are_refused_with_error() {
 }
 
 #[test]
+fn an_identity_of_255_bytes_is_accepted_and_256_refused_with_error() {
+    let now = Instant::now();
+    let mut c = fresh(now);
+    let ev = feed(
+        &mut c,
+        &after_greeting(&ready_with_identity(&[0xAB; 255])),
+        now,
+    )
+    .unwrap();
+    match &ev[..] {
+        [Event::HandshakeComplete(peer)] => assert_eq!(peer.identity, [0xAB; 255]),
+        other => panic!("{other:?}"),
+    }
+    let mut c = fresh(now);
+    let err = feed(
+        &mut c,
+        &after_greeting(&ready_with_identity(&[0xAB; 256])),
+        now,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        ConnectionError::Handshake(HandshakeError::IdentityTooLong { len: 256 })
+    );
+    assert_eq!(
+        err.to_string(),
+        "handshake: peer's identity of 256 bytes, at most 255 are allowed"
+    );
+    // Our READY went out before the peer's was read; then ERROR and its
+    // reason: 04 17 05 ERROR 10 "invalid identity".
+    let out = take_output(&mut c);
+    assert!(
+        out.ends_with(&[&hex("04 17 05")[..], b"ERROR\x10invalid identity"].concat()),
+        "{out:02x?}"
+    );
+}
+
+#[test]
 fn send_before_the_handshake_hands_the_message_back() {
     let now = Instant::now();
     let mut c = Connection::new(config(SocketType::Push), now).unwrap();
@@ -674,6 +729,11 @@ fn malformed_handshakes() {
             ConnectionError::Handshake(HandshakeError::UnknownSocketType {
                 name: b"dealer".to_vec(),
             }),
+        ),
+        // An Identity of 256 bytes (RFC 37 §The Identity Property: 0 to 255).
+        (
+            ready_with_identity(&[b'i'; 256]),
+            ConnectionError::Handshake(HandshakeError::IdentityTooLong { len: 256 }),
         ),
         // A data frame before READY.
         (

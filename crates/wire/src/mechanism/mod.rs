@@ -137,10 +137,19 @@ pub(crate) fn check_peer(
             HandshakeError::IncompatibleSocketType { ours, peer },
         );
     }
-    let identity = metadata
-        .get(metadata::IDENTITY)
-        .unwrap_or_default()
-        .to_vec();
+    let identity = metadata.get(metadata::IDENTITY).unwrap_or_default();
+    // RFC 37 §The Identity Property: 0 to 255 octets. A longer one would
+    // become a ROUTER routing id no local socket could be given
+    // (ZMQ_ROUTING_ID is at most 255 bytes).
+    if identity.len() > 255 {
+        let len = identity.len();
+        return refuse(
+            out,
+            b"invalid identity",
+            HandshakeError::IdentityTooLong { len },
+        );
+    }
+    let identity = identity.to_vec();
     Ok(Peer {
         socket_type: peer,
         identity,
