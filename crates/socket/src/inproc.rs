@@ -13,8 +13,9 @@
 //! connecting socket's SNDHWM plus the binder's RCVHWM; back, its RCVHWM
 //! plus the binder's SNDHWM (0, unbounded, if either is). A connect made
 //! before the bind has only its own HWMs to go by (libzmq resizes such
-//! pipes at the bind; ours keep them). With CONFLATE on the connecting
-//! side, one slot each way that a send replaces. Each side's
+//! pipes at the bind; ours keep them). With CONFLATE on either side (on
+//! the connecting side only, for a connect made before the bind), one slot
+//! each way that a send replaces. Each side's
 //! first item to the other is an [`Item::Attached`] with its socket type
 //! and routing id, as a session's handshake would give (libzmq sends the
 //! routing id over inproc pipes the same way). The socket types are checked

@@ -225,7 +225,11 @@ impl Readiness {
         // Pairs with the fence in `wait`.
         fence(Ordering::SeqCst);
         if self.waiting.load(Ordering::Relaxed) > 0 {
-            let _guard = lock(&self.lock);
+            // Taking the mutex once is enough: a waiter counted holds it
+            // until it is inside the condition variable's wait, so it is
+            // there (or gone) now. Notifying after the unlock spares the
+            // woken thread a wait for the mutex (as `Parker::unpark` does).
+            drop(lock(&self.lock));
             self.cvar.notify_all();
         }
     }

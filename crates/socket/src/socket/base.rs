@@ -446,7 +446,8 @@ pub(crate) struct PipeSettings {
 impl PipeSettings {
     /// An inproc pair's settings (see `inproc.rs`): each direction holds
     /// the sender's SNDHWM plus the receiver's RCVHWM, or is unbounded if
-    /// either is 0 (libzmq `socket_base_t::connect_internal`).
+    /// either is 0 (libzmq `socket_base_t::connect_internal`); CONFLATE on
+    /// either side conflates both directions.
     pub(crate) fn joined_with(self, binder: Self) -> Self {
         let sum = |a: usize, b: usize| {
             if a == 0 || b == 0 {
@@ -458,7 +459,7 @@ impl PipeSettings {
         Self {
             sndhwm: sum(self.sndhwm, binder.rcvhwm),
             rcvhwm: sum(self.rcvhwm, binder.sndhwm),
-            conflate: self.conflate,
+            conflate: self.conflate || binder.conflate,
         }
     }
 
