@@ -174,3 +174,19 @@ impl Cmd {
             .is_ok_and(|s| s.success())
     }
 }
+
+/// Builds `bin` of `package` in release with two jobs and returns a command
+/// running it from `root` (cargo puts it under CARGO_TARGET_DIR, relative to
+/// the root, or `target/`).
+///
+/// # Errors
+///
+/// A failed build.
+pub fn release_bin(root: &Path, package: &str, bin: &str) -> Result<Cmd> {
+    Cmd::cargo(root)
+        .args(["build", "--release", "-j2", "-p", package, "--bin", bin])
+        .run()?;
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |d| root.join(d));
+    Ok(Cmd::new(target.join("release").join(bin), root))
+}

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::Result;
-use crate::command::Cmd;
+use crate::command::release_bin;
 
 /// How long a run may take before it counts as hung and is killed (a full
 /// run takes a few minutes on two cores, most of it joining 10 000 tcp
@@ -24,21 +24,7 @@ const TIMEOUT: Duration = Duration::from_secs(60 * 60);
 ///
 /// A failed build, or a run that failed (a lost message, a timeout) or hung.
 pub fn run(root: &Path, args: &[String]) -> Result {
-    Cmd::cargo(root)
-        .args([
-            "build",
-            "--release",
-            "-j2",
-            "-p",
-            "ferrozmq-benches",
-            "--bin",
-            "scale",
-        ])
-        .run()?;
-    // Where cargo put it: CARGO_TARGET_DIR (relative to the root) or target/.
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |d| root.join(d));
-    Cmd::new(target.join("release").join("scale"), root)
+    release_bin(root, "ferrozmq-benches", "scale")?
         .args(args)
         .run_with_timeout(TIMEOUT)
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::Result;
-use crate::command::Cmd;
+use crate::command::release_bin;
 
 /// The default run, in seconds.
 const DEFAULT_SECS: u64 = 180;
@@ -51,22 +51,8 @@ pub fn run(root: &Path, args: &[String]) -> Result {
             other => return Err(format!("unknown soak argument `{other}`").into()),
         }
     }
-    Cmd::cargo(root)
-        .args([
-            "build",
-            "--release",
-            "-j2",
-            "-p",
-            "ferrozmq-benches",
-            "--bin",
-            "soak",
-        ])
-        .run()?;
-    // Where cargo put it: CARGO_TARGET_DIR (relative to the root) or target/.
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |d| root.join(d));
     let mut soak =
-        Cmd::new(target.join("release").join("soak"), root).args(["--secs", &secs.to_string()]);
+        release_bin(root, "ferrozmq-benches", "soak")?.args(["--secs", &secs.to_string()]);
     if let Some(rate) = rate {
         soak = soak.args(["--rate", &rate]);
     }
