@@ -89,6 +89,12 @@ pub(crate) trait Pattern {
     /// An option this type reads was set (already checked and stored).
     fn set_option(&mut self, option: &SocketOption);
 
+    /// Whether the type sends at all (PULL and SUB do not): a part sent
+    /// with MORE is refused at once rather than queued.
+    fn sends(&self) -> bool {
+        true
+    }
+
     /// The first part of a message sent part by part (with MORE), before
     /// it is queued: ROUTER with ROUTER_MANDATORY refuses an unknown
     /// routing id there, as libzmq `router_t::xsend` does.
@@ -186,6 +192,9 @@ impl Pattern for AnyPattern {
     }
     fn check_first_part(&mut self, part: &Msg) -> Result<(), SendError<()>> {
         dispatch!(self, p => p.check_first_part(part))
+    }
+    fn sends(&self) -> bool {
+        dispatch!(self, p => p.sends())
     }
 }
 #[cfg(test)]

@@ -42,6 +42,10 @@ impl Pattern for Pull {
         self.fq.activate(key);
     }
 
+    fn sends(&self) -> bool {
+        false
+    }
+
     fn try_send(&mut self, msg: Multipart, _peers: &mut Peers) -> SendResult {
         Err(SendError::NotSupported(msg))
     }

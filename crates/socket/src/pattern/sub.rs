@@ -30,6 +30,10 @@ impl Pattern for Sub {
         self.xsub.activate(key, peers);
     }
 
+    fn sends(&self) -> bool {
+        false
+    }
+
     fn try_send(&mut self, msg: Multipart, _peers: &mut Peers) -> SendResult {
         Err(SendError::NotSupported(msg))
     }

@@ -364,3 +364,19 @@ fn fair_queue_over_ten_thousand_peers_finds_the_active_one() {
         assert_eq!(h.recv().unwrap(), v(&[&[round]]));
     }
 }
+
+/// A subscriber to two prefixes of a topic gets each message once.
+#[test]
+fn rfc29_pub_sends_once_to_a_peer_matching_twice() {
+    let mut h = Harness::new(T::Pub, &[], 10);
+    let a = h.connect(T::Sub, b"");
+    let b = h.connect(T::Sub, b"");
+    for topic in [&b"a"[..], b"ab"] {
+        h.peer_item(a, Item::Subscribe(Msg::copy_from_slice(topic)));
+    }
+    h.peer_item(b, Item::Subscribe(Msg::from_static(b"ab")));
+    h.send(&[b"abc"]).unwrap();
+    h.send(&[b"abd"]).unwrap();
+    assert_eq!(h.peer_recv(a), [v(&[b"abc"]), v(&[b"abd"])]);
+    assert_eq!(h.peer_recv(b), [v(&[b"abc"]), v(&[b"abd"])]);
+}

@@ -161,8 +161,9 @@ impl Pattern for XPub {
 
     fn try_send(&mut self, msg: Multipart, peers: &mut Peers) -> SendResult {
         let topic = msg.first().map_or(&[][..], |m| m.as_slice());
-        let matching = self.dist.matching();
-        self.subs.matches(topic, |key| matching.push(key));
+        self.dist.start_matching();
+        let dist = &mut self.dist;
+        self.subs.matches(topic, |key| dist.mark_matching(key));
         if self.nodrop && !self.dist.matching_have_room(peers) {
             return Err(SendError::WouldBlock(msg));
         }

@@ -146,9 +146,10 @@ impl Base {
 
     /// Whether a send may be tried at all (before parts are queued).
     pub(crate) fn check_send(&self) -> Result<(), SendError<()>> {
-        match self.socket_type {
-            SocketType::Pull | SocketType::Sub => Err(SendError::NotSupported(())),
-            _ => Ok(()),
+        if self.engine.sends() {
+            Ok(())
+        } else {
+            Err(SendError::NotSupported(()))
         }
     }
 

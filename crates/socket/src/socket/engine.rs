@@ -128,6 +128,11 @@ impl Engine {
         result
     }
 
+    /// Whether the socket's type sends at all.
+    pub(crate) fn sends(&self) -> bool {
+        self.pattern.sends()
+    }
+
     /// An option the pattern may read was set.
     pub(crate) fn set_option(&mut self, option: &SocketOption) {
         self.pattern.set_option(option);

@@ -93,7 +93,9 @@ impl Hub {
         // A key queued after this swap sets the flag again after it is in
         // the list, and moves the readiness after that: it is taken by the
         // next call, which any waiter makes before it waits again.
-        if !self.queued.swap(false, Ordering::Acquire) {
+        // A plain load first: a busy socket finds nothing queued on almost
+        // every operation, and pays no read-modify-write for it.
+        if !self.queued.load(Ordering::Relaxed) || !self.queued.swap(false, Ordering::Acquire) {
             return;
         }
         core::mem::swap(&mut *lock(&self.ready), scratch);

@@ -19,8 +19,15 @@ use crate::socket::{PeerKey, Peers};
 #[derive(Debug, Default)]
 pub(crate) struct Distribute {
     set: ActiveSet,
-    /// Scratch: the peers a message matched.
+    /// Scratch: the peers the current message matched, each once.
     matching: Vec<PeerKey>,
+    /// Numbers the messages being matched, so that `marks` (by slab
+    /// index: the last message each peer was put in `matching` for) keeps a
+    /// peer subscribed to two prefixes of a topic from being listed twice,
+    /// in O(1) and without sorting (libzmq `dist_t::match` swaps a pipe
+    /// into the matching part once in the same way).
+    round: u64,
+    marks: Vec<u64>,
 }
 
 impl Distribute {
@@ -44,10 +51,22 @@ impl Distribute {
         self.set.contains(key)
     }
 
-    /// The scratch list to fill with matching peers, emptied.
-    pub(crate) fn matching(&mut self) -> &mut Vec<PeerKey> {
+    /// Starts matching a new message: no peer matches yet.
+    pub(crate) fn start_matching(&mut self) {
         self.matching.clear();
-        &mut self.matching
+        self.round += 1;
+    }
+
+    /// The message matches `key`'s subscriptions (once is enough).
+    pub(crate) fn mark_matching(&mut self, key: PeerKey) {
+        let i = key.index();
+        if self.marks.len() <= i {
+            self.marks.resize(i + 1, 0);
+        }
+        if self.marks[i] != self.round {
+            self.marks[i] = self.round;
+            self.matching.push(key);
+        }
     }
 
     /// Whether every matching peer has room now (XPUB_NODROP); a peer
@@ -60,18 +79,10 @@ impl Distribute {
 
     /// Sends `msg` to every matching peer that is active, in one pass.
     pub(crate) fn send_to_matching(&mut self, msg: Multipart, peers: &mut Peers) {
-        let mut matching = core::mem::take(&mut self.matching);
-        // A peer subscribed to two prefixes of the topic gets it once.
-        if matching.len() > 1 {
-            matching.sort_unstable_by_key(|k| k.index());
-            matching.dedup();
-        }
+        let matching = core::mem::take(&mut self.matching);
         let mut msg = Some(msg);
         let last = matching.len().wrapping_sub(1);
         for (n, &key) in matching.iter().enumerate() {
-            if !self.set.contains(key) {
-                continue;
-            }
             self.send_one(key, &mut msg, n == last, peers);
         }
         self.matching = matching;
