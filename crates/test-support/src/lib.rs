@@ -35,8 +35,10 @@ use ferrozmq_alloc::{AllocError, AllocErrorKind, Heap, RecvAllocator};
 pub mod malloc_count;
 pub mod process;
 mod recv_count;
+mod temp_dir;
 
 pub use recv_count::CountingRecv;
+pub use temp_dir::TempDir;
 
 /// A global allocator that forwards to [`System`] and counts, per thread, the
 /// allocations and frees the calling thread makes. A `realloc` counts as one

@@ -12,8 +12,6 @@
 //! must arrive first; where there is none, a short bounded wait ([`QUIET`]).
 
 use std::cell::Cell;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -21,6 +19,7 @@ use ferrozmq_msg::{Msg, Multipart};
 use ferrozmq_socket::{
     Context, RoutingId, SendError, Socket, SocketEventKind, SocketMonitor, SocketOption, SocketType,
 };
+use ferrozmq_test_support::TempDir;
 
 /// How long any one wait may take.
 const WAIT: Duration = Duration::from_secs(10);
@@ -41,27 +40,6 @@ enum Tr {
     Ipc,
 }
 
-/// A fresh folder for ipc endpoints, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path =
-            std::env::temp_dir().join(format!("ferrozmq-patterns-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir(&path).unwrap();
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Where one test binds: tcp on 127.0.0.1 with a port the system picks, or
 /// a fresh ipc path per bind.
 struct Place {
@@ -74,7 +52,7 @@ impl Place {
     fn new(tr: Tr) -> Place {
         Place {
             tr,
-            dir: TempDir::new(),
+            dir: TempDir::new("ferrozmq-patterns"),
             next: Cell::new(0),
         }
     }
@@ -82,7 +60,10 @@ impl Place {
     fn ipc(&self) -> String {
         let n = self.next.get();
         self.next.set(n + 1);
-        format!("ipc://{}", self.dir.0.join(format!("{n}.ipc")).display())
+        format!(
+            "ipc://{}",
+            self.dir.path().join(format!("{n}.ipc")).display()
+        )
     }
 
     /// An endpoint for ferrozmq to bind (port 0 is its wildcard).
@@ -332,6 +313,23 @@ macro_rules! both_ways {
 // ROUTER and DEALER
 // ---------------------------------------------------------------------------
 
+/// The two messages a ROUTER received from a DEALER named "D1" and an
+/// anonymous one, in either order: checks both and returns the id the
+/// ROUTER generated for the anonymous one.
+fn named_and_generated(got: [Vec<Vec<u8>>; 2]) -> Vec<u8> {
+    let mut generated = None;
+    for m in got {
+        if m[0] == b"D1" {
+            assert_eq!(m, owned(&[b"D1", b"from named", b"2nd part"]));
+        } else {
+            assert_generated(&m[0]);
+            assert_eq!(m[1..], owned(&[b"from anonymous"]));
+            generated = Some(m[0].clone());
+        }
+    }
+    generated.expect("a message from the anonymous DEALER")
+}
+
 /// Our ROUTER and two libzmq DEALERs, one with ZMQ_ROUTING_ID "D1", one
 /// without: the ROUTER prefixes "D1" and a generated id, and routes
 /// replies back by them.
@@ -347,18 +345,7 @@ fn our_router_with_libzmq_dealers(tr: Tr, ours_binds: bool) {
     join(&router, &anonymous, &place, ours_binds);
     zsend(&named, &[b"from named", b"2nd part"]);
     zsend(&anonymous, &[b"from anonymous"]);
-    let mut generated = None;
-    for _ in 0..2 {
-        let m = recv(&router);
-        if m[0] == b"D1" {
-            assert_eq!(m, owned(&[b"D1", b"from named", b"2nd part"]));
-        } else {
-            assert_generated(&m[0]);
-            assert_eq!(m[1..], owned(&[b"from anonymous"]));
-            generated = Some(m[0].clone());
-        }
-    }
-    let generated = generated.expect("a message from the anonymous DEALER");
+    let generated = named_and_generated([recv(&router), recv(&router)]);
     send(&router, &[&generated, b"to anonymous"]);
     send(&router, &[b"D1", b"to named", b""]);
     zexpect(&anonymous, &[b"to anonymous"]);
@@ -389,18 +376,7 @@ fn libzmq_router_with_our_dealers(tr: Tr, ours_binds: bool) {
     }
     send(&named, &[b"from named", b"2nd part"]);
     send(&anonymous, &[b"from anonymous"]);
-    let mut generated = None;
-    for _ in 0..2 {
-        let m = zrecv(&router);
-        if m[0] == b"D1" {
-            assert_eq!(m, owned(&[b"D1", b"from named", b"2nd part"]));
-        } else {
-            assert_generated(&m[0]);
-            assert_eq!(m[1..], owned(&[b"from anonymous"]));
-            generated = Some(m[0].clone());
-        }
-    }
-    let generated = generated.expect("a message from the anonymous DEALER");
+    let generated = named_and_generated([zrecv(&router), zrecv(&router)]);
     zsend(&router, &[&generated, b"to anonymous"]);
     zsend(&router, &[b"D1", b"to named", b""]);
     expect(&anonymous, &[b"to anonymous"]);

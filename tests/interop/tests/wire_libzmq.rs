@@ -19,14 +19,14 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use ferrozmq_alloc::{Heap, RecvAllocator};
 use ferrozmq_interop::{Driver, DriverError, Stream};
 use ferrozmq_msg::Msg;
-use ferrozmq_test_support::Metered;
+use ferrozmq_test_support::{Metered, TempDir};
 use ferrozmq_wire::{
     Config, ConnectionError, Event, GREETING_LEN, HandshakeError, PeerInfo, SocketType, ZmtpVersion,
 };
@@ -118,29 +118,9 @@ fn accept_ipc(listener: &UnixListener) -> UnixStream {
     }
 }
 
-/// A fresh folder for ipc endpoints, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path =
-            std::env::temp_dir().join(format!("ferrozmq-interop-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn socket_path(&self) -> PathBuf {
-        self.0.join("s.ipc")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// The one ipc socket file of a test, in its own folder.
+fn socket_path(dir: &TempDir) -> PathBuf {
+    dir.path().join("s.ipc")
 }
 
 fn ipc_endpoint(path: &Path) -> String {
@@ -272,21 +252,21 @@ fn libzmq_req_to_our_rep_over_tcp() {
 
 #[test]
 fn our_req_to_libzmq_rep_over_ipc() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ferrozmq-interop");
     let ctx = zmq::Context::new();
     let rep = zsocket(&ctx, zmq::REP);
-    rep.bind(&ipc_endpoint(&dir.socket_path())).unwrap();
-    let stream = UnixStream::connect(dir.socket_path()).unwrap();
+    rep.bind(&ipc_endpoint(&socket_path(&dir))).unwrap();
+    let stream = UnixStream::connect(socket_path(&dir)).unwrap();
     our_req_against_libzmq_rep(stream, rep);
 }
 
 #[test]
 fn libzmq_req_to_our_rep_over_ipc() {
-    let dir = TempDir::new();
-    let listener = UnixListener::bind(dir.socket_path()).unwrap();
+    let dir = TempDir::new("ferrozmq-interop");
+    let listener = UnixListener::bind(socket_path(&dir)).unwrap();
     let ctx = zmq::Context::new();
     let req = libzmq_req(&ctx);
-    req.connect(&ipc_endpoint(&dir.socket_path())).unwrap();
+    req.connect(&ipc_endpoint(&socket_path(&dir))).unwrap();
     libzmq_req_against_our_rep(req, || accept_ipc(&listener));
 }
 
@@ -359,21 +339,21 @@ fn libzmq_push_to_our_pull_over_tcp() {
 
 #[test]
 fn our_push_to_libzmq_pull_over_ipc() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("ferrozmq-interop");
     let ctx = zmq::Context::new();
     let pull = zsocket(&ctx, zmq::PULL);
-    pull.bind(&ipc_endpoint(&dir.socket_path())).unwrap();
-    let stream = UnixStream::connect(dir.socket_path()).unwrap();
+    pull.bind(&ipc_endpoint(&socket_path(&dir))).unwrap();
+    let stream = UnixStream::connect(socket_path(&dir)).unwrap();
     our_push_to_libzmq_pull(stream, pull, PUSH_PULL_IPC);
 }
 
 #[test]
 fn libzmq_push_to_our_pull_over_ipc() {
-    let dir = TempDir::new();
-    let listener = UnixListener::bind(dir.socket_path()).unwrap();
+    let dir = TempDir::new("ferrozmq-interop");
+    let listener = UnixListener::bind(socket_path(&dir)).unwrap();
     let ctx = zmq::Context::new();
     let push = zsocket(&ctx, zmq::PUSH);
-    push.connect(&ipc_endpoint(&dir.socket_path())).unwrap();
+    push.connect(&ipc_endpoint(&socket_path(&dir))).unwrap();
     libzmq_push_to_our_pull(push, || accept_ipc(&listener), PUSH_PULL_IPC);
 }
 
@@ -875,8 +855,8 @@ mod sockets {
 
     #[test]
     fn socket_our_req_to_libzmq_rep_over_ipc() {
-        let dir = TempDir::new();
-        our_req_to_libzmq_rep(&ipc_endpoint(&dir.socket_path()));
+        let dir = TempDir::new("ferrozmq-interop");
+        our_req_to_libzmq_rep(&ipc_endpoint(&socket_path(&dir)));
     }
 
     fn libzmq_req_to_our_rep(endpoint: &str) {
@@ -912,8 +892,8 @@ mod sockets {
 
     #[test]
     fn socket_libzmq_req_to_our_rep_over_ipc() {
-        let dir = TempDir::new();
-        libzmq_req_to_our_rep(&ipc_endpoint(&dir.socket_path()));
+        let dir = TempDir::new("ferrozmq-interop");
+        libzmq_req_to_our_rep(&ipc_endpoint(&socket_path(&dir)));
     }
 
     fn libzmq_push_to_our_pull(endpoint: &str) {
@@ -944,8 +924,8 @@ mod sockets {
 
     #[test]
     fn socket_libzmq_push_to_our_pull_over_ipc() {
-        let dir = TempDir::new();
-        libzmq_push_to_our_pull(&ipc_endpoint(&dir.socket_path()));
+        let dir = TempDir::new("ferrozmq-interop");
+        libzmq_push_to_our_pull(&ipc_endpoint(&socket_path(&dir)));
     }
 
     fn our_push_to_libzmq_pull(endpoint: &str) {
@@ -976,8 +956,8 @@ mod sockets {
 
     #[test]
     fn socket_our_push_to_libzmq_pull_over_ipc() {
-        let dir = TempDir::new();
-        our_push_to_libzmq_pull(&ipc_endpoint(&dir.socket_path()));
+        let dir = TempDir::new("ferrozmq-interop");
+        our_push_to_libzmq_pull(&ipc_endpoint(&socket_path(&dir)));
     }
 
     /// The topics published, and whether a subscriber to `A` and `B2` wants
@@ -1042,8 +1022,8 @@ mod sockets {
 
     #[test]
     fn socket_our_pub_to_libzmq_sub_over_ipc() {
-        let dir = TempDir::new();
-        our_pub_to_libzmq_sub(&ipc_endpoint(&dir.socket_path()));
+        let dir = TempDir::new("ferrozmq-interop");
+        our_pub_to_libzmq_sub(&ipc_endpoint(&socket_path(&dir)));
     }
 
     fn libzmq_pub_to_our_sub(endpoint: &str) {
@@ -1096,8 +1076,8 @@ mod sockets {
 
     #[test]
     fn socket_libzmq_pub_to_our_sub_over_ipc() {
-        let dir = TempDir::new();
-        libzmq_pub_to_our_sub(&ipc_endpoint(&dir.socket_path()));
+        let dir = TempDir::new("ferrozmq-interop");
+        libzmq_pub_to_our_sub(&ipc_endpoint(&socket_path(&dir)));
     }
 
     #[test]
@@ -1127,8 +1107,8 @@ mod sockets {
 
     #[test]
     fn socket_our_req_recovers_when_libzmq_rep_restarts() {
-        let dir = TempDir::new();
-        let at = ipc_endpoint(&dir.socket_path());
+        let dir = TempDir::new("ferrozmq-interop");
+        let at = ipc_endpoint(&socket_path(&dir));
         let zctx = zmq::Context::new();
         let rep = zsocket(&zctx, zmq::REP);
         rep.bind(&at).unwrap();
@@ -1156,8 +1136,8 @@ mod sockets {
 
     #[test]
     fn socket_our_sub_resubscribes_when_libzmq_pub_restarts() {
-        let dir = TempDir::new();
-        let at = ipc_endpoint(&dir.socket_path());
+        let dir = TempDir::new("ferrozmq-interop");
+        let at = ipc_endpoint(&socket_path(&dir));
         let zctx = zmq::Context::new();
         let ctx = Context::new().unwrap();
         let sub = ours(&ctx, SocketType::Sub);

@@ -210,8 +210,7 @@ impl Pattern for Router {
             // libzmq `router_t::xhas_out`: always, without MANDATORY.
             return true;
         }
-        let keys: Vec<PeerKey> = self.fq.iter().collect();
-        keys.into_iter().any(|key| {
+        self.fq.iter().any(|key| {
             peers
                 .get_mut(key)
                 .is_some_and(|p| p.routing_id.is_some() && p.tx.poll_ready())

@@ -344,13 +344,7 @@ impl Base {
             });
         };
         let bind = self.binds.remove(i);
-        match (&bind.bound, bind.listener) {
-            (_, Some((io, token))) => self.ctx.io_thread(io).unbind(token),
-            (Endpoint::Inproc(name), None) => {
-                self.ctx.inproc().unbind(name.name(), &self.engine.hub)
-            }
-            _ => {}
-        }
+        self.stop_listening(&bind);
         self.drop_peers(Origin::Bound(bind.id));
         Ok(())
     }
@@ -421,16 +415,21 @@ impl Base {
         self.engine.drop_peers(|p| p.origin == origin);
     }
 
+    /// Closes `bind`'s listener, or frees its inproc name.
+    fn stop_listening(&self, bind: &Bind) {
+        match (&bind.bound, bind.listener) {
+            (_, Some((io, token))) => self.ctx.io_thread(io).unbind(token),
+            (Endpoint::Inproc(name), None) => {
+                self.ctx.inproc().unbind(name.name(), &self.engine.hub);
+            }
+            _ => {}
+        }
+    }
+
     /// The socket is being dropped (see `Socket`'s `Drop`).
     pub(crate) fn close(&mut self) {
         for bind in &self.binds {
-            match (&bind.bound, bind.listener) {
-                (_, Some((io, token))) => self.ctx.io_thread(io).unbind(token),
-                (Endpoint::Inproc(name), None) => {
-                    self.ctx.inproc().unbind(name.name(), &self.engine.hub);
-                }
-                _ => {}
-            }
+            self.stop_listening(bind);
         }
         self.ctx.linger(&self.options);
     }
