@@ -126,11 +126,13 @@ pub use ferrozmq_alloc::{
 };
 pub use ferrozmq_msg::{INLINE_CAPACITY, INLINE_FRAMES, Msg, MsgMut, Multipart, Storage};
 pub use ferrozmq_socket::{
-    BindError, CommandError, ConnectError, ConnectionError, Context, DisconnectError, Endpoint,
-    EndpointError, Error, FrameError, GreetingError, HandshakeError, MONITOR_CAPACITY,
-    MetadataError, OptionError, Options, PollEvents, RecvError, RoutingId, SendError, SendFlags,
-    SessionError, Socket, SocketError, SocketEvent, SocketEventKind, SocketMonitor, SocketOption,
-    SocketType, UnbindError,
+    AsyncSocket, BindError, CommandError, ConnectError, ConnectionError, Context, DisconnectError,
+    Endpoint, EndpointError, Error, FrameError, GreetingError, HandshakeError, MONITOR_CAPACITY,
+    MetadataError, OptionError, Options, PROXY_BURST, PollError, PollEvents, PollItem, Poller,
+    PollerEvent, ProxyError, ProxySideStats, RecvError, RecvFuture, RecvMultipartFuture, RoutingId,
+    SendError, SendFlags, SendFuture, SendMultipartFuture, SessionError, Socket, SocketError,
+    SocketEvent, SocketEventKind, SocketMonitor, SocketOption, SocketType, UnbindError, poll,
+    proxy, proxy_steerable,
 };
 
 /// The README's examples, compiled and run as doctests so they stay true.

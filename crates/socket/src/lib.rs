@@ -28,10 +28,17 @@ mod options;
 #[cfg(not(loom))]
 mod pattern;
 // The loom models of per-peer activation see the peer module alone.
+#[cfg(not(loom))]
+mod async_socket;
 #[cfg(loom)]
 #[path = "socket/peer.rs"]
 mod peer;
 mod pipe;
+#[cfg(not(loom))]
+mod poll;
+#[cfg(not(loom))]
+mod proxy;
+mod readiness;
 #[cfg(not(loom))]
 mod session;
 mod signal;
@@ -49,6 +56,10 @@ mod transport;
 #[cfg(not(loom))]
 pub use context::{Context, SocketError};
 
+#[cfg(not(loom))]
+pub use async_socket::{
+    AsyncSocket, RecvFuture, RecvMultipartFuture, SendFuture, SendMultipartFuture,
+};
 pub use endpoint::{
     Endpoint, EndpointError, Host, IPC_PATH_MAX, InprocEndpoint, IpcEndpoint, Port, TcpAddress,
     TcpEndpoint, Transport,
@@ -72,6 +83,10 @@ pub use options::{
 pub use pipe::{
     PipeReader, PipeWriter, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError, pipe,
 };
+#[cfg(not(loom))]
+pub use poll::{PollError, PollEvents, PollItem, Poller, PollerEvent, poll};
+#[cfg(not(loom))]
+pub use proxy::{BURST as PROXY_BURST, ProxyError, ProxySideStats, proxy, proxy_steerable};
 pub use signal::{Parker, Signal};
 #[cfg(not(loom))]
-pub use socket::{PollEvents, SendFlags, Socket};
+pub use socket::{SendFlags, Socket};

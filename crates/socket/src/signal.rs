@@ -1,8 +1,9 @@
 //! [`Signal`]: how a pipe wakes the side that went to sleep on it, with two
 //! implementations: [`Parker`] for a user thread that blocks (in `recv` or
 //! `send`, with an optional deadline) and [`std::task::Waker`] for an event
-//! loop. [`Readiness`] is what a socket's threads wait on: any number of
-//! them at once, each for "something changed since I last looked".
+//! loop; and [`Armed`], the "already queued" flag of an event loop's
+//! wake-up. What a socket's threads, tasks and pollers wait on is the
+//! `readiness` module's.
 //!
 //! A signal only carries "look again": it does not say which pipe changed or
 //! how, and one signal may be shared by many pipes (a socket reading from many
@@ -15,7 +16,7 @@ use core::fmt;
 use core::task::Waker;
 use std::time::Instant;
 
-use crate::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, fence, lock};
+use crate::sync::{AtomicBool, Condvar, Mutex, Ordering, lock};
 
 /// A wake-up a pipe sends to the side that went to sleep on it.
 ///
@@ -183,92 +184,6 @@ impl Signal for Parker {
 /// store in `take` would not read it, and on a weakly ordered machine the
 /// look could miss the change with no token queued (the loom model
 /// `loom_armed_no_lost_change` finds that).
-/// A change counter any number of threads can wait on: a socket's one
-/// wait (see the `socket` module). A waiter reads [`epoch`](Self::epoch)
-/// *before* it looks at its pipes, and after finding nothing waits until
-/// the epoch moved; [`notify`](Self::notify) moves it. So a notification
-/// that lands between the look and the wait is never lost, and two threads
-/// (one in `recv`, one in `send`) can wait on one socket at once.
-///
-/// The handshake is a Dekker pair with `SeqCst` fences, as in the pipe:
-/// the notifier bumps the epoch, fences, loads the waiter count; the
-/// waiter (holding the mutex) raises the count, fences, loads the epoch.
-/// Either the waiter sees the new epoch, or the notifier sees the waiter
-/// and takes the mutex, which the waiter only gives up inside the
-/// condition variable's wait. A notification with nobody waiting costs one
-/// atomic add, a fence and a load: no lock, no system call. The epoch is
-/// read with acquire and bumped with release, so a waiter that reads the
-/// bumped epoch before its look sees what the notifier changed.
-#[derive(Debug, Default)]
-pub(crate) struct Readiness {
-    epoch: AtomicUsize,
-    waiting: AtomicUsize,
-    lock: Mutex<()>,
-    cvar: Condvar,
-}
-
-impl Readiness {
-    /// A counter at 0, nobody waiting.
-    #[cfg(any(test, loom))]
-    pub(crate) fn new() -> Self {
-        Self::default()
-    }
-
-    /// The current epoch; read it before looking at what it guards.
-    pub(crate) fn epoch(&self) -> usize {
-        self.epoch.load(Ordering::Acquire)
-    }
-
-    /// Moves the epoch and wakes every waiter.
-    pub(crate) fn notify(&self) {
-        self.epoch.fetch_add(1, Ordering::AcqRel);
-        // Pairs with the fence in `wait`.
-        fence(Ordering::SeqCst);
-        if self.waiting.load(Ordering::Relaxed) > 0 {
-            // Taking the mutex once is enough: a waiter counted holds it
-            // until it is inside the condition variable's wait, so it is
-            // there (or gone) now. Notifying after the unlock spares the
-            // woken thread a wait for the mutex (as `Parker::unpark` does).
-            drop(lock(&self.lock));
-            self.cvar.notify_all();
-        }
-    }
-
-    /// Waits until the epoch differs from `seen` (true) or `deadline`
-    /// passes (false).
-    pub(crate) fn wait(&self, seen: usize, deadline: Option<Instant>) -> bool {
-        let mut guard = lock(&self.lock);
-        self.waiting.fetch_add(1, Ordering::Relaxed);
-        // Pairs with the fence in `notify`.
-        fence(Ordering::SeqCst);
-        let moved = loop {
-            if self.epoch.load(Ordering::Acquire) != seen {
-                break true;
-            }
-            guard = match deadline {
-                None => self.cvar.wait(guard).unwrap_or_else(|p| p.into_inner()),
-                Some(deadline) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        break false;
-                    }
-                    let waited = self.cvar.wait_timeout(guard, deadline - now);
-                    waited.unwrap_or_else(|p| p.into_inner()).0
-                }
-            };
-        };
-        self.waiting.fetch_sub(1, Ordering::Relaxed);
-        drop(guard);
-        moved
-    }
-}
-
-impl Signal for Readiness {
-    fn notify(&self) {
-        Readiness::notify(self);
-    }
-}
-
 #[derive(Debug)]
 pub(crate) struct Armed(AtomicBool);
 
@@ -376,36 +291,6 @@ mod loom_tests {
                 seen || queued.load(Ordering::Relaxed) == 1,
                 "the change was missed and no token is queued"
             );
-        });
-    }
-
-    /// A change published between a waiter's look and its wait is not
-    /// lost, with two threads waiting on one socket at once (a `recv` and a
-    /// `send`): each either sees the change on its look or is woken.
-    #[test]
-    fn loom_readiness_no_lost_wakeup_two_waiters() {
-        loom::model(|| {
-            let ready = Arc::new(Readiness::new());
-            let change = Arc::new(AtomicUsize::new(0));
-            let waiters: Vec<_> = (0..2)
-                .map(|_| {
-                    let (ready, change) = (Arc::clone(&ready), Arc::clone(&change));
-                    thread::spawn(move || {
-                        loop {
-                            let seen = ready.epoch();
-                            if change.load(Ordering::SeqCst) == 1 {
-                                return;
-                            }
-                            assert!(ready.wait(seen, None));
-                        }
-                    })
-                })
-                .collect();
-            change.store(1, Ordering::SeqCst);
-            ready.notify();
-            for w in waiters {
-                w.join().unwrap();
-            }
         });
     }
 }

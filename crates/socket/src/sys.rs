@@ -2,20 +2,25 @@
 //! module rule): the one place `unsafe` may appear in
 //! `ferrozmq-socket`.
 //!
-//! Today it holds one operation: reading from a stream socket straight into
-//! the uninitialised tail of a message body ([`read_into_body`]), so a large
-//! frame lands in its receive-allocator block with no intermediate copy and
-//! no zero-filling. It does not own sockets, register them with mio or decide
-//! when to read; the session does.
+//! It holds two operations:
 //!
-//! Contract: [`read_into_body`] behaves like [`std::io::Read::read`] on the
-//! descriptor (returns the bytes read, `Ok(0)` at end of stream,
-//! `ErrorKind::WouldBlock` on a non-blocking socket with nothing to read,
-//! retries `EINTR` itself) and extends the body by exactly the bytes the
-//! kernel wrote.
+//! - reading from a stream socket straight into the uninitialised tail of a
+//!   message body ([`read_into_body`]), so a large frame lands in its
+//!   receive-allocator block with no intermediate copy and no zero-filling.
+//!   It does not own sockets, register them with mio or decide when to
+//!   read; the session does. Contract: it behaves like
+//!   [`std::io::Read::read`] on the descriptor (returns the bytes read,
+//!   `Ok(0)` at end of stream, `ErrorKind::WouldBlock` on a non-blocking
+//!   socket with nothing to read, retries `EINTR` itself) and extends the
+//!   body by exactly the bytes the kernel wrote;
+//! - `poll(2)` over caller-given descriptors ([`poll_fds`]), for `poll` and
+//!   `Poller` items that are raw file descriptors. Contract: the revents
+//!   the kernel reports, in place; an interrupted wait (`EINTR`) returns
+//!   `Ok(0)` so the caller re-checks its deadline.
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
+use std::time::Duration;
 
 use ferrozmq_msg::MsgMut;
 
@@ -55,6 +60,49 @@ pub(crate) fn read_into_body(fd: &impl AsRawFd, body: &mut MsgMut) -> io::Result
     Ok(n)
 }
 
+/// A descriptor and what to wait for on it, as `poll(2)` takes them.
+pub(crate) type PollFd = libc::pollfd;
+
+/// `poll(2)` readiness flags, for the callers' translations.
+pub(crate) use libc::{POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT};
+
+/// A [`PollFd`] for `fd` waiting for `events` (`POLLIN`, `POLLOUT`, ...).
+pub(crate) fn poll_fd(fd: RawFd, events: i16) -> PollFd {
+    PollFd {
+        fd,
+        events,
+        revents: 0,
+    }
+}
+
+/// Waits until one of `fds` is ready or `timeout` passes (`None`: no
+/// limit), filling each `revents`; returns how many have revents.
+///
+/// # Errors
+///
+/// The OS error of `poll(2)` other than `EINTR` (which returns `Ok(0)`).
+pub(crate) fn poll_fds(fds: &mut [PollFd], timeout: Option<Duration>) -> io::Result<usize> {
+    // Rounded up to the next millisecond: a wait never returns early.
+    let ms = timeout.map_or(-1, |t| {
+        let ms = t.as_nanos().div_ceil(1_000_000);
+        i32::try_from(ms).unwrap_or(i32::MAX)
+    });
+    let n = fds.len() as libc::nfds_t;
+    // SAFETY: `fds` is a valid, exclusively borrowed array of `n` pollfd
+    // structs; poll(2) reads them and writes only their `revents` fields,
+    // and keeps no pointer past the call. A descriptor that is not open
+    // is reported as POLLNVAL, never dereferenced.
+    let r = unsafe { libc::poll(fds.as_mut_ptr(), n, ms) };
+    if r >= 0 {
+        return Ok(r.cast_unsigned() as usize);
+    }
+    let err = io::Error::last_os_error();
+    if err.kind() == io::ErrorKind::Interrupted {
+        return Ok(0);
+    }
+    Err(err)
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write;
@@ -71,6 +119,23 @@ mod tests {
         let n = read_into_body(&b, &mut body).unwrap();
         assert_eq!(n, 6);
         assert_eq!(&body.freeze()[..], b"abcdefgh");
+    }
+
+    #[test]
+    fn poll_reports_a_readable_descriptor_and_times_out_on_a_quiet_one() {
+        let (mut a, b) = UnixStream::pair().unwrap();
+        let mut fds = [poll_fd(b.as_raw_fd(), POLLIN)];
+        assert_eq!(
+            poll_fds(&mut fds, Some(Duration::from_millis(1))).unwrap(),
+            0
+        );
+        a.write_all(b"x").unwrap();
+        assert_eq!(poll_fds(&mut fds, None).unwrap(), 1);
+        assert_ne!(fds[0].revents & POLLIN, 0);
+        let mut closed = [poll_fd(-1, POLLIN), poll_fd(1 << 30, POLLIN)];
+        // A negative descriptor is skipped; one not open is POLLNVAL.
+        assert_eq!(poll_fds(&mut closed, Some(Duration::ZERO)).unwrap(), 1);
+        assert_ne!(closed[1].revents & POLLNVAL, 0);
     }
 
     #[test]

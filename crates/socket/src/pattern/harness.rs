@@ -11,7 +11,8 @@ use crate::error::{RecvError, SendError};
 use crate::options::{Options, SocketOption};
 use crate::pattern::AnyPattern;
 use crate::pipe::{Item, PeerMeta, PipeReader, PipeWriter, TryRecvError, pipe};
-use crate::signal::{Readiness, Signal};
+use crate::readiness::Readiness;
+use crate::signal::Signal;
 use crate::socket::{Engine, Hub, NewPeer, Origin, PeerWake};
 use crate::sync::StdArc;
 

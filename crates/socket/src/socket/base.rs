@@ -193,6 +193,20 @@ impl Base {
         mine
     }
 
+    /// One non-blocking send of `mine` after the parts queued with MORE;
+    /// on failure the queued parts stay queued and `mine` comes back.
+    pub(crate) fn try_send_whole(&mut self, mine: Multipart) -> Result<(), SendError<Multipart>> {
+        if let Err(e) = self.check_send() {
+            return Err(e.map(|()| mine));
+        }
+        if mine.is_empty() {
+            return Ok(());
+        }
+        let (whole, queued) = self.take_parts(mine);
+        self.try_send(whole)
+            .map_err(|e| e.map(|whole| self.restore_parts(whole, queued)))
+    }
+
     /// One non-blocking try of the pattern's send.
     pub(crate) fn try_send(&mut self, msg: Multipart) -> Result<(), SendError<Multipart>> {
         self.engine.try_send(msg)

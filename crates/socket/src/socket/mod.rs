@@ -23,6 +23,10 @@ mod base;
 mod engine;
 mod peer;
 
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::OnceLock;
+use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
 use ferrozmq_alloc::RecvAllocator;
@@ -38,6 +42,9 @@ use crate::error::{BindError, ConnectError, DisconnectError, RecvError, SendErro
 use crate::monitor::{MONITOR_CAPACITY, SocketMonitor};
 use crate::options::{OptionError, Options, SocketOption};
 use crate::pipe::deadline_after;
+use crate::poll::{FdWake, PollEvents, PollItem};
+use crate::readiness::{Readiness, TaskSlot};
+use crate::signal::Signal;
 use crate::sync::{Mutex, MutexGuard, StdArc, lock};
 
 /// Flags for [`Socket::send_with`].
@@ -66,37 +73,6 @@ impl core::ops::BitOr for SendFlags {
     }
 }
 
-/// What a socket is ready for (libzmq's `ZMQ_EVENTS`), from
-/// [`Socket::events`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PollEvents(u8);
-
-impl PollEvents {
-    /// Nothing.
-    pub const NONE: Self = Self(0);
-    /// A whole message can be received without waiting (`ZMQ_POLLIN`).
-    pub const IN: Self = Self(1);
-    /// A message can be sent without waiting (`ZMQ_POLLOUT`).
-    pub const OUT: Self = Self(2);
-
-    /// Whether every flag of `other` is set in `self`.
-    pub fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// Whether no flag is set.
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-}
-
-impl core::ops::BitOr for PollEvents {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
 /// A ZeroMQ socket of any of the eleven types (see the module docs and
 /// the `pattern` module for each type's rules). Made by
 /// [`Context::socket`](crate::Context::socket).
@@ -106,6 +82,8 @@ impl core::ops::BitOr for PollEvents {
 pub struct Socket {
     hub: StdArc<Hub>,
     base: Mutex<Base>,
+    /// The event-loop descriptor, made by the first [`fd`](Self::fd).
+    fd_wake: OnceLock<StdArc<FdWake>>,
 }
 
 impl Socket {
@@ -115,6 +93,7 @@ impl Socket {
         Some(Self {
             base: Mutex::new(Base::new(ctx, socket_type, StdArc::clone(&hub))?),
             hub,
+            fd_wake: OnceLock::new(),
         })
     }
 
@@ -230,18 +209,98 @@ impl Socket {
     /// What the socket is ready for now (libzmq's `ZMQ_EVENTS`):
     /// [`PollEvents::IN`] when a whole message can be received without
     /// waiting, [`PollEvents::OUT`] when one can be sent. Where an answer
-    /// is no, the socket is woken (and a waiter on it returns) once that
-    /// may have changed.
+    /// is no, the socket is woken (a waiter on it returns, its
+    /// [`fd`](Self::fd) becomes readable) once that may have changed.
     pub fn events(&self) -> PollEvents {
+        // Before the look: a change after it makes the descriptor readable
+        // again.
+        if let Some(wake) = self.fd_wake.get() {
+            wake.reset();
+        }
         let mut base = self.base();
         let mut events = PollEvents::NONE;
         if base.has_in() {
-            events = events | PollEvents::IN;
+            events |= PollEvents::IN;
         }
         if base.has_out() {
-            events = events | PollEvents::OUT;
+            events |= PollEvents::OUT;
         }
         events
+    }
+
+    /// A file descriptor that becomes readable when the socket may have
+    /// become ready (libzmq's `ZMQ_FD`), to put a socket in another event
+    /// loop (mio, epoll, GLib, Python's asyncio). It is edge-triggered, as
+    /// libzmq's: after each wake-up, call [`events`](Self::events) (which
+    /// also quiets the descriptor) and receive or send until it no longer
+    /// says [`PollEvents::IN`] / [`PollEvents::OUT`]; only a change after
+    /// that makes the descriptor readable again. Never read or write the
+    /// descriptor yourself; it lives as long as the socket.
+    ///
+    /// # Errors
+    ///
+    /// The OS's, when it has no descriptors left (made on the first call).
+    pub fn fd(&self) -> io::Result<RawFd> {
+        if let Some(wake) = self.fd_wake.get() {
+            return Ok(wake.fd());
+        }
+        let wake = StdArc::new(FdWake::new()?);
+        if self.fd_wake.set(StdArc::clone(&wake)).is_ok() {
+            // Ready now: say so at once, as libzmq's does after a command.
+            wake.notify();
+            self.hub.readiness.watch(wake as StdArc<dyn Signal>);
+        }
+        Ok(self.fd_wake.get().map_or(-1, |w| w.fd()))
+    }
+
+    /// An item for [`poll`](crate::poll()) waiting for `events` on this
+    /// socket.
+    pub fn as_poll_item(&self, events: PollEvents) -> PollItem<'_> {
+        PollItem::from_socket(self, events)
+    }
+
+    /// What `poll`, `Poller`, the async API and the event-loop descriptor
+    /// watch.
+    pub(crate) fn readiness(&self) -> &Readiness {
+        &self.hub.readiness
+    }
+
+    /// What wakes the socket.
+    pub(crate) fn hub(&self) -> &StdArc<Hub> {
+        &self.hub
+    }
+
+    /// Whether a message can be sent without waiting.
+    pub(crate) fn has_out(&self) -> bool {
+        self.base().has_out()
+    }
+
+    /// Runs `op` (one non-blocking try) until it is done, or arms `slot`
+    /// with the task's waker when it has nothing to do: the socket wakes
+    /// the task when it may have changed. `op` answers `None` for "would
+    /// block". The caller gives `slot` back to the readiness when done with
+    /// it (a future on drop).
+    pub(crate) fn poll_op<T>(
+        &self,
+        cx: &mut TaskContext<'_>,
+        slot: &mut TaskSlot,
+        mut op: impl FnMut(&mut Base) -> Option<T>,
+    ) -> Poll<T> {
+        loop {
+            // Before the look: a change after it moves the epoch.
+            let epoch = self.hub.readiness.epoch();
+            if let Some(done) = op(&mut self.base()) {
+                return Poll::Ready(done);
+            }
+            if self.hub.readiness.register(slot, cx.waker(), epoch) {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// Gives a task's slot back (see [`poll_op`](Self::poll_op)).
+    pub(crate) fn release(&self, slot: &mut TaskSlot) {
+        self.hub.readiness.release(slot);
     }
 
     /// Sends `msg` as the last (or only) part of a message, waiting up to
@@ -502,14 +561,14 @@ pub(crate) enum Frames {
 }
 
 impl Frames {
-    fn pop_front(self) -> Option<Msg> {
+    pub(crate) fn pop_front(self) -> Option<Msg> {
         match self {
             Self::One(m) => m,
             Self::All(mut m) => (!m.is_empty()).then(|| m.remove(0)),
         }
     }
 
-    fn into_multipart(self) -> Multipart {
+    pub(crate) fn into_multipart(self) -> Multipart {
         match self {
             Self::One(m) => m.into_iter().collect(),
             Self::All(m) => m,

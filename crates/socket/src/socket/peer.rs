@@ -25,7 +25,8 @@ use ferrozmq_msg::Msg;
 use ferrozmq_wire::SocketType;
 
 use crate::pipe::{Item, PipeReader, PipeWriter};
-use crate::signal::{Readiness, Signal};
+use crate::readiness::Readiness;
+use crate::signal::Signal;
 use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering, StdArc, lock};
 
 /// A peer's place in [`Peers`]: slot index and that slot's generation, so
