@@ -13,14 +13,17 @@
 //! ready before the first job, and there are more jobs than workers, each
 //! worker handles at least one.
 //!
-//! There is no `poll` yet, so the broker waits on the workers' side with a
-//! short RCVTIMEO and looks at the clients' side without waiting.
+//! The broker waits on both sides at once with [`ferrozmq::poll`], and
+//! asks for the clients' side only while a worker is free (the zguide's
+//! LRU queue): a job waits in the frontend, not in the broker.
 
 use std::collections::{HashMap, VecDeque};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ferrozmq::{Context, Msg, Multipart, RecvError, RoutingId, Socket, SocketOption, SocketType};
+use ferrozmq::{
+    Context, Msg, Multipart, PollEvents, RoutingId, Socket, SocketOption, SocketType, poll,
+};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -123,40 +126,38 @@ fn broker(
     mut ready: VecDeque<Msg>,
     replies: usize,
 ) -> Result<HashMap<Vec<u8>, usize>> {
-    // The idle wait: no poll yet, so a short timeout on the busier side.
-    backend.set_option(SocketOption::RcvTimeo(Some(Duration::from_millis(2))))?;
     let mut handled = HashMap::new();
     let mut routed = 0;
-    let deadline = Instant::now() + TIMEOUT;
     while routed < replies {
-        assert!(Instant::now() < deadline, "the broker stalled");
-        // A worker's reply: [worker id, client id, reply].
-        match backend.recv_multipart() {
-            Ok(msg) => {
-                let [worker, client, reply] =
-                    <[Msg; 3]>::try_from(msg.into_iter().collect::<Vec<_>>())
-                        .map_err(|_| "a reply is three frames")?;
-                frontend.send_multipart([client, reply])?;
-                *handled.entry(worker.to_vec()).or_insert(0) += 1;
-                ready.push_back(worker);
-                routed += 1;
-            }
-            Err(RecvError::Timeout) => {}
-            Err(e) => return Err(e.into()),
+        let jobs = if ready.is_empty() {
+            PollEvents::NONE
+        } else {
+            PollEvents::IN
+        };
+        let mut items = [
+            backend.as_poll_item(PollEvents::IN),
+            frontend.as_poll_item(jobs),
+        ];
+        if poll(&mut items, Some(TIMEOUT))? == 0 {
+            return Err("the broker stalled".into());
         }
-        // Jobs, as long as a worker is free: [client id, job].
-        while let Some(worker) = ready.pop_front() {
-            match frontend.try_recv_multipart() {
-                Ok(job) => {
-                    let routed_job: Multipart = std::iter::once(worker).chain(job).collect();
-                    backend.send_multipart(routed_job)?;
-                }
-                Err(RecvError::WouldBlock) => {
-                    ready.push_front(worker);
-                    break;
-                }
-                Err(e) => return Err(e.into()),
-            }
+        // A worker's reply: [worker id, client id, reply].
+        if items[0].is_readable() {
+            let msg = backend.recv_multipart()?;
+            let [worker, client, reply] = <[Msg; 3]>::try_from(msg.into_iter().collect::<Vec<_>>())
+                .map_err(|_| "a reply is three frames")?;
+            frontend.send_multipart([client, reply])?;
+            *handled.entry(worker.to_vec()).or_insert(0) += 1;
+            ready.push_back(worker);
+            routed += 1;
+        }
+        // A job, to the worker that waited longest: [client id, job].
+        if items[1].is_readable()
+            && let Some(worker) = ready.pop_front()
+        {
+            let job = frontend.recv_multipart()?;
+            let routed_job: Multipart = std::iter::once(worker).chain(job).collect();
+            backend.send_multipart(routed_job)?;
         }
     }
     Ok(handled)

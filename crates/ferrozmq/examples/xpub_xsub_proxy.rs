@@ -12,16 +12,16 @@
 //! Two SUBs subscribe to different topics; the PUB sends both topics and a
 //! third nobody wants, interleaved. Each SUB must get exactly its topic's
 //! messages, in order, and the proxy must have passed both subscriptions
-//! upstream. There is no `poll` yet, so the proxy waits on the subscriber
-//! side with a short RCVTIMEO and looks at the publisher side without
-//! waiting.
+//! upstream. The proxy waits on both sides at once with
+//! [`ferrozmq::poll`]; [`ferrozmq::proxy`] does the same job in one call,
+//! this shows what it does.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ferrozmq::{Context, Msg, Multipart, RecvError, Socket, SocketOption, SocketType};
+use ferrozmq::{Context, Msg, Multipart, PollEvents, Socket, SocketOption, SocketType, poll};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -131,26 +131,23 @@ fn message(topic: &[u8], value: &[u8]) -> Multipart {
 /// subscribers, subscriptions from the subscribers to the publishers.
 /// Returns the subscription messages it passed upstream.
 fn forward(frontend: &Socket, backend: &Socket, stop: &AtomicBool) -> Result<Vec<Vec<u8>>> {
-    // The idle wait: no poll yet, so a short timeout on one side.
-    backend.set_option(SocketOption::RcvTimeo(Some(Duration::from_millis(2))))?;
     let mut upstream = Vec::new();
     while !stop.load(Ordering::Relaxed) {
-        // Downstream, everything waiting now.
-        loop {
-            match frontend.try_recv_multipart() {
-                Ok(msg) => backend.send_multipart(msg)?,
-                Err(RecvError::WouldBlock) => break,
-                Err(e) => return Err(e.into()),
-            }
+        let mut items = [
+            frontend.as_poll_item(PollEvents::IN),
+            backend.as_poll_item(PollEvents::IN),
+        ];
+        // A timeout only so that `stop` is seen.
+        poll(&mut items, Some(Duration::from_millis(50)))?;
+        // Downstream: a whole message.
+        if items[0].is_readable() {
+            backend.send_multipart(frontend.recv_multipart()?)?;
         }
         // Upstream: `0x01 ++ topic` / `0x00 ++ topic`, as XSUB sends them.
-        match backend.recv_multipart() {
-            Ok(msg) => {
-                upstream.push(msg[0].to_vec());
-                frontend.send_multipart(msg)?;
-            }
-            Err(RecvError::Timeout) => {}
-            Err(e) => return Err(e.into()),
+        if items[1].is_readable() {
+            let msg = backend.recv_multipart()?;
+            upstream.push(msg[0].to_vec());
+            frontend.send_multipart(msg)?;
         }
     }
     Ok(upstream)

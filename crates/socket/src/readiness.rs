@@ -393,6 +393,37 @@ mod loom_tests {
         });
     }
 
+    /// A watch added before a look, and a concurrent change: either the
+    /// look saw the change, or the watch was notified (what `poll`, the
+    /// `Poller` and the event-loop descriptor rely on).
+    #[test]
+    fn loom_watch_then_look_no_lost_change() {
+        struct Flag(AtomicBool);
+        impl Signal for Flag {
+            fn notify(&self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        loom::model(|| {
+            let ready = Arc::new(Readiness::new());
+            let change = Arc::new(AtomicBool::new(false));
+            let notifier = {
+                let (ready, change) = (Arc::clone(&ready), Arc::clone(&change));
+                thread::spawn(move || {
+                    change.store(true, Ordering::Relaxed);
+                    ready.notify();
+                })
+            };
+            let flag = StdArc::new(Flag(AtomicBool::new(false)));
+            let id = ready.watch(StdArc::clone(&flag) as StdArc<dyn Signal>);
+            let saw = change.load(Ordering::Relaxed);
+            notifier.join().unwrap();
+            let notified = flag.0.load(Ordering::SeqCst);
+            assert!(saw || notified, "the change was missed");
+            ready.unwatch(id);
+        });
+    }
+
     /// A task's look, its registration and a concurrent change: either the
     /// look saw the change, or the registration was refused (the caller
     /// looks again), or the task was woken. The waker registry's handoff
