@@ -30,6 +30,9 @@ const QUIET: Duration = Duration::from_millis(250);
 /// The pause between two polls.
 const POLL: Duration = Duration::from_millis(2);
 
+#[path = "patterns_libzmq/waiting.rs"]
+mod waiting;
+
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
