@@ -16,36 +16,25 @@
 //! wrong size arrives. We also refuse arguments that are not numbers and a
 //! count of 0.
 
-use std::process;
-
 use ferrozmq::{Context, SocketType};
-use ferrozmq_benches::perf::{fail, parse};
-
-/// libzmq's usage line, printed on a wrong argument count.
-const USAGE: &str = "usage: local_lat <bind-to> <message-size> <roundtrip-count>";
+use ferrozmq_benches::perf::{LatArgs, check_size, fail, lat_args};
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.len() != 4 {
-        println!("{USAGE}");
-        process::exit(1);
-    }
-    let bind_to = &args[1];
-    let message_size: usize = parse("local_lat", &args[2], "message-size", 0);
-    let roundtrip_count: u64 = parse("local_lat", &args[3], "roundtrip-count", 1);
+    let LatArgs {
+        endpoint: bind_to,
+        message_size,
+        roundtrip_count,
+    } = lat_args("local_lat", "bind-to");
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
     let s = ctx
         .socket(SocketType::Rep)
         .unwrap_or_else(|e| fail("zmq_socket", &e));
-    s.bind(bind_to).unwrap_or_else(|e| fail("zmq_bind", &e));
+    s.bind(&bind_to).unwrap_or_else(|e| fail("zmq_bind", &e));
 
     for _ in 0..roundtrip_count {
         let msg = s.recv().unwrap_or_else(|e| fail("zmq_recvmsg", &e));
-        if msg.len() != message_size {
-            println!("message of incorrect size received");
-            process::exit(-1);
-        }
+        check_size(msg.len(), message_size);
         s.send(msg).unwrap_or_else(|e| fail("zmq_sendmsg", &e));
     }
     drop(s);

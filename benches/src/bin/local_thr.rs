@@ -35,7 +35,7 @@
 use std::time::Instant;
 
 use ferrozmq::{Context, SocketOption, SocketType};
-use ferrozmq_benches::perf::{ThrArgs, check_size, elapsed_us, fail, thr_args};
+use ferrozmq_benches::perf::{ThrArgs, check_size, elapsed_us, fail, print_thr, thr_args};
 
 fn main() {
     let ThrArgs {
@@ -70,12 +70,5 @@ fn main() {
         let msg = s.recv().unwrap_or_else(|e| fail("zmq_recvmsg", &e));
         check_size(msg.len(), message_size);
     }
-    let elapsed = elapsed_us(watch);
-
-    let throughput = message_count as f64 / elapsed as f64 * 1_000_000.0;
-    let megabits = throughput * message_size as f64 * 8.0 / 1_000_000.0;
-    println!("message size: {message_size} [B]");
-    println!("message count: {message_count}");
-    println!("mean throughput: {} [msg/s]", throughput as i64);
-    println!("mean throughput: {megabits:.3} [Mb/s]");
+    print_thr(message_size, message_count, elapsed_us(watch));
 }

@@ -26,30 +26,23 @@
 //! wrong size arrives. We also refuse arguments that are not numbers and a
 //! count of 0.
 
-use std::process;
 use std::time::Instant;
 
 use ferrozmq::{Context, Msg, SocketType};
-use ferrozmq_benches::perf::{fail, parse};
-
-/// libzmq's usage line, printed on a wrong argument count.
-const USAGE: &str = "usage: remote_lat <connect-to> <message-size> <roundtrip-count>";
+use ferrozmq_benches::perf::{LatArgs, check_size, fail, lat_args, print_lat};
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.len() != 4 {
-        println!("{USAGE}");
-        process::exit(1);
-    }
-    let connect_to = &args[1];
-    let message_size: usize = parse("remote_lat", &args[2], "message-size", 0);
-    let roundtrip_count: u64 = parse("remote_lat", &args[3], "roundtrip-count", 1);
+    let LatArgs {
+        endpoint: connect_to,
+        message_size,
+        roundtrip_count,
+    } = lat_args("remote_lat", "connect-to");
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
     let s = ctx
         .socket(SocketType::Req)
         .unwrap_or_else(|e| fail("zmq_socket", &e));
-    s.connect(connect_to)
+    s.connect(&connect_to)
         .unwrap_or_else(|e| fail("zmq_connect", &e));
 
     let mut msg = Msg::copy_from_slice(&vec![0u8; message_size]);
@@ -57,17 +50,10 @@ fn main() {
     for _ in 0..roundtrip_count {
         s.send(msg).unwrap_or_else(|e| fail("zmq_sendmsg", &e));
         msg = s.recv().unwrap_or_else(|e| fail("zmq_recvmsg", &e));
-        if msg.len() != message_size {
-            println!("message of incorrect size received");
-            process::exit(-1);
-        }
+        check_size(msg.len(), message_size);
     }
     let elapsed = u64::try_from(watch.elapsed().as_micros()).unwrap_or(u64::MAX);
-
-    let latency = elapsed as f64 / (roundtrip_count as f64 * 2.0);
-    println!("message size: {message_size} [B]");
-    println!("roundtrip count: {roundtrip_count}");
-    println!("average latency: {latency:.3} [us]");
+    print_lat(message_size, roundtrip_count, elapsed);
     drop(msg);
     drop(s);
     drop(ctx);

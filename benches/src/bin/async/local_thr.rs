@@ -1,0 +1,47 @@
+//! `async_local_thr`: `local_thr` (libzmq's contract, the same arguments
+//! and lines) receiving through `AsyncSocket` in one task on a tokio
+//! current-thread runtime, to set the async API beside the blocking one
+//! and beside OMQ.rs in `cargo xtask compare`.
+
+use std::time::Instant;
+
+use ferrozmq::{AsyncSocket, Context, SocketOption, SocketType};
+use ferrozmq_benches::perf::{ThrArgs, check_size, elapsed_us, fail, print_thr, runtime, thr_args};
+
+fn main() {
+    let ThrArgs {
+        endpoint,
+        message_size,
+        message_count,
+        pubsub,
+    } = thr_args("async_local_thr", "bind-to");
+    let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
+    let kind = if pubsub {
+        SocketType::Sub
+    } else {
+        SocketType::Pull
+    };
+    let s = AsyncSocket::new(ctx.socket(kind).unwrap_or_else(|e| fail("zmq_socket", &e)));
+    if pubsub {
+        s.get_ref()
+            .set_option(SocketOption::RcvHwm(0))
+            .unwrap_or_else(|e| fail("zmq_setsockopt", &e));
+        s.get_ref()
+            .subscribe(b"")
+            .unwrap_or_else(|e| fail("zmq_setsockopt", &e));
+    }
+    s.get_ref()
+        .bind(&endpoint)
+        .unwrap_or_else(|e| fail("zmq_bind", &e));
+    let elapsed = runtime().block_on(async {
+        let msg = s.recv().await.unwrap_or_else(|e| fail("zmq_recvmsg", &e));
+        check_size(msg.len(), message_size);
+        let watch = Instant::now();
+        for _ in 1..message_count {
+            let msg = s.recv().await.unwrap_or_else(|e| fail("zmq_recvmsg", &e));
+            check_size(msg.len(), message_size);
+        }
+        elapsed_us(watch)
+    });
+    print_thr(message_size, message_count, elapsed);
+}
