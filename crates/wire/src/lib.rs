@@ -59,6 +59,7 @@
 
 #![forbid(unsafe_code)]
 
+mod auth;
 mod command;
 mod connection;
 mod decoder;
@@ -66,18 +67,21 @@ mod encoder;
 mod error;
 mod frame;
 mod greeting;
+mod key;
 mod mechanism;
 mod metadata;
 mod socket_type;
 mod sync;
+mod z85;
 
+pub use auth::{AuthDecision, AuthRequest, Credentials, Password};
 pub use command::{Command, MAX_PING_CONTEXT, ready_msg, subscription_msg};
 pub use connection::{Config, Connection, Event, MAX_PENDING_EVENTS, PeerInfo, Progress};
 pub use decoder::{Decoded, Decoder, DecoderConfig};
 pub use encoder::{Encoder, EncoderConfig};
 pub use error::{
     CommandError, ConfigError, ConnectionError, FrameError, GreetingError, HandshakeError,
-    MetadataError, SendError,
+    MessageError, MetadataError, SendError,
 };
 pub use frame::{
     FLAG_COMMAND, FLAG_LONG, FLAG_MORE, MAX_FRAME_SIZE, MAX_HEADER_LEN, SHORT_MAX,
@@ -86,6 +90,8 @@ pub use frame::{
 pub use greeting::{
     GREETING_LEN, Greeting, MECHANISM_LEN, MechanismName, SIGNATURE_LEN, ZmtpVersion,
 };
+pub use key::{CURVE_KEY_LEN, CURVE_KEY_Z85_LEN, CurveKey, CurveKeyPair, KeyError};
 pub use mechanism::Mechanism;
 pub use metadata::{IDENTITY, Metadata, Property, SOCKET_TYPE};
 pub use socket_type::SocketType;
+pub use z85::{Z85Error, z85_decode, z85_encode};
