@@ -648,7 +648,13 @@ impl Connection {
 
     fn on_command(&mut self, frame: &Msg, now: Instant) -> Result<(), ConnectionError> {
         if self.phase == Phase::Handshake {
-            let cmd = Command::parse(frame).map_err(HandshakeError::Malformed)?;
+            let cmd = match Command::parse(frame) {
+                Ok(cmd) => cmd,
+                Err(e) => self
+                    .handshake
+                    .parse_quirk(frame)
+                    .ok_or(HandshakeError::Malformed(e))?,
+            };
             if self.auth_pending {
                 // The client has nothing to send while we decide.
                 return Err(HandshakeError::UnexpectedCommand {

@@ -400,6 +400,32 @@ fn plain_wrong_password_is_refused_with_error_400() {
 }
 
 #[test]
+fn a_libzmq_plain_refusal_surfaces_its_status_code() {
+    // libzmq 4.3.5's PLAIN server refusing (ZAP 400) sends these exact
+    // bytes (captured from pyzmq 27.3 over TCP): `^RROR`, not `\x05ERROR`.
+    let mut w = Wire::new(
+        config(SocketType::Dealer, plain_client("admin", "wrong")),
+        config(SocketType::Router, Mechanism::PlainServer),
+    );
+    let _ = w.next_to_s();
+    let mut c = w.c;
+    let err = feed(
+        &mut c,
+        &[
+            0x04, 0x09, 0x5E, b'R', b'R', b'O', b'R', 3, b'4', b'0', b'0',
+        ],
+        w.now,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        ConnectionError::Handshake(HandshakeError::PeerError {
+            reason: b"400".to_vec()
+        })
+    );
+}
+
+#[test]
 fn a_temporary_refusal_closes_without_error() {
     let mut server = config(SocketType::Pull, Mechanism::PlainServer);
     server.authenticate = true;

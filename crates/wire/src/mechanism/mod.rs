@@ -172,6 +172,13 @@ pub(crate) trait Handshake: Send + Sync + fmt::Debug {
         Ok(Step::Continue)
     }
 
+    /// A command body that does not parse as ZMTP says, but that this
+    /// mechanism knows a peer to send anyway (libzmq's PLAIN ERROR).
+    fn parse_quirk<'a>(&self, body: &'a [u8]) -> Option<Command<'a>> {
+        let _ = body;
+        None
+    }
+
     /// After [`Step::Done`]: the MESSAGE-phase cipher, for CURVE.
     fn take_cipher(&mut self) -> Option<(CurveTx, CurveRx)> {
         None

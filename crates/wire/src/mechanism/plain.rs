@@ -10,6 +10,15 @@
 //! case differs from libzmq, whose PLAIN server fails every handshake when
 //! no ZAP handler is bound. PLAIN gives no confidentiality: traffic after
 //! the handshake is plain ZMTP framing.
+//!
+//! libzmq's PLAIN server sends its ERROR as `^RROR` + reason (frame `04 09
+//! 5E 'RROR' 03 '400'`): `plain_common.hpp` spells the prefix
+//! `"\x05ERROR"`, and C's hex escape swallows the `E` (`\x05E` is `0x5E`).
+//! Its PLAIN client expects the same bytes, so libzmq agrees with itself.
+//! Our client reads both forms, so the status code of a libzmq refusal
+//! surfaces as [`HandshakeError::PeerError`]; our server sends the RFC's
+//! `\x05ERROR`, which a libzmq client takes for an unexpected command (its
+//! handshake fails either way).
 
 use crate::SocketType;
 use crate::auth::{AuthDecision, AuthRequest, Credentials, Password};
@@ -65,6 +74,15 @@ impl PlainClient {
     }
 }
 
+/// libzmq's PLAIN ERROR (see the module docs): `^RROR`, reason length,
+/// reason.
+fn libzmq_error(body: &[u8]) -> Option<Command<'_>> {
+    let rest = body.strip_prefix(b"^RROR")?;
+    let (&len, reason) = rest.split_first()?;
+    let reason = reason.get(..usize::from(len))?;
+    Some(Command::Error { reason })
+}
+
 impl Handshake for PlainClient {
     fn start(&mut self, out: &mut Encoder) {
         // RFC 24 §The HELLO Command: lengths were checked by
@@ -82,6 +100,10 @@ impl Handshake for PlainClient {
             .to_msg(),
         );
         zeroize::Zeroize::zeroize(&mut data);
+    }
+
+    fn parse_quirk<'a>(&self, body: &'a [u8]) -> Option<Command<'a>> {
+        libzmq_error(body)
     }
 
     fn handle_command(
@@ -266,5 +288,14 @@ mod tests {
         assert_eq!(parse_hello(b"\x05admin\x06secre"), None);
         assert_eq!(parse_hello(b"\x05adm"), None);
         assert_eq!(parse_hello(b""), None);
+    }
+
+    #[test]
+    fn libzmq_mangled_error_is_read() {
+        // Captured from libzmq 4.3.5 refusing a PLAIN client (ZAP 400).
+        let body = b"\x5eRROR\x03400";
+        assert_eq!(libzmq_error(body), Some(Command::Error { reason: b"400" }));
+        assert_eq!(libzmq_error(b"\x5eRROR\x05400"), None);
+        assert_eq!(libzmq_error(b"\x05ERROR\x03400"), None);
     }
 }
