@@ -12,15 +12,25 @@
 
 use core::fmt;
 
+use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 use crate::greeting::MechanismName;
 use crate::key::CurveKey;
 use crate::metadata::Metadata;
 
-/// A PLAIN password: zeroed on drop, never printed by `Debug`.
-#[derive(Clone, PartialEq, Eq)]
+/// A PLAIN password: zeroed on drop, never printed by `Debug`, compared in
+/// constant time (for a given length).
+#[derive(Clone)]
 pub struct Password(Vec<u8>);
+
+impl PartialEq for Password {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl Eq for Password {}
 
 impl Password {
     /// The password whose bytes are `bytes` (at most 255 go on the wire).

@@ -251,6 +251,13 @@ impl Encoder {
         if self.live_batches == 0 {
             // Nothing refers to the batch any more: reuse it from the start.
             self.batch.clear();
+            // A sealed (CURVE) frame is written whole into the batch, so
+            // one large message can grow it far past its size; give that
+            // back rather than keep it per connection. Plain frames never
+            // get here: their large bodies are referenced, not copied.
+            if self.batch.capacity() > 2 * self.config.batch_size {
+                self.batch = Vec::new();
+            }
         }
     }
 
@@ -445,6 +452,36 @@ mod tests {
             "the batch is reused, not regrown"
         );
         assert!(enc.batch.is_empty());
+    }
+
+    #[test]
+    fn sealed_frames_go_through_the_batch_which_shrinks_after_a_large_one() {
+        let secret = crate::mechanism::curve::random_secret();
+        let peer = crate::mechanism::curve::random_secret();
+        let session = crate::mechanism::curve::Session {
+            peer: *peer.public_key().as_bytes(),
+            ours: secret,
+        };
+        let (tx, _) = session.split(b"CurveZMQMESSAGEC", 3, b"CurveZMQMESSAGES", 1);
+        let mut enc = Encoder::new(EncoderConfig {
+            copy_threshold: 512,
+            batch_size: 8192,
+        });
+        // Queued before the seal: goes out in clear.
+        let mut ready = Msg::from_static(b"\x05READY");
+        ready.set_command(true);
+        enc.push_control(ready);
+        enc.set_seal(tx);
+        let big = Msg::from(vec![1u8; 100_000]);
+        enc.push(big);
+        let out = drain(&mut enc, usize::MAX, 8);
+        assert_eq!(&out[..8], b"\x04\x06\x05READY");
+        // A long data frame of 33 + 100 000 bytes holding a MESSAGE.
+        assert_eq!(out[8], 0x02);
+        assert_eq!(&out[9..17], &(33u64 + 100_000).to_be_bytes());
+        assert_eq!(&out[17..25], b"\x07MESSAGE");
+        assert_eq!(out.len(), 8 + 9 + 33 + 100_000);
+        assert!(enc.batch.capacity() <= 2 * 8192, "{}", enc.batch.capacity());
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! local READY metadata, the check of the peer's metadata (socket type
 //! compatibility, identity) and the answer to a refused authentication.
 
-mod curve;
+pub(crate) mod curve;
 mod curve_client;
 mod curve_server;
 mod null;
