@@ -25,12 +25,13 @@ use ferrozmq_alloc::{AllocError, RecvAllocator};
 use ferrozmq_msg::{Msg, MsgMut};
 
 use crate::SocketType;
+use crate::auth::{AuthDecision, AuthRequest};
 use crate::command::{Command, MAX_PING_CONTEXT, subscription_msg};
 use crate::decoder::{Decoded, Decoder, DecoderConfig};
 use crate::encoder::{Encoder, EncoderConfig};
 use crate::error::{CommandError, ConfigError, ConnectionError, HandshakeError, SendError};
 use crate::greeting::{Exchange, Greeting, ZmtpVersion};
-use crate::mechanism::{self, Handshake, Mechanism};
+use crate::mechanism::{self, CurveRx, Handshake, Mechanism, Peer, Step};
 use crate::metadata::Metadata;
 
 /// How many events may wait in [`Connection::poll_event`] before
@@ -48,9 +49,17 @@ pub struct Config {
     pub identity: Vec<u8>,
     /// The security mechanism.
     pub mechanism: Mechanism,
-    /// Our role for mechanisms that have one (PLAIN, CURVE). The greeting's
-    /// as-server byte is always 0, as libzmq sends it (RFC 37 §Topology).
+    /// Not read: the role comes from the [`Mechanism`] variant
+    /// ([`Mechanism::is_server`]). The greeting's as-server byte is always
+    /// 0, as libzmq sends it (RFC 37 §Topology).
     pub as_server: bool,
+    /// A PLAIN or CURVE server pauses its handshake with
+    /// [`Event::AuthRequest`] until [`Connection::handle_auth`] gives the
+    /// decision (the socket layer's ZAP, RFC 27). When false (the default)
+    /// every client is accepted: CURVE still proves the client holds the
+    /// secret key of the public key it presents, and encrypts; PLAIN checks
+    /// nothing. Ignored by clients and NULL.
+    pub authenticate: bool,
     /// The version we announce: 3.1 normally; 3.0 to behave as libzmq 4.0-4.3.2
     /// does (legacy subscriptions), for tests and interop.
     pub version: ZmtpVersion,
@@ -92,6 +101,7 @@ impl Config {
             identity: Vec::new(),
             mechanism: Mechanism::Null,
             as_server: false,
+            authenticate: false,
             version: ZmtpVersion::V3_1,
             properties: Metadata::new(),
             recv_allocator,
@@ -112,6 +122,7 @@ impl core::fmt::Debug for Config {
             .field("socket_type", &self.socket_type)
             .field("identity", &self.identity)
             .field("mechanism", &self.mechanism)
+            .field("authenticate", &self.authenticate)
             .field("version", &self.version)
             .field("recv_allocator", &self.recv_allocator.name())
             .field("max_msg_size", &self.max_msg_size)
@@ -131,6 +142,12 @@ pub struct PeerInfo {
     pub identity: Vec<u8>,
     /// All the peer's properties, unknown ones included, as received.
     pub metadata: Metadata,
+    /// The user id our authenticator gave ([`AuthDecision::Accept`]);
+    /// empty without one (libzmq's `User-Id` message property).
+    pub user_id: Vec<u8>,
+    /// The properties our authenticator attached (ZAP reply metadata);
+    /// empty without one.
+    pub auth_properties: Metadata,
 }
 
 /// Something that happened on the connection, from
@@ -164,6 +181,11 @@ pub enum Event {
         /// The context it echoed.
         context: Msg,
     },
+    /// A PLAIN or CURVE server handshake (with [`Config::authenticate`])
+    /// is paused on the client's credentials: give the decision to
+    /// [`Connection::handle_auth`]. Input is not consumed meanwhile: a
+    /// well-behaved client sends nothing until answered.
+    AuthRequest(Box<AuthRequest>),
 }
 
 /// The result of a successful [`Connection::handle_input`].
@@ -263,6 +285,22 @@ pub struct Connection {
     /// too), so a peer flooding PINGs without reading our PONGs cannot grow
     /// our output queue.
     pong: Option<Msg>,
+    /// The handshake waits for [`Connection::handle_auth`].
+    auth_pending: bool,
+    /// CURVE's MESSAGE phase, receiving side (the sending side is in the
+    /// encoder). `None` on NULL and PLAIN connections.
+    rx: Option<Box<CurveRx>>,
+    /// Where CURVE's opened bodies go.
+    recv_allocator: AllocatorRef,
+}
+
+/// The receive allocator, printed by name.
+struct AllocatorRef(Arc<dyn RecvAllocator>);
+
+impl core::fmt::Debug for AllocatorRef {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.0.name())
+    }
 }
 
 impl Connection {
@@ -271,13 +309,16 @@ impl Connection {
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] when the identity is longer than 255 bytes.
+    /// [`ConfigError`] when the identity is longer than 255 bytes, a PLAIN
+    /// username or password longer than 255 bytes, or a CURVE client's
+    /// public key not that of its secret key.
     pub fn new(config: Config, now: Instant) -> Result<Self, ConfigError> {
         if config.identity.len() > 255 {
             return Err(ConfigError::IdentityTooLong {
                 len: config.identity.len(),
             });
         }
+        config.mechanism.validate()?;
         let greeting = Greeting {
             // libzmq's "identity length + 1" (RFC 23 §Detecting ZMTP 1.0 and
             // 2.0 Peers); never read.
@@ -291,6 +332,7 @@ impl Connection {
         let mut exchange = Exchange::new(greeting);
         let mut encoder = Encoder::new(config.encoder);
         encoder.push_raw(exchange.start());
+        let recv_allocator = AllocatorRef(config.recv_allocator.clone());
         let decoder = Decoder::new(
             config.recv_allocator,
             DecoderConfig {
@@ -305,7 +347,12 @@ impl Connection {
             socket_type: config.socket_type,
             phase: Phase::Greeting,
             greeting: exchange,
-            handshake: mechanism::handshake(&config.mechanism, config.socket_type, local),
+            handshake: mechanism::handshake(
+                &config.mechanism,
+                config.socket_type,
+                local,
+                config.authenticate,
+            ),
             encoder,
             decoder,
             events: VecDeque::new(),
@@ -325,6 +372,9 @@ impl Connection {
                 ttl_deadline: None,
             },
             pong: None,
+            auth_pending: false,
+            rx: None,
+            recv_allocator,
         })
     }
 
@@ -562,6 +612,12 @@ impl Connection {
         // cancels both the heartbeat-timeout and the TTL timer).
         self.heartbeat.timeout_deadline = None;
         self.heartbeat.ttl_deadline = None;
+        // CURVE: every frame after the handshake is a MESSAGE, whatever its
+        // outer flags (libzmq sends data frames); only the inner flags count.
+        let frame = match self.rx.as_deref_mut() {
+            Some(rx) if self.phase == Phase::Traffic => rx.open(&frame, self.rx_mid_message)?,
+            _ => frame,
+        };
         if frame.is_command() {
             return self.on_command(&frame, now);
         }
@@ -592,19 +648,22 @@ impl Connection {
 
     fn on_command(&mut self, frame: &Msg, now: Instant) -> Result<(), ConnectionError> {
         if self.phase == Phase::Handshake {
-            let cmd = Command::parse(frame).map_err(HandshakeError::Malformed)?;
-            if let Some(peer) = self.handshake.handle_command(cmd, &mut self.encoder)? {
-                self.phase = Phase::Traffic;
-                self.peer_socket_type = Some(peer.socket_type);
-                self.heartbeat.next_ping = self.heartbeat.interval.and_then(|i| now.checked_add(i));
-                self.events
-                    .push_back(Event::HandshakeComplete(Box::new(PeerInfo {
-                        socket_type: peer.socket_type,
-                        version: self.version.unwrap_or(ZmtpVersion::V3_0),
-                        identity: peer.identity,
-                        metadata: peer.metadata,
-                    })));
+            let cmd = match Command::parse(frame) {
+                Ok(cmd) => cmd,
+                Err(e) => self
+                    .handshake
+                    .parse_quirk(frame)
+                    .ok_or(HandshakeError::Malformed(e))?,
+            };
+            if self.auth_pending {
+                // The client has nothing to send while we decide.
+                return Err(HandshakeError::UnexpectedCommand {
+                    name: cmd.name().to_vec(),
+                }
+                .into());
             }
+            let step = self.handshake.handle_command(cmd, &mut self.encoder)?;
+            self.on_step(step, now);
             return Ok(());
         }
         let cmd = match Command::parse(frame) {
@@ -644,6 +703,77 @@ impl Connection {
             _ => {}
         }
         Ok(())
+    }
+
+    fn on_step(&mut self, step: Step, now: Instant) {
+        match step {
+            Step::Continue => {}
+            Step::Auth(request) => {
+                self.auth_pending = true;
+                self.events.push_back(Event::AuthRequest(Box::new(request)));
+            }
+            Step::Done(peer) => self.complete(peer, now),
+        }
+    }
+
+    fn complete(&mut self, peer: Peer, now: Instant) {
+        if let Some((tx, mut rx)) = self.handshake.take_cipher() {
+            // The handshake's last command is already queued: it goes out
+            // in clear, everything after it sealed.
+            self.encoder.set_seal(tx);
+            rx.set_allocator(self.recv_allocator.0.clone());
+            self.rx = Some(Box::new(rx));
+        }
+        self.phase = Phase::Traffic;
+        self.peer_socket_type = Some(peer.socket_type);
+        self.heartbeat.next_ping = self.heartbeat.interval.and_then(|i| now.checked_add(i));
+        self.events
+            .push_back(Event::HandshakeComplete(Box::new(PeerInfo {
+                socket_type: peer.socket_type,
+                version: self.version.unwrap_or(ZmtpVersion::V3_0),
+                identity: peer.identity,
+                metadata: peer.metadata,
+                user_id: peer.user_id,
+                auth_properties: peer.auth_properties,
+            })));
+    }
+
+    /// Resumes a server handshake paused on [`Event::AuthRequest`] with the
+    /// authenticator's `decision`, at time `now`. Accepting queues WELCOME
+    /// (PLAIN) or READY (CURVE); refusing fails the connection, after
+    /// queuing ERROR with the status code unless it is 3xx (flush
+    /// [`poll_transmit`](Self::poll_transmit), then close).
+    ///
+    /// Returns `Ok(false)`, doing nothing, when no decision was awaited.
+    ///
+    /// # Errors
+    ///
+    /// [`ConnectionError::Handshake`] with
+    /// [`HandshakeError::AuthRefused`] for a refusal (or a socket type
+    /// check failing at that point); [`ConnectionError::Closed`] after an
+    /// earlier failure.
+    pub fn handle_auth(
+        &mut self,
+        decision: AuthDecision,
+        now: Instant,
+    ) -> Result<bool, ConnectionError> {
+        if self.phase == Phase::Failed {
+            return Err(ConnectionError::Closed);
+        }
+        if !self.auth_pending {
+            return Ok(false);
+        }
+        self.auth_pending = false;
+        match self.handshake.handle_auth(decision, &mut self.encoder) {
+            Ok(step) => {
+                self.on_step(step, now);
+                Ok(true)
+            }
+            Err(e) => {
+                self.phase = Phase::Failed;
+                Err(e.into())
+            }
+        }
     }
 
     fn send_ping(&mut self, now: Instant) {

@@ -22,6 +22,7 @@ use std::io::IoSlice;
 use ferrozmq_msg::Msg;
 
 use crate::frame::{MAX_HEADER_LEN, encode_frame_header};
+use crate::mechanism::CurveTx;
 
 /// Tuning of an [`Encoder`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +105,10 @@ pub struct Encoder {
     /// How many `Segment::Batch` are in `segments`; the batch is emptied
     /// (keeping its capacity) when none is.
     live_batches: usize,
+    /// CURVE's MESSAGE phase: every frame encoded from now on is sealed
+    /// into the batch (RFC 26 §The MESSAGE Command). `None` on NULL and
+    /// PLAIN connections, whose path is the plain one above.
+    seal: Option<Box<CurveTx>>,
 }
 
 impl Encoder {
@@ -152,6 +157,16 @@ impl Encoder {
     pub(crate) fn push_raw(&mut self, bytes: &[u8]) {
         debug_assert!(self.queue.is_empty(), "raw bytes after frames");
         self.append_batch(bytes);
+    }
+
+    /// Seals every frame queued from now on into CURVE MESSAGE commands.
+    /// Frames already queued (the handshake's last command) are encoded in
+    /// clear first.
+    pub(crate) fn set_seal(&mut self, tx: CurveTx) {
+        while let Some(frame) = self.queue.pop_front() {
+            self.encode_frame(frame);
+        }
+        self.seal = Some(Box::new(tx));
     }
 
     /// Whether a multi-part message is half-queued (its last frame not yet
@@ -236,6 +251,13 @@ impl Encoder {
         if self.live_batches == 0 {
             // Nothing refers to the batch any more: reuse it from the start.
             self.batch.clear();
+            // A sealed (CURVE) frame is written whole into the batch, so
+            // one large message can grow it far past its size; give that
+            // back rather than keep it per connection. Plain frames never
+            // get here: their large bodies are referenced, not copied.
+            if self.batch.capacity() > 2 * self.config.batch_size {
+                self.batch = Vec::new();
+            }
         }
     }
 
@@ -251,30 +273,45 @@ impl Encoder {
             let Some(frame) = self.queue.pop_front() else {
                 break;
             };
-            let mut header = [0u8; MAX_HEADER_LEN];
-            // usize always fits u64 on supported targets.
-            let n = encode_frame_header(
-                frame.more(),
-                frame.is_command(),
-                frame.len() as u64,
-                &mut header,
-            );
-            self.append_batch(&header[..n]);
-            if frame.len() <= self.config.copy_threshold {
-                self.append_batch(&frame);
-            } else {
-                self.segments.push_back(Segment::Body(frame));
-            }
+            self.encode_frame(frame);
+        }
+    }
+
+    fn encode_frame(&mut self, frame: Msg) {
+        if let Some(seal) = self.seal.as_deref_mut() {
+            let start = self.batch.len();
+            seal.seal_into(&frame, &mut self.batch);
+            self.mark_batch(start);
+            return;
+        }
+        let mut header = [0u8; MAX_HEADER_LEN];
+        // usize always fits u64 on supported targets.
+        let n = encode_frame_header(
+            frame.more(),
+            frame.is_command(),
+            frame.len() as u64,
+            &mut header,
+        );
+        self.append_batch(&header[..n]);
+        if frame.len() <= self.config.copy_threshold {
+            self.append_batch(&frame);
+        } else {
+            self.segments.push_back(Segment::Body(frame));
         }
     }
 
     fn append_batch(&mut self, bytes: &[u8]) {
-        if bytes.is_empty() {
-            return;
-        }
         let start = self.batch.len();
         self.batch.extend_from_slice(bytes);
+        self.mark_batch(start);
+    }
+
+    /// Makes `batch[start..]`, just appended, part of the output.
+    fn mark_batch(&mut self, start: usize) {
         let end = self.batch.len();
+        if end == start {
+            return;
+        }
         match self.segments.back_mut() {
             Some(Segment::Batch { end: last, .. }) if *last == start => *last = end,
             _ => {
@@ -415,6 +452,36 @@ mod tests {
             "the batch is reused, not regrown"
         );
         assert!(enc.batch.is_empty());
+    }
+
+    #[test]
+    fn sealed_frames_go_through_the_batch_which_shrinks_after_a_large_one() {
+        let secret = crate::mechanism::curve::random_secret();
+        let peer = crate::mechanism::curve::random_secret();
+        let session = crate::mechanism::curve::Session {
+            peer: *peer.public_key().as_bytes(),
+            ours: secret,
+        };
+        let (tx, _) = session.split(b"CurveZMQMESSAGEC", 3, b"CurveZMQMESSAGES", 1);
+        let mut enc = Encoder::new(EncoderConfig {
+            copy_threshold: 512,
+            batch_size: 8192,
+        });
+        // Queued before the seal: goes out in clear.
+        let mut ready = Msg::from_static(b"\x05READY");
+        ready.set_command(true);
+        enc.push_control(ready);
+        enc.set_seal(tx);
+        let big = Msg::from(vec![1u8; 100_000]);
+        enc.push(big);
+        let out = drain(&mut enc, usize::MAX, 8);
+        assert_eq!(&out[..8], b"\x04\x06\x05READY");
+        // A long data frame of 33 + 100 000 bytes holding a MESSAGE.
+        assert_eq!(out[8], 0x02);
+        assert_eq!(&out[9..17], &(33u64 + 100_000).to_be_bytes());
+        assert_eq!(&out[17..25], b"\x07MESSAGE");
+        assert_eq!(out.len(), 8 + 9 + 33 + 100_000);
+        assert!(enc.batch.capacity() <= 2 * 8192, "{}", enc.batch.capacity());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The error types, one per operation: greeting ([`GreetingError`]), frame
 //! decoding ([`FrameError`]), command and metadata parsing ([`CommandError`],
 //! [`MetadataError`]), the mechanism handshake ([`HandshakeError`]), a whole
-//! connection ([`ConnectionError`]), sending ([`SendError`]) and configuration
+//! connection ([`ConnectionError`]), a CURVE MESSAGE ([`MessageError`]), sending ([`SendError`]) and configuration
 //! ([`ConfigError`]).
 //!
 //! Every error a peer can cause says what was wrong and where (a byte offset
@@ -369,6 +369,50 @@ pub enum HandshakeError {
         /// The identity's length.
         len: usize,
     },
+    /// A PLAIN or CURVE command whose body has the wrong size or layout for
+    /// its name (RFC 24, RFC 26 grammars; libzmq's
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_*`): a CURVE HELLO that is
+    /// not 200 bytes, a WELCOME that is not 168, an INITIATE under 257, a
+    /// READY under 30, a PLAIN HELLO whose lengths do not add up.
+    MalformedCommand {
+        /// The command.
+        command: &'static str,
+        /// Its body's length, name included.
+        len: usize,
+    },
+    /// A CURVE HELLO announcing a CurveZMQ version other than 1.0 (RFC 26
+    /// §The HELLO Command).
+    UnsupportedVersion {
+        /// The major version.
+        major: u8,
+        /// The minor version.
+        minor: u8,
+    },
+    /// A CURVE box did not open: the peer used other keys than expected, or
+    /// the command was corrupted or forged (libzmq
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC`). A HELLO box that does not
+    /// open usually means the client has the wrong server key; a cookie that
+    /// does not open, an INITIATE not made for this handshake.
+    Cryptographic {
+        /// The command carrying the box.
+        command: &'static str,
+        /// Which box: `signature`, `box`, `cookie` or `vouch`.
+        part: &'static str,
+    },
+    /// The vouch in a CURVE INITIATE opened but does not name this
+    /// connection's transient key and our server key (RFC 26 §The INITIATE
+    /// Command; libzmq `ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE`).
+    VouchMismatch,
+    /// Our authenticator refused the client
+    /// ([`AuthDecision::Refuse`](crate::AuthDecision::Refuse)). For a status
+    /// other than 3xx an ERROR carrying the status code was queued for the
+    /// peer.
+    AuthRefused {
+        /// The ZAP status code given.
+        status_code: u16,
+        /// The reason given (not sent to the peer).
+        reason: String,
+    },
 }
 
 impl fmt::Display for HandshakeError {
@@ -400,6 +444,29 @@ impl fmt::Display for HandshakeError {
             HandshakeError::IdentityTooLong { len } => write!(
                 f,
                 "handshake: peer's identity of {len} bytes, at most 255 are allowed"
+            ),
+            HandshakeError::MalformedCommand { command, len } => {
+                write!(f, "handshake: malformed {command} of {len} bytes")
+            }
+            HandshakeError::UnsupportedVersion { major, minor } => {
+                write!(
+                    f,
+                    "handshake: CurveZMQ version {major}.{minor}, only 1.0 is known"
+                )
+            }
+            HandshakeError::Cryptographic { command, part } => write!(
+                f,
+                "handshake: the {part} of {command} does not open (wrong key, or corrupted)"
+            ),
+            HandshakeError::VouchMismatch => {
+                f.write_str("handshake: INITIATE's vouch names another transient key or server key")
+            }
+            HandshakeError::AuthRefused {
+                status_code,
+                reason,
+            } => write!(
+                f,
+                "handshake: authentication refused with status {status_code} ({reason})"
             ),
         }
     }
@@ -438,6 +505,8 @@ pub enum ConnectionError {
     /// Nothing arrived within the TTL the peer asked for in its PING
     /// (RFC 37 §Connection Heartbeating).
     TtlExpired,
+    /// A CURVE MESSAGE was refused after the handshake.
+    Message(MessageError),
     /// The connection had already failed; this call did nothing.
     Closed,
 }
@@ -456,6 +525,7 @@ impl fmt::Display for ConnectionError {
             ConnectionError::TtlExpired => {
                 f.write_str("no traffic from the peer within its PING's TTL")
             }
+            ConnectionError::Message(e) => e.fmt(f),
             ConnectionError::Closed => f.write_str("the connection has already failed"),
         }
     }
@@ -468,6 +538,7 @@ impl std::error::Error for ConnectionError {
             ConnectionError::Handshake(e) => Some(e),
             ConnectionError::Frame(e) => Some(e),
             ConnectionError::Command(e) => Some(e),
+            ConnectionError::Message(e) => Some(e),
             _ => None,
         }
     }
@@ -490,6 +561,73 @@ impl From<FrameError> for ConnectionError {
         ConnectionError::Frame(e)
     }
 }
+
+impl From<MessageError> for ConnectionError {
+    fn from(e: MessageError) -> Self {
+        ConnectionError::Message(e)
+    }
+}
+
+/// A frame of an encrypted (CURVE) connection that is not a valid MESSAGE
+/// (RFC 26 §The MESSAGE Command; libzmq `curve_encoding_t::decode`). Any of
+/// these closes the connection: a replayed, reordered or forged message is
+/// never delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MessageError {
+    /// A frame that is not a MESSAGE command (libzmq
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND`).
+    NotMessage,
+    /// A MESSAGE shorter than its 33-byte minimum (name, nonce, tag and
+    /// the flags byte).
+    TooShort {
+        /// Its length.
+        len: usize,
+    },
+    /// The short nonce is not larger than the previous one: a replayed or
+    /// reordered message (libzmq `ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE`).
+    NonceNotIncreasing {
+        /// The nonce received.
+        nonce: u64,
+        /// The last nonce accepted.
+        last: u64,
+    },
+    /// The box does not open: corrupted or forged (libzmq
+    /// `ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC`).
+    Forged {
+        /// The message's nonce.
+        nonce: u64,
+    },
+    /// A command (inner COMMAND flag) between the frames of a multi-part
+    /// message, or with MORE set.
+    CommandInsideMessage,
+}
+
+impl fmt::Display for MessageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MessageError::NotMessage => f.write_str("CURVE: a frame that is not a MESSAGE command"),
+            MessageError::TooShort { len } => {
+                write!(f, "CURVE: MESSAGE of {len} bytes, at least 33 are needed")
+            }
+            MessageError::NonceNotIncreasing { nonce, last } => write!(
+                f,
+                "CURVE: MESSAGE nonce {nonce} after {last} (replayed or reordered)"
+            ),
+            MessageError::Forged { nonce } => {
+                write!(
+                    f,
+                    "CURVE: MESSAGE with nonce {nonce} does not open (forged or corrupted)"
+                )
+            }
+            MessageError::CommandInsideMessage => {
+                f.write_str("CURVE: command inside a multi-part message")
+            }
+        }
+    }
+}
+
+impl std::error::Error for MessageError {}
 
 /// A message could not be queued; it is handed back untouched
 /// (crossbeam's `TrySendError` pattern).
@@ -558,6 +696,17 @@ pub enum ConfigError {
         /// Its length.
         len: usize,
     },
+    /// A PLAIN username or password longer than 255 bytes (RFC 24 §The
+    /// HELLO Command).
+    CredentialTooLong {
+        /// `username` or `password`.
+        field: &'static str,
+        /// Its length.
+        len: usize,
+    },
+    /// A CURVE client's public key is not the public key of its secret key
+    /// (the server would refuse the vouch).
+    CurveKeyMismatch,
 }
 
 impl fmt::Display for ConfigError {
@@ -574,6 +723,12 @@ impl fmt::Display for ConfigError {
                     f,
                     "property value of {len} bytes, at most 2^31-1 are allowed"
                 )
+            }
+            ConfigError::CredentialTooLong { field, len } => {
+                write!(f, "PLAIN {field} of {len} bytes, at most 255 are allowed")
+            }
+            ConfigError::CurveKeyMismatch => {
+                f.write_str("CURVE public key does not belong to the secret key")
             }
         }
     }

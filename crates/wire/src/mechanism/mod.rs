@@ -1,35 +1,91 @@
 //! The mechanism seam (RFC 37 §Authentication and Confidentiality, RFC 24,
-//! RFC 25): [`Mechanism`] picks one, and the crate-private `Handshake` trait
-//! is what the connection drives, so PLAIN and CURVE can be added beside NULL
-//! without touching framing or the connection's phases.
+//! RFC 25/26): [`Mechanism`] picks one, and the crate-private `Handshake`
+//! trait is what the connection drives, so NULL, PLAIN and CURVE sit beside
+//! each other without touching framing or the connection's phases.
 //!
 //! A mechanism sees only the command frames that arrive between the greeting
 //! and the end of its handshake, and queues its own commands on the encoder.
-//! Shared here: the local READY metadata and the check of the peer's
-//! metadata (socket type compatibility, identity). Only NULL exists today;
-//! CURVE will also need a per-frame transform for its MESSAGE phase, which
-//! will be a second method on the same trait.
+//! A server handshake may pause for an authentication decision
+//! ([`Step::Auth`], resumed by `handle_auth`); CURVE hands the connection a
+//! cipher for its MESSAGE phase once done (`take_cipher`). Shared here: the
+//! local READY metadata, the check of the peer's metadata (socket type
+//! compatibility, identity) and the answer to a refused authentication.
 
+pub(crate) mod curve;
+mod curve_client;
+mod curve_server;
 mod null;
+mod plain;
 
+pub(crate) use curve::{CurveRx, CurveTx};
 pub(crate) use null::NullHandshake;
 
 use core::fmt;
 
 use crate::SocketType;
+use crate::auth::{AuthDecision, AuthRequest, Password};
 use crate::command::Command;
 use crate::encoder::Encoder;
-use crate::error::HandshakeError;
+use crate::error::{CommandError, ConfigError, HandshakeError};
 use crate::greeting::MechanismName;
+use crate::key::CurveKey;
 use crate::metadata::{self, Metadata};
 
-/// The security mechanism a connection uses. Both sides must use the same
-/// one; the greeting carries its name.
+/// The security mechanism a connection uses, with its role and
+/// credentials. Both sides must use the same mechanism; the greeting
+/// carries its name. The role comes from here, not from the greeting's
+/// as-server byte (libzmq always sends 0 there and never reads it).
+///
+/// # Examples
+///
+/// ```
+/// use ferrozmq_wire::{CurveKeyPair, Mechanism};
+///
+/// let server = CurveKeyPair::generate();
+/// let client = CurveKeyPair::generate();
+/// let on_server = Mechanism::CurveServer { secret: server.secret.clone() };
+/// let on_client = Mechanism::CurveClient {
+///     public: client.public,
+///     secret: client.secret,
+///     server_key: server.public,
+/// };
+/// assert_eq!(on_server.name(), on_client.name());
+/// assert!(on_server.is_server() && !on_client.is_server());
+/// let plain = Mechanism::PlainClient { username: b"admin".to_vec(), password: "secret".into() };
+/// assert!(!format!("{plain:?}").contains("secret"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Mechanism {
     /// No security: each side sends READY with its metadata (RFC 23/37).
     Null,
+    /// PLAIN client (RFC 24): sends the username and password in clear.
+    PlainClient {
+        /// The username (at most 255 bytes).
+        username: Vec<u8>,
+        /// The password (at most 255 bytes).
+        password: Password,
+    },
+    /// PLAIN server (RFC 24): checks the client's username and password
+    /// through the authentication hook, or accepts any (see
+    /// [`Config::authenticate`](crate::Config::authenticate)).
+    PlainServer,
+    /// CURVE client (RFC 25, RFC 26): authenticates the server by its key
+    /// and encrypts all traffic.
+    CurveClient {
+        /// Our long-term public key C.
+        public: CurveKey,
+        /// Our long-term secret key c; `public` must be its public key.
+        secret: CurveKey,
+        /// The server's long-term public key S, known in advance.
+        server_key: CurveKey,
+    },
+    /// CURVE server (RFC 25, RFC 26). Its public key, which clients must
+    /// know, is derived from the secret key.
+    CurveServer {
+        /// Our long-term secret key s.
+        secret: CurveKey,
+    },
 }
 
 impl Mechanism {
@@ -37,6 +93,35 @@ impl Mechanism {
     pub fn name(&self) -> MechanismName {
         match self {
             Mechanism::Null => MechanismName::NULL,
+            Mechanism::PlainClient { .. } | Mechanism::PlainServer => MechanismName::PLAIN,
+            Mechanism::CurveClient { .. } | Mechanism::CurveServer { .. } => MechanismName::CURVE,
+        }
+    }
+
+    /// Whether this is a server role (PLAIN or CURVE server).
+    pub fn is_server(&self) -> bool {
+        matches!(self, Mechanism::PlainServer | Mechanism::CurveServer { .. })
+    }
+
+    /// Checks what can be checked before connecting: PLAIN credentials of
+    /// at most 255 bytes, a CURVE client's public key matching its secret.
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        match self {
+            Mechanism::PlainClient { username, password } => {
+                for (field, len) in [
+                    ("username", username.len()),
+                    ("password", password.as_bytes().len()),
+                ] {
+                    if len > 255 {
+                        return Err(ConfigError::CredentialTooLong { field, len });
+                    }
+                }
+                Ok(())
+            }
+            Mechanism::CurveClient { public, secret, .. } if secret.public_key() != *public => {
+                Err(ConfigError::CurveKeyMismatch)
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -47,6 +132,20 @@ pub(crate) struct Peer {
     pub(crate) socket_type: SocketType,
     pub(crate) identity: Vec<u8>,
     pub(crate) metadata: Metadata,
+    /// From an accepting authentication decision (servers only).
+    pub(crate) user_id: Vec<u8>,
+    pub(crate) auth_properties: Metadata,
+}
+
+/// Where a handshake stands after an input.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// Waiting for the peer's next command.
+    Continue,
+    /// Paused until `handle_auth` gives a decision.
+    Auth(AuthRequest),
+    /// Complete: both sides' last commands sent and received.
+    Done(Peer),
 }
 
 /// One connection's handshake for one mechanism.
@@ -54,25 +153,107 @@ pub(crate) trait Handshake: Send + Sync + fmt::Debug {
     /// The greeting exchange is complete: queue the first commands.
     fn start(&mut self, out: &mut Encoder);
 
-    /// A command frame arrived during the handshake. Returns the peer once
-    /// the handshake is complete (both sides' last commands sent and
-    /// received). Before returning an error the mechanism may queue an ERROR
-    /// command for the peer.
+    /// A command frame arrived during the handshake. Before returning an
+    /// error the mechanism may queue an ERROR command for the peer.
     fn handle_command(
         &mut self,
         cmd: Command<'_>,
         out: &mut Encoder,
-    ) -> Result<Option<Peer>, HandshakeError>;
+    ) -> Result<Step, HandshakeError>;
+
+    /// The decision on the [`Step::Auth`] this handshake returned. Only
+    /// called while paused there.
+    fn handle_auth(
+        &mut self,
+        decision: AuthDecision,
+        out: &mut Encoder,
+    ) -> Result<Step, HandshakeError> {
+        let _ = (decision, out);
+        Ok(Step::Continue)
+    }
+
+    /// A command body that does not parse as ZMTP says, but that this
+    /// mechanism knows a peer to send anyway (libzmq's PLAIN ERROR).
+    fn parse_quirk<'a>(&self, body: &'a [u8]) -> Option<Command<'a>> {
+        let _ = body;
+        None
+    }
+
+    /// After [`Step::Done`]: the MESSAGE-phase cipher, for CURVE.
+    fn take_cipher(&mut self) -> Option<(CurveTx, CurveRx)> {
+        None
+    }
 }
 
-/// The handshake for `mechanism`, announcing `local` metadata.
+/// The handshake for `mechanism`, announcing `local` metadata; servers ask
+/// for an authentication decision when `authenticate` is set.
 pub(crate) fn handshake(
     mechanism: &Mechanism,
     socket_type: SocketType,
     local: Metadata,
+    authenticate: bool,
 ) -> Box<dyn Handshake> {
     match mechanism {
         Mechanism::Null => Box::new(NullHandshake::new(socket_type, local)),
+        Mechanism::PlainClient { username, password } => Box::new(plain::PlainClient::new(
+            socket_type,
+            local,
+            username.clone(),
+            password.clone(),
+        )),
+        Mechanism::PlainServer => {
+            Box::new(plain::PlainServer::new(socket_type, local, authenticate))
+        }
+        Mechanism::CurveClient {
+            public,
+            secret,
+            server_key,
+        } => Box::new(curve_client::CurveClient::new(
+            socket_type,
+            local,
+            public.clone(),
+            secret.clone(),
+            server_key.clone(),
+        )),
+        Mechanism::CurveServer { secret } => Box::new(curve_server::CurveServer::new(
+            socket_type,
+            local,
+            secret.clone(),
+            authenticate,
+        )),
+    }
+}
+
+/// Parses a READY or INITIATE property list.
+pub(crate) fn parse_metadata(
+    command: &'static str,
+    bytes: &[u8],
+) -> Result<Metadata, HandshakeError> {
+    Metadata::parse(bytes)
+        .map_err(|error| HandshakeError::Malformed(CommandError::Metadata { command, error }))
+}
+
+/// The failure for a refused authentication: as libzmq's
+/// `zap_client_common_handshake_t`, a 3xx status closes silently, any other
+/// sends ERROR with the three-digit status code.
+pub(crate) fn refuse(status_code: u16, reason: String, out: &mut Encoder) -> HandshakeError {
+    let code = if (300..600).contains(&status_code) {
+        status_code
+    } else {
+        500
+    };
+    if !(300..400).contains(&code) {
+        let digits = code.to_string();
+        out.push_control(
+            Command::Error {
+                reason: digits.as_bytes(),
+            }
+            .to_msg(),
+        );
+    }
+    HandshakeError::AuthRefused {
+        status_code: code,
+        reason,
     }
 }
 
@@ -154,5 +335,7 @@ pub(crate) fn check_peer(
         socket_type: peer,
         identity,
         metadata,
+        user_id: Vec::new(),
+        auth_properties: Metadata::new(),
     })
 }

@@ -8,8 +8,8 @@
 use crate::SocketType;
 use crate::command::{Command, ready_msg};
 use crate::encoder::Encoder;
-use crate::error::{CommandError, HandshakeError};
-use crate::mechanism::{Handshake, Peer, check_peer};
+use crate::error::HandshakeError;
+use crate::mechanism::{Handshake, Step, check_peer, parse_metadata};
 use crate::metadata::Metadata;
 
 /// NULL's handshake state.
@@ -34,16 +34,11 @@ impl Handshake for NullHandshake {
         &mut self,
         cmd: Command<'_>,
         out: &mut Encoder,
-    ) -> Result<Option<Peer>, HandshakeError> {
+    ) -> Result<Step, HandshakeError> {
         match cmd {
             Command::Ready { metadata } => {
-                let metadata = Metadata::parse(metadata).map_err(|error| {
-                    HandshakeError::Malformed(CommandError::Metadata {
-                        command: "READY",
-                        error,
-                    })
-                })?;
-                check_peer(self.socket_type, metadata, out).map(Some)
+                let metadata = parse_metadata("READY", metadata)?;
+                check_peer(self.socket_type, metadata, out).map(Step::Done)
             }
             Command::Error { reason } => Err(HandshakeError::PeerError {
                 reason: reason.to_vec(),
