@@ -8,3 +8,12 @@ pub mod perf;
 pub mod scale;
 pub mod soak;
 pub mod sync;
+
+/// The runtime the `async_*` tools run their one task on: tokio's
+/// current-thread runtime (the socket needs no runtime; this is the
+/// executor a tokio user would have).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap_or_else(|e| perf::fail("runtime", &e))
+}

@@ -2,7 +2,9 @@
 //! parsing, libzmq's failure reports and exit codes, its message-size check,
 //! the microsecond clock their figures are computed from, and libzmq's
 //! result lines. The `async_*` tools (the same contract over
-//! `AsyncSocket` on a tokio current-thread runtime) share all of it.
+//! `AsyncSocket` on a tokio current-thread runtime, from
+//! [`runtime`](crate::runtime)) share all of it. libzmq's tools include
+//! this file too, so it names nothing of ferrozmq's nor tokio's.
 
 use std::process;
 use std::time::Instant;
@@ -128,15 +130,6 @@ pub fn print_lat(size: usize, roundtrips: u64, elapsed: u64) {
     println!("message size: {size} [B]");
     println!("roundtrip count: {roundtrips}");
     println!("average latency: {latency:.3} [us]");
-}
-
-/// The runtime the `async_*` tools run their one task on: tokio's
-/// current-thread runtime (the socket needs no runtime; this is the
-/// executor a tokio user would have).
-pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap_or_else(|e| fail("runtime", &e))
 }
 
 /// The CPU the whole process used while `wait` ran, in percent of one

@@ -2,7 +2,8 @@
 //! through `AsyncSocket` in one task on a tokio current-thread runtime.
 
 use ferrozmq::{AsyncSocket, Context, SocketType};
-use ferrozmq_benches::perf::{LatArgs, check_size, fail, lat_args, runtime};
+use ferrozmq_benches::perf::{LatArgs, check_size, fail, lat_args};
+use ferrozmq_benches::runtime;
 
 fn main() {
     let LatArgs {

@@ -6,7 +6,8 @@
 use std::time::Instant;
 
 use ferrozmq::{AsyncSocket, Context, SocketOption, SocketType};
-use ferrozmq_benches::perf::{ThrArgs, check_size, elapsed_us, fail, print_thr, runtime, thr_args};
+use ferrozmq_benches::perf::{ThrArgs, check_size, elapsed_us, fail, print_thr, thr_args};
+use ferrozmq_benches::runtime;
 
 fn main() {
     let ThrArgs {

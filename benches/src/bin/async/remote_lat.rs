@@ -5,7 +5,8 @@
 use std::time::Instant;
 
 use ferrozmq::{AsyncSocket, Context, Msg, SocketType};
-use ferrozmq_benches::perf::{LatArgs, check_size, fail, lat_args, print_lat, runtime};
+use ferrozmq_benches::perf::{LatArgs, check_size, fail, lat_args, print_lat};
+use ferrozmq_benches::runtime;
 
 fn main() {
     let LatArgs {

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use ferrozmq::{AsyncSocket, Context, Msg, SocketOption, SocketType};
-use ferrozmq_benches::perf::{ThrArgs, fail, runtime, thr_args};
+use ferrozmq_benches::perf::{ThrArgs, fail, thr_args};
+use ferrozmq_benches::runtime;
 
 fn main() {
     let ThrArgs {
