@@ -10,9 +10,10 @@
 //! `omq-tokio` crate) uses it by default, which is what its published
 //! figures measure:
 //!
-//! - one `current_thread` tokio runtime per process, with the sockets'
-//!   drivers on it ([`Socket::new`](omq_tokio::Socket::new), the caller's
-//!   runtime; no OMQ-owned I/O thread), see [`runtime`];
+//! - one `current_thread` tokio runtime per process (per thread in the
+//!   inproc tools), with the sockets' drivers on it
+//!   ([`Socket::new`](omq_tokio::Socket::new), the caller's runtime; no
+//!   OMQ-owned I/O thread), see [`runtime`];
 //! - default [`Options`] (its batching "throughput" profile for PUSH, PULL,
 //!   PUB and SUB, the "latency" profile for REQ and REP), kernel buffers
 //!   raised only for messages of 2 MiB and more (see [`options`]);
@@ -31,7 +32,10 @@
 //! benchmark clones one shared body for messages past its inline size. And
 //! sockets that must deliver everything before they exit (the throughput
 //! sender, the REP echoer) close with an infinite linger, libzmq's default
-//! (OMQ.rs's is zero: drop what is queued).
+//! (OMQ.rs's is zero: drop what is queued). And the inproc tools run their
+//! second socket on a second thread, as libzmq's do, where OMQ.rs's inproc
+//! benchmark runs both on one thread and so times no handoff between
+//! threads.
 //!
 //! The tools share argument parsing and failure reports with ferrozmq's
 //! ([`perf`]) and libzmq's result lines with the libzmq tools ([`report`]),

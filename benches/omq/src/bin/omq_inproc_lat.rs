@@ -6,11 +6,12 @@
 //! omq_inproc_lat <message-size> <roundtrip-count> [<part-count>]
 //! ```
 //!
-//! A REQ socket binds to `inproc://lat_test`; a second task connects a REP
-//! socket there and echoes (both tasks on the one `current_thread` runtime,
-//! as in OMQ.rs's own inproc latency benchmark; libzmq's tool uses a second
-//! thread). One zeroed message is built before the clock starts, and each
-//! echo is what is sent next. With `<part-count>` the message is that many
+//! A REQ socket binds to `inproc://lat_test`; a second thread, with a
+//! `current_thread` runtime of its own, connects a REP socket there and
+//! echoes (libzmq's second thread: OMQ.rs's own inproc latency benchmark
+//! runs both sockets as tasks of one runtime on one thread, which times no
+//! handoff between threads). One zeroed message is built before the clock
+//! starts, and each echo is what is sent next. With `<part-count>` the message is that many
 //! parts holding `<message-size>` bytes in all (the last takes the
 //! remainder), each wrapped without a copy from a zeroed `Vec`, moved whole
 //! (an OMQ.rs `Message` is all its parts), and one untimed round trip runs
@@ -45,12 +46,14 @@ fn main() {
         .get(3)
         .map(|arg| parse("omq_inproc_lat", arg, "part-count", 1));
 
-    runtime().block_on(async {
+    let worker = runtime().block_on(async {
         let s = Socket::new(SocketType::Req, options(message_size));
         s.bind(ENDPOINT).await.unwrap_or_else(|e| fail("bind", &e));
 
         let multi = part_count.is_some();
-        let worker = tokio::spawn(worker(message_size, roundtrip_count, multi));
+        let worker = std::thread::spawn(move || {
+            runtime().block_on(worker(message_size, roundtrip_count, multi));
+        });
 
         let parts = part_count.unwrap_or(1);
         let mut msg = if multi {
@@ -80,16 +83,16 @@ fn main() {
         }
         let elapsed = elapsed_us(watch);
         report::latency(message_size, roundtrip_count, elapsed);
-
-        if worker.await.is_err() {
-            println!("error in zmq_threadclose");
-            process::exit(-1);
-        }
         s.close().await.unwrap_or_else(|e| fail("close", &e));
+        worker
     });
+    if worker.join().is_err() {
+        println!("error in zmq_threadclose");
+        process::exit(-1);
+    }
 }
 
-/// The echoing task: REP, `count` round trips (one more, untimed, in the
+/// The echoing thread's task: REP, `count` round trips (one more, untimed, in the
 /// multi-part mode), each echo the received message itself.
 async fn worker(size: usize, count: u64, multi: bool) {
     let s = Socket::new(SocketType::Rep, lingering(options(size)));
