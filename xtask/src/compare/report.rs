@@ -201,12 +201,12 @@ pub fn render(results: &Results, report: &Report) -> String {
          (the `zmq` crate's source build, the loops of libzmq's `perf/*.cpp`), \
          OMQ.rs's (`omq-tokio` {}, the same loops on its async sockets, run as its \
          own benchmarks run it: one `current_thread` tokio runtime per process or, \
-         for inproc, per thread; default options, batched receives) and the raw socket limits (std \
-         `TcpStream`/`UnixStream` with a 4-byte length prefix, 64 KiB batches), all \
-         in one run, alternating; medians of {} run{}{}. Ratios are ferrozmq ÷ \
-         reference: above 1 is better for throughput, below 1 is better for latency \
-         (one way, libzmq's figure). PUB/SUB is read against the same stream limit \
-         as PUSH/PULL.",
+         for inproc, per thread; default options, batched receives) and the raw \
+         socket limits (std `TcpStream`/`UnixStream` with a 4-byte length prefix, \
+         64 KiB batches), all in one run, alternating; medians of {} run{}{}. \
+         Ratios are ferrozmq ÷ reference: above 1 is better for throughput, below 1 \
+         is better for latency (one way, libzmq's figure). PUB/SUB is read against \
+         the same stream limit as PUSH/PULL.",
         report.command,
         report.date,
         report.machine,
