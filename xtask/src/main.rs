@@ -2,8 +2,8 @@
 //!
 //! `ci` runs the whole gate; `tidy` checks house rules; `interop`, `loom`,
 //! `fuzz`, `bench`, `allocs`, `conns` and `soak` run the slow checks with the right
-//! flags; `compare` measures ferrozmq against libzmq and the raw socket
-//! limits and writes the README's performance table, and `scale` the cost
+//! flags; `compare` measures ferrozmq against libzmq, OMQ.rs and the raw
+//! socket limits and writes the README's performance table, and `scale` the cost
 //! per message among many idle peers (neither is part of `ci`: they take
 //! minutes). Run `cargo xtask help` for the flags. It depends on
 //! nothing but std and `serde_json`, so it builds in a

@@ -1,20 +1,21 @@
-//! `cargo xtask compare`: ferrozmq's perf tools side by side with libzmq's
-//! and with the raw socket limits, all measured in one run on one machine,
-//! and the README's performance table written from the result.
+//! `cargo xtask compare`: ferrozmq's perf tools side by side with libzmq's,
+//! OMQ.rs's and the raw socket limits, all measured in one run on one
+//! machine, and the README's performance table written from the result.
 //!
 //! It builds, in release with two jobs, ferrozmq's tools (`ferrozmq-benches`)
-//! and the references (`ferrozmq-libzmq-perf`, outside default-members: it
-//! builds libzmq 4.3.4 from C++ through the `zmq` crate). Then, for every
+//! and the references (`ferrozmq-libzmq-perf`, which builds libzmq 4.3.4 from
+//! C++ through the `zmq` crate, and `ferrozmq-omq-perf`, OMQ.rs's async
+//! sockets on tokio; both outside default-members). Then, for every
 //! transport (tcp, ipc, inproc), pattern (PUSH/PULL and PUB/SUB throughput,
 //! REQ/REP latency) and size (64 B, 1 KiB, 64 KiB, 1 MiB), it runs ferrozmq's
-//! pair, libzmq's pair and, over tcp and ipc, the raw socket pair
-//! (streaming, or ping-pong for latency), alternating: each round runs every
-//! implementation once, in an order rotated from round to round, so a drift
-//! in the machine's load falls on all of them. Each figure is the median of
-//! the rounds (`--runs N`, default 3). It adds the cross runs (our `local_*`
-//! with libzmq's `remote_*` and the reverse, over tcp at 64 B and 1 MiB) and
-//! the inproc check that a 256 MiB two-part round trip costs about what a
-//! 1-byte one does.
+//! pair, libzmq's pair, OMQ.rs's pair and, over tcp and ipc, the raw socket
+//! pair (streaming, or ping-pong for latency), alternating: each round runs
+//! every implementation once, in an order rotated from round to round, so a
+//! drift in the machine's load falls on all of them. Each figure is the
+//! median of the rounds (`--runs N`, default 3). It adds the cross runs (our
+//! `local_*` with libzmq's or OMQ.rs's `remote_*` and the reverse, over tcp
+//! at 64 B and 1 MiB) and the inproc check that a 256 MiB two-part round
+//! trip costs about what a 1-byte one does.
 //!
 //! Message counts scale with the size so that each run takes well under a
 //! second on two cores (`--quick` divides them by four and runs one round).
@@ -25,8 +26,9 @@
 //! second process starts once the first is listening (read from
 //! `/proc/net/tcp`, or the ipc socket file).
 //!
-//! It prints the tables with medians, ratios ferrozmq / libzmq and
-//! ferrozmq / raw, and which of the performance targets are met (reported,
+//! It prints the tables with medians, ratios ferrozmq / libzmq,
+//! ferrozmq / OMQ.rs and ferrozmq / raw, which of the performance targets are
+//! met and how ferrozmq stands against OMQ.rs on the same rows (reported,
 //! never asserted); unless `--no-readme` it rewrites the README between
 //! [`BEGIN`](report::BEGIN) and [`END`](report::END) with the date, the
 //! machine and the command.
@@ -61,7 +63,11 @@ use report::{Report, format_figure, render, rewrite_section};
 use tools::run_once;
 
 /// The packages holding the tools.
-const PACKAGES: [&str; 2] = ["ferrozmq-benches", "ferrozmq-libzmq-perf"];
+const PACKAGES: [&str; 3] = [
+    "ferrozmq-benches",
+    "ferrozmq-libzmq-perf",
+    "ferrozmq-omq-perf",
+];
 
 /// How long one run may take before its processes are killed.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -183,11 +189,12 @@ pub fn run(root: &Path, args: &[String]) -> Result {
             }
         }
     }
+    let lock = fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
     let report = Report {
         date: machine.date.clone(),
         machine: machine.describe(),
-        libzmq: libzmq_version(&fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default())
-            .unwrap_or_else(|| "4.3".into()),
+        libzmq: libzmq_version(&lock).unwrap_or_else(|| "4.3".into()),
+        omq: lock_version(&lock, "omq-tokio").unwrap_or_else(|| "?".into()),
         command,
         runs: options.runs,
         quick: options.quick,
@@ -246,11 +253,23 @@ pub fn bin_executables(messages: &str) -> BTreeMap<String, PathBuf> {
 /// libzmq's version in `Cargo.lock` text: the build metadata of the
 /// `zeromq-src` package (`0.2.6+4.3.4` gives `4.3.4`).
 pub fn libzmq_version(lock: &str) -> Option<String> {
+    Some(
+        lock_version(lock, "zeromq-src")?
+            .rsplit('+')
+            .next()?
+            .to_owned(),
+    )
+}
+
+/// The version of package `name` in `Cargo.lock` text (the first one, if
+/// the lock file holds several).
+pub fn lock_version(lock: &str, name: &str) -> Option<String> {
+    let wanted = format!("name = \"{name}\"");
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == "name = \"zeromq-src\"" {
+        if line.trim() == wanted {
             let version = lines.next()?.trim().strip_prefix("version = \"")?;
-            return Some(version.trim_end_matches('"').rsplit('+').next()?.to_owned());
+            return Some(version.trim_end_matches('"').to_owned());
         }
     }
     None

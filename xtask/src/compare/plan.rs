@@ -13,6 +13,10 @@ const SIZES: [usize; 4] = [64, 1 << 10, 64 << 10, 1 << 20];
 /// The sizes of the cross runs.
 pub(super) const CROSS_SIZES: [usize; 2] = [64, 1 << 20];
 
+/// The implementations whose tools run against ferrozmq's in the cross
+/// runs.
+pub(super) const CROSS_PEERS: [Impl; 2] = [Impl::Libzmq, Impl::Omq];
+
 /// The large inproc message: 256 MiB in two parts.
 pub(super) const BIG: usize = 256 << 20;
 
@@ -23,6 +27,8 @@ pub enum Impl {
     Ferrozmq,
     /// libzmq's (`ferrozmq-libzmq-perf`, `libzmq_*`).
     Libzmq,
+    /// OMQ.rs's (`ferrozmq-omq-perf`, `omq_*`).
+    Omq,
     /// The raw socket limits (`ferrozmq-libzmq-perf`, `raw_*`).
     Raw,
 }
@@ -33,6 +39,7 @@ impl Impl {
         match self {
             Impl::Ferrozmq => "",
             Impl::Libzmq => "libzmq_",
+            Impl::Omq => "omq_",
             Impl::Raw => "raw_",
         }
     }
@@ -41,6 +48,7 @@ impl Impl {
         match self {
             Impl::Ferrozmq => "ferrozmq",
             Impl::Libzmq => "libzmq",
+            Impl::Omq => "OMQ.rs",
             Impl::Raw => "raw",
         }
     }
@@ -215,6 +223,7 @@ pub fn plan() -> Vec<Vec<Setup>> {
                 let mut group = vec![
                     Setup::same(transport, pattern, size, Impl::Ferrozmq),
                     Setup::same(transport, pattern, size, Impl::Libzmq),
+                    Setup::same(transport, pattern, size, Impl::Omq),
                 ];
                 // PUB/SUB is read against the same stream limit as PUSH/PULL.
                 if transport != Transport::Inproc && pattern != Pattern::PubSub {
@@ -231,15 +240,17 @@ pub fn plan() -> Vec<Vec<Setup>> {
                 remote,
                 ..Setup::same(Transport::Tcp, pattern, size, local)
             };
-            groups.push(vec![
-                mixed(Impl::Ferrozmq, Impl::Libzmq),
-                mixed(Impl::Libzmq, Impl::Ferrozmq),
-            ]);
+            groups.push(
+                CROSS_PEERS
+                    .into_iter()
+                    .flat_map(|peer| [mixed(Impl::Ferrozmq, peer), mixed(peer, Impl::Ferrozmq)])
+                    .collect(),
+            );
         }
     }
     for (size, parts) in [(1, 1), (BIG, 2)] {
         groups.push(
-            [Impl::Ferrozmq, Impl::Libzmq]
+            [Impl::Ferrozmq, Impl::Libzmq, Impl::Omq]
                 .map(|who| Setup {
                     parts: Some(parts),
                     ..Setup::same(Transport::Inproc, Pattern::ReqRep, size, who)

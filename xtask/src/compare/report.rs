@@ -1,11 +1,12 @@
 //! The README section of `cargo xtask compare`: medians and ratios, the
-//! tables, the targets judged (reported, never asserted), and the rewrite
-//! of the README between [`BEGIN`] and [`END`].
+//! tables, the targets judged (reported, never asserted) and ferrozmq's
+//! standing against OMQ.rs on the same rows, and the rewrite of the README
+//! between [`BEGIN`] and [`END`].
 
 use std::fmt::Write as _;
 
 use super::plan::{
-    BIG, CROSS_SIZES, Impl, Metric, Pattern, Results, Sample, Setup, Transport, plan,
+    BIG, CROSS_PEERS, CROSS_SIZES, Impl, Metric, Pattern, Results, Sample, Setup, Transport, plan,
 };
 
 /// The line after which the README's generated section starts.
@@ -157,6 +158,19 @@ fn row_target(
     }
 }
 
+/// The comparison with OMQ.rs a main-table row carries, if any: the bound
+/// of its target against libzmq, applied to ferrozmq / OMQ.rs (what, bound,
+/// at least). Reported beside the targets, not counted among them: OMQ.rs
+/// is a second reference, not a goal of its own.
+fn row_vs_omq(setup: &Setup) -> Option<(&'static str, f64, bool)> {
+    let socket = setup.transport != Transport::Inproc;
+    match (setup.pattern, setup.size) {
+        (Pattern::PushPull | Pattern::PubSub, 64) if socket => Some(("msg/s ≥ OMQ.rs", 1.0, true)),
+        (Pattern::ReqRep, 64) => Some(("latency ≤ OMQ.rs", 1.0, false)),
+        _ => None,
+    }
+}
+
 /// What the section says about the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
@@ -166,6 +180,8 @@ pub struct Report {
     pub machine: String,
     /// libzmq's version, from `Cargo.lock`.
     pub libzmq: String,
+    /// OMQ.rs's version (the `omq-tokio` crate's), from `Cargo.lock`.
+    pub omq: String,
     /// The exact command.
     pub command: String,
     /// Rounds per setup.
@@ -182,9 +198,12 @@ pub fn render(results: &Results, report: &Report) -> String {
     let _ = writeln!(
         out,
         "Measured with `{}` on {}: {}. ferrozmq's perf tools against libzmq {}'s \
-         (the `zmq` crate's source build, the loops of libzmq's `perf/*.cpp`) and \
-         the raw socket limits (std `TcpStream`/`UnixStream` with a 4-byte length \
-         prefix, 64 KiB batches), all in one run, alternating; medians of {} run{}{}. \
+         (the `zmq` crate's source build, the loops of libzmq's `perf/*.cpp`), \
+         OMQ.rs's (`omq-tokio` {}, the same loops on its async sockets, run as its \
+         own benchmarks run it: one `current_thread` tokio runtime per process or, \
+         for inproc, per thread; default options, batched receives) and the raw \
+         socket limits (std `TcpStream`/`UnixStream` with a 4-byte length prefix, \
+         64 KiB batches), all in one run, alternating; medians of {} run{}{}. \
          Ratios are ferrozmq ÷ reference: above 1 is better for throughput, below 1 \
          is better for latency (one way, libzmq's figure). PUB/SUB is read against \
          the same stream limit as PUSH/PULL.",
@@ -192,6 +211,7 @@ pub fn render(results: &Results, report: &Report) -> String {
         report.date,
         report.machine,
         report.libzmq,
+        report.omq,
         report.runs,
         if report.runs == 1 { "" } else { "s" },
         if report.quick {
@@ -202,10 +222,11 @@ pub fn render(results: &Results, report: &Report) -> String {
     );
     out.push('\n');
     out.push_str(
-        "| case | ferrozmq | libzmq | ferrozmq/libzmq | raw socket | ferrozmq/raw | target |\n\
-         | --- | --- | --- | --- | --- | --- | --- |\n",
+        "| case | ferrozmq | libzmq | ferrozmq/libzmq | OMQ.rs | ferrozmq/OMQ.rs | raw socket | ferrozmq/raw | target |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     let mut targets = Vec::new();
+    let mut vs_omq_rows = Vec::new();
     for group in plan() {
         let ours = group[0];
         if ours.local != Impl::Ferrozmq || ours.remote != Impl::Ferrozmq || ours.parts.is_some() {
@@ -227,7 +248,20 @@ pub fn render(results: &Results, report: &Report) -> String {
             remote: Impl::Raw,
             ..ours
         });
+        let omq = Setup {
+            local: Impl::Omq,
+            remote: Impl::Omq,
+            ..ours
+        };
         let vs_libzmq = ratio(med(ours), med(theirs));
+        let vs_omq = ratio(med(ours), med(omq));
+        if let Some((what, bound, at_least)) = row_vs_omq(&ours) {
+            vs_omq_rows.push(Target {
+                what: format!("{}: {what}", ours.case()),
+                ratio: vs_omq,
+                verdict: judge(vs_omq, bound, at_least),
+            });
+        }
         let vs_raw = raw.and_then(|raw| ratio(med(ours), med(raw)));
         let target = row_target(&ours, vs_libzmq, vs_raw).map(|(what, r, bound, at_least)| {
             let verdict = judge(r, bound, at_least);
@@ -240,11 +274,13 @@ pub fn render(results: &Results, report: &Report) -> String {
         });
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             ours.case(),
             cell(metric, ours.size, get(ours)),
             cell(metric, ours.size, get(theirs)),
             ratio_cell(vs_libzmq),
+            cell(metric, ours.size, get(omq)),
+            ratio_cell(vs_omq),
             raw.map_or_else(|| "-".into(), |raw| cell(metric, ours.size, get(raw))),
             ratio_cell(vs_raw),
             target.unwrap_or_default(),
@@ -254,10 +290,21 @@ pub fn render(results: &Results, report: &Report) -> String {
     out.push_str(
         "\nCross runs over tcp: each implementation's `local_*` (the binding side: \
          PULL receiver, REP echoer) with the other's `remote_*` (PUSH sender, REQ \
-         measurer):\n\n\
-         | case | ferrozmq both | libzmq both | ferrozmq local + libzmq remote | libzmq local + ferrozmq remote |\n\
-         | --- | --- | --- | --- | --- |\n",
+         measurer):\n\n| case | ferrozmq both |",
     );
+    for peer in CROSS_PEERS {
+        let _ = write!(out, " {} both |", peer.name());
+    }
+    for peer in CROSS_PEERS {
+        let _ = write!(
+            out,
+            " ferrozmq local + {0} remote | {0} local + ferrozmq remote |",
+            peer.name()
+        );
+    }
+    out.push_str("\n| --- | --- |");
+    out.push_str(&" --- | --- | --- |".repeat(CROSS_PEERS.len()));
+    out.push('\n');
     for pattern in [Pattern::PushPull, Pattern::ReqRep] {
         for size in CROSS_SIZES {
             let at = |local, remote| Setup {
@@ -266,14 +313,17 @@ pub fn render(results: &Results, report: &Report) -> String {
                 ..Setup::same(Transport::Tcp, pattern, size, local)
             };
             let metric = pattern.metric();
+            let mut cells = vec![cell(metric, size, get(at(Impl::Ferrozmq, Impl::Ferrozmq)))];
+            cells.extend(CROSS_PEERS.map(|peer| cell(metric, size, get(at(peer, peer)))));
+            for peer in CROSS_PEERS {
+                cells.push(cell(metric, size, get(at(Impl::Ferrozmq, peer))));
+                cells.push(cell(metric, size, get(at(peer, Impl::Ferrozmq))));
+            }
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} |",
                 at(Impl::Ferrozmq, Impl::Ferrozmq).case(),
-                cell(metric, size, get(at(Impl::Ferrozmq, Impl::Ferrozmq))),
-                cell(metric, size, get(at(Impl::Libzmq, Impl::Libzmq))),
-                cell(metric, size, get(at(Impl::Ferrozmq, Impl::Libzmq))),
-                cell(metric, size, get(at(Impl::Libzmq, Impl::Ferrozmq))),
+                cells.join(" | ")
             );
         }
     }
@@ -284,38 +334,28 @@ pub fn render(results: &Results, report: &Report) -> String {
          COUNT PARTS`: the whole message moved at once, one untimed round trip \
          first); inproc moves pointers, so the size should not matter (target: \
          within 2×):\n\n\
-         | message | ferrozmq | libzmq |\n\
-         | --- | --- | --- |\n",
+         | message | ferrozmq | libzmq | OMQ.rs |\n\
+         | --- | --- | --- | --- |\n",
     );
     let inproc = |size, parts, who| Setup {
         parts: Some(parts),
         ..Setup::same(Transport::Inproc, Pattern::ReqRep, size, who)
     };
     for (label, size, parts) in [("1 B, one part", 1, 1), ("256 MiB, two parts", BIG, 2)] {
-        let _ = writeln!(
-            out,
-            "| {label} | {} | {} |",
-            cell(
-                Metric::Latency,
-                size,
-                get(inproc(size, parts, Impl::Ferrozmq))
-            ),
-            cell(
-                Metric::Latency,
-                size,
-                get(inproc(size, parts, Impl::Libzmq))
-            ),
-        );
+        let cells = [Impl::Ferrozmq, Impl::Libzmq, Impl::Omq]
+            .map(|who| cell(Metric::Latency, size, get(inproc(size, parts, who))));
+        let _ = writeln!(out, "| {label} | {} |", cells.join(" | "));
     }
     let big_ratio = |who| ratio(med(inproc(BIG, 2, who)), med(inproc(1, 1, who)));
     let ours_big = big_ratio(Impl::Ferrozmq);
     let verdict = judge(ours_big, 2.0, false);
     let _ = writeln!(
         out,
-        "| ratio 256 MiB ÷ 1 B | {} ({}) | {} |",
+        "| ratio 256 MiB ÷ 1 B | {} ({}) | {} | {} |",
         ratio_cell(ours_big),
         verdict.word(),
         ratio_cell(big_ratio(Impl::Libzmq)),
+        ratio_cell(big_ratio(Impl::Omq)),
     );
     targets.push(Target {
         what: "inproc 256 MiB two-part round trip ≤ 2× a 1-byte one".into(),
@@ -329,6 +369,23 @@ pub fn render(results: &Results, report: &Report) -> String {
         "\nTargets (reported, never asserted): {met} of {} met.",
         targets.len()
     );
+    list_unmet(&mut out, &targets);
+    let met = vs_omq_rows
+        .iter()
+        .filter(|t| t.verdict == Verdict::Met)
+        .count();
+    let _ = writeln!(
+        out,
+        "\nAgainst OMQ.rs, the same bounds as the targets against libzmq (reported, \
+         not counted as targets): {met} of {} met.",
+        vs_omq_rows.len()
+    );
+    list_unmet(&mut out, &vs_omq_rows);
+    out
+}
+
+/// One line per target in `targets` not met: what, verdict, ratio.
+fn list_unmet(out: &mut String, targets: &[Target]) {
     for t in targets.iter().filter(|t| t.verdict != Verdict::Met) {
         let _ = writeln!(
             out,
@@ -338,7 +395,6 @@ pub fn render(results: &Results, report: &Report) -> String {
             ratio_cell(t.ratio)
         );
     }
-    out
 }
 
 /// `readme` with the text between [`BEGIN`] and [`END`] replaced by `body`.

@@ -135,6 +135,172 @@ fn libzmq_version_comes_from_the_lock_file() {
 }
 
 #[test]
+fn omq_version_comes_from_the_lock_file() {
+    let lock = "[[package]]\nname = \"omq-proto\"\nversion = \"0.37.0\"\n\n\
+                [[package]]\nname = \"omq-tokio\"\nversion = \"0.33.0\"\n";
+    assert_eq!(lock_version(lock, "omq-tokio").as_deref(), Some("0.33.0"));
+    assert_eq!(lock_version(lock, "omq-proto").as_deref(), Some("0.37.0"));
+    // A name is matched whole, not as a prefix.
+    assert_eq!(lock_version(lock, "omq"), None);
+}
+
+#[test]
+fn omq_tools_are_named_and_read_like_the_others() {
+    assert_eq!(Impl::Omq.prefix(), "omq_");
+    // OMQ.rs's tools print libzmq's lines; the same parser reads them.
+    let out = "message size: 1024 [B]\nmessage count: 50000\n\
+               mean throughput: 812345 [msg/s]\nmean throughput: 6654.730 [Mb/s]\n";
+    assert_eq!(figure(out, Metric::Throughput, 1024), Ok(812_345.0));
+}
+
+#[test]
+fn omq_runs_in_every_main_group_and_beside_ferrozmq_in_the_cross_runs() {
+    let groups = plan();
+    let same = |s: &Setup| s.local == s.remote;
+    for group in &groups {
+        let ours = group[0];
+        if ours.local == Impl::Ferrozmq && same(&ours) {
+            // Main table and the large inproc check: OMQ.rs in the same
+            // group, so it alternates with the others round by round.
+            assert!(
+                group.iter().any(|s| s.local == Impl::Omq && same(s)),
+                "{group:?}"
+            );
+        } else {
+            // Cross runs: ferrozmq with each peer, both ways.
+            for peer in [Impl::Libzmq, Impl::Omq] {
+                for (local, remote) in [(Impl::Ferrozmq, peer), (peer, Impl::Ferrozmq)] {
+                    assert!(
+                        group.iter().any(|s| (s.local, s.remote) == (local, remote)),
+                        "{group:?}"
+                    );
+                }
+            }
+        }
+    }
+    let omq = groups
+        .iter()
+        .flatten()
+        .filter(|s| s.local == Impl::Omq && s.remote == Impl::Omq)
+        .count();
+    // tcp and ipc 12 each, inproc 8, the large inproc check 2.
+    assert_eq!(omq, 2 * 12 + 8 + 2);
+}
+
+fn report() -> Report {
+    Report {
+        date: "2026-12-03".into(),
+        machine: "AMD EPYC, 2 cores".into(),
+        libzmq: "4.3.4".into(),
+        omq: "0.33.0".into(),
+        command: "cargo xtask compare --quick".into(),
+        runs: 1,
+        quick: true,
+    }
+}
+
+fn one(value: f64) -> Sample {
+    Sample {
+        values: vec![value],
+        failures: Vec::new(),
+    }
+}
+
+#[test]
+fn the_section_has_omq_figures_ratios_and_its_own_summary() {
+    let mut results = Results::new();
+    let thr = |who| Setup::same(Transport::Tcp, Pattern::PubSub, 64, who);
+    results.insert(thr(Impl::Ferrozmq), one(2e6));
+    results.insert(thr(Impl::Libzmq), one(4e6));
+    results.insert(thr(Impl::Omq), one(1e6));
+    let lat = |who| Setup::same(Transport::Inproc, Pattern::ReqRep, 64, who);
+    results.insert(lat(Impl::Ferrozmq), one(20.0));
+    results.insert(lat(Impl::Libzmq), one(30.0));
+    results.insert(
+        lat(Impl::Omq),
+        Sample {
+            values: Vec::new(),
+            failures: vec!["omq_inproc_lat exited with exit status: 255".into()],
+        },
+    );
+    let text = render(&results, &report());
+    assert!(text.contains("OMQ.rs's (`omq-tokio` 0.33.0,"), "{text}");
+    assert!(
+        text.contains("| case | ferrozmq | libzmq | ferrozmq/libzmq | OMQ.rs | ferrozmq/OMQ.rs | raw socket | ferrozmq/raw | target |"),
+        "{text}"
+    );
+    assert!(text.contains(
+        "| tcp PUB/SUB 64 B | 2.00 M msg/s | 4.00 M msg/s | 0.50 | 1.00 M msg/s | 2.00 | - | - | msg/s ≥ libzmq: **not met** |"
+    ), "{text}");
+    assert!(text.contains(
+        "| inproc REQ/REP 64 B | 20.0 us | 30.0 us | 0.67 | failed: omq_inproc_lat exited with exit status: 255 | - | - | - | latency ≤ libzmq: met |"
+    ), "{text}");
+    // The targets count is against libzmq and raw only; OMQ.rs has a line
+    // of its own, with the rows it is not met on (or cannot be judged).
+    assert!(
+        text.contains("Targets (reported, never asserted): 1 of 12 met."),
+        "{text}"
+    );
+    assert!(
+        text.contains("not counted as targets): 1 of 7 met."),
+        "{text}"
+    );
+    assert!(
+        !text.contains("- tcp PUB/SUB 64 B: msg/s ≥ OMQ.rs"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- inproc REQ/REP 64 B: latency ≤ OMQ.rs — unknown (a run failed) (ratio -)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- tcp PUSH/PULL 64 B: msg/s ≥ OMQ.rs — unknown (a run failed) (ratio -)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_cross_and_large_message_tables_have_omq_columns() {
+    let mut results = Results::new();
+    let cross = |local, remote| Setup {
+        local,
+        remote,
+        ..Setup::same(Transport::Tcp, Pattern::ReqRep, 64, local)
+    };
+    results.insert(cross(Impl::Ferrozmq, Impl::Ferrozmq), one(50.0));
+    results.insert(cross(Impl::Omq, Impl::Omq), one(40.0));
+    results.insert(cross(Impl::Ferrozmq, Impl::Omq), one(45.0));
+    results.insert(cross(Impl::Omq, Impl::Ferrozmq), one(44.0));
+    let big = |size, parts, who| Setup {
+        parts: Some(parts),
+        ..Setup::same(Transport::Inproc, Pattern::ReqRep, size, who)
+    };
+    results.insert(big(1, 1, Impl::Omq), one(10.0));
+    results.insert(big(BIG, 2, Impl::Omq), one(15.0));
+    let text = render(&results, &report());
+    assert!(text.contains(
+        "| case | ferrozmq both | libzmq both | OMQ.rs both | ferrozmq local + libzmq remote | libzmq local + ferrozmq remote | ferrozmq local + OMQ.rs remote | OMQ.rs local + ferrozmq remote |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+    ), "{text}");
+    assert!(
+        text.contains("| tcp REQ/REP 64 B | 50.0 us | - | 40.0 us | - | - | 45.0 us | 44.0 us |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| message | ferrozmq | libzmq | OMQ.rs |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| 256 MiB, two parts | - | - | 15.0 us |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| ratio 256 MiB ÷ 1 B | - (unknown (a run failed)) | - | 1.50 |"),
+        "{text}"
+    );
+}
+
+#[test]
 fn the_readme_section_is_replaced_between_the_markers() {
     let readme = format!("# T\n\n## Performance\n\n{BEGIN}\nold\ntable\n{END}\n\nAfter.\n");
     let new = rewrite_section(&readme, "new table\n").unwrap();
@@ -199,6 +365,7 @@ fn the_section_reports_medians_ratios_failures_and_targets() {
         date: "2026-11-26".into(),
         machine: "AMD EPYC, 2 cores".into(),
         libzmq: "4.3.4".into(),
+        omq: "0.33.0".into(),
         command: "cargo xtask compare".into(),
         runs: 3,
         quick: false,
@@ -206,13 +373,13 @@ fn the_section_reports_medians_ratios_failures_and_targets() {
     let text = render(&results, &report);
     assert!(text.contains("`cargo xtask compare` on 2026-11-26: AMD EPYC, 2 cores"));
     assert!(text.contains(
-        "| tcp PUSH/PULL 64 B | 3.00 M msg/s | 2.00 M msg/s | 1.50 | 6.00 M msg/s | 0.50 | msg/s ≥ libzmq: met |"
+        "| tcp PUSH/PULL 64 B | 3.00 M msg/s | 2.00 M msg/s | 1.50 | - | - | 6.00 M msg/s | 0.50 | msg/s ≥ libzmq: met |"
     ), "{text}");
     assert!(text.contains(
-        "| ipc REQ/REP 64 B | 30.0 us | failed: timed out after 60 s | - | - | - | latency ≤ libzmq: unknown (a run failed) |"
+        "| ipc REQ/REP 64 B | 30.0 us | failed: timed out after 60 s | - | - | - | - | - | latency ≤ libzmq: unknown (a run failed) |"
     ), "{text}");
     assert!(text.contains("Targets (reported, never asserted): 1 of 12 met."));
     // The large-message check has a table of its own, not a main-table row.
     assert!(!text.contains("| inproc REQ/REP 1 B |"), "{text}");
-    assert!(text.contains("| 1 B, one part | - | - |"), "{text}");
+    assert!(text.contains("| 1 B, one part | - | - | - |"), "{text}");
 }

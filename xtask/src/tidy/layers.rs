@@ -27,6 +27,7 @@ pub const LEAVES: &[&str] = &[
     "ferrozmq-benches",
     "ferrozmq-interop",
     "ferrozmq-libzmq-perf",
+    "ferrozmq-omq-perf",
     "xtask",
 ];
 

@@ -1,0 +1,141 @@
+//! OMQ.rs (the `omq-tokio` crate) in `cargo xtask compare`: its six perf
+//! tools (`omq_local_thr`, `omq_remote_thr`, `omq_local_lat`,
+//! `omq_remote_lat`, `omq_inproc_thr`, `omq_inproc_lat`), libzmq's loops of
+//! `perf/*.cpp` written against OMQ.rs's async sockets, with the arguments,
+//! the output lines and the `pubsub` mode of ferrozmq's and libzmq's tools,
+//! so that `cargo xtask compare` runs them the same way and reads them with
+//! the same parser.
+//!
+//! OMQ.rs is used as its own benchmark peer (`omq_bench_peer_tokio` in the
+//! `omq-tokio` crate) uses it by default, which is what its published
+//! figures measure:
+//!
+//! - one `current_thread` tokio runtime per process (per thread in the
+//!   inproc tools), with the sockets' drivers on it
+//!   ([`Socket::new`](omq_tokio::Socket::new), the caller's runtime; no
+//!   OMQ-owned I/O thread), see [`runtime`];
+//! - default [`Options`] (its batching "throughput" profile for PUSH, PULL,
+//!   PUB and SUB, the "latency" profile for REQ and REP), kernel buffers
+//!   raised only for messages of 2 MiB and more (see [`options`]);
+//! - sends that try first and wait only when the pipe is full ([`send`]),
+//!   and receives that drain what is queued in batches before waiting
+//!   ([`Receiver`]);
+//! - a PUB with `xpub_nodrop`, so that it waits for a full subscriber
+//!   instead of dropping (the other tools' PUB has SNDHWM 0 for the same
+//!   reason; an OMQ.rs HWM of 0 means a queue of one, not no limit).
+//!
+//! Where the tools' contract and OMQ.rs's benchmark differ, the contract
+//! wins, so that every implementation does the same work per message: each
+//! message sent is built afresh from a zeroed template
+//! ([`Message::from_slice`](omq_tokio::Message::from_slice): inline up to
+//! 55 bytes, otherwise one allocation and a copy), where OMQ.rs's own
+//! benchmark clones one shared body for messages past its inline size. And
+//! sockets that must deliver everything before they exit (the throughput
+//! sender, the REP echoer) close with an infinite linger, libzmq's default
+//! (OMQ.rs's is zero: drop what is queued). And the inproc tools run their
+//! second socket on a second thread, as libzmq's do, where OMQ.rs's inproc
+//! benchmark runs both on one thread and so times no handoff between
+//! threads.
+//!
+//! The tools share argument parsing and failure reports with ferrozmq's
+//! ([`perf`]) and libzmq's result lines with the libzmq tools ([`report`]),
+//! the same source files included by path: this package may depend on
+//! neither package.
+
+use std::time::Duration;
+
+use omq_tokio::{Error, Message, Options, Socket, TrySendError};
+
+#[path = "../../src/perf.rs"]
+pub mod perf;
+#[path = "../../libzmq/src/report.rs"]
+pub mod report;
+
+use perf::fail;
+
+/// The runtime every tool runs on: one `current_thread` tokio runtime, as
+/// OMQ.rs's benchmark peer builds by default.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| fail("tokio runtime", &e))
+}
+
+/// The options of OMQ.rs's benchmark peer for messages of `size` bytes:
+/// the defaults, with kernel socket buffers of twice the message from
+/// 2 MiB up.
+pub fn options(size: usize) -> Options {
+    let options = Options::default();
+    if size >= 2 << 20 {
+        options
+            .recv_buffer_size(size * 2)
+            .send_buffer_size(size * 2)
+    } else {
+        options
+    }
+}
+
+/// `options` for a socket that must deliver everything queued before it
+/// closes: an infinite linger, as libzmq's default.
+pub fn lingering(options: Options) -> Options {
+    options.linger_forever()
+}
+
+/// How long a PUB waits for its subscriber before it gives up.
+pub const SUBSCRIBER_WAIT: Duration = Duration::from_secs(10);
+
+/// Sends `msg`: an immediate attempt, and a wait only when the pipe is full
+/// (OMQ.rs's benchmark sender).
+pub async fn send(socket: &Socket, msg: Message) {
+    match socket.try_send(msg) {
+        Ok(()) => {}
+        Err(TrySendError::Full(msg)) => socket.send(msg).await.unwrap_or_else(|e| fail("send", &e)),
+        Err(e) => fail("send", &e),
+    }
+}
+
+/// The messages a throughput receiver takes per turn before it lets the
+/// socket's driver run: at most 128 messages or 64 KiB (OMQ.rs's
+/// benchmark receiver).
+pub fn receive_batch(size: usize) -> usize {
+    (64 * 1024 / size.max(1)).clamp(1, 128)
+}
+
+/// A throughput receiver: waits for one message, then drains what is
+/// queued in batches of [`receive_batch`], yielding to the socket's driver
+/// between batches, as OMQ.rs's benchmark receiver does.
+#[derive(Debug)]
+pub struct Receiver {
+    batch: usize,
+    in_batch: usize,
+}
+
+impl Receiver {
+    /// A receiver of `size`-byte messages.
+    pub fn new(size: usize) -> Receiver {
+        let batch = receive_batch(size);
+        Receiver {
+            batch,
+            in_batch: batch,
+        }
+    }
+
+    /// The next message of `socket`.
+    pub async fn recv(&mut self, socket: &Socket) -> Message {
+        if self.in_batch < self.batch {
+            match socket.try_recv() {
+                Ok(msg) => {
+                    self.in_batch += 1;
+                    return msg;
+                }
+                Err(Error::WouldBlock) => {}
+                Err(e) => fail("recv", &e),
+            }
+        } else {
+            tokio::task::coop::consume_budget().await;
+        }
+        self.in_batch = 1;
+        socket.recv().await.unwrap_or_else(|e| fail("recv", &e))
+    }
+}
