@@ -35,6 +35,11 @@ impl Cmd {
         }
     }
 
+    /// The program this runs, to run it again with other arguments.
+    pub fn program(&self) -> &OsStr {
+        self.inner.get_program()
+    }
+
     /// `cargo` (whichever is on `PATH`, so rustup honours `rust-toolchain.toml`), run in `dir`.
     pub fn cargo(dir: &Path) -> Cmd {
         Cmd::new("cargo", dir)

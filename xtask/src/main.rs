@@ -1,8 +1,8 @@
 //! `cargo xtask`: the single entry for every chore of the ferrozmq workspace.
 //!
 //! `ci` runs the whole gate; `tidy` checks house rules; `interop`, `loom`,
-//! `fuzz`, `bench`, `allocs`, `conns` and `soak` run the slow checks with the right
-//! flags; `compare` measures ferrozmq against libzmq, OMQ.rs and the raw
+//! `fuzz`, `bench`, `allocs`, `conns`, `pollcost` and `soak` run the slow checks
+//! with the right flags; `compare` measures ferrozmq against libzmq, OMQ.rs and the raw
 //! socket limits and writes the README's performance table, and `scale` the cost
 //! per message among many idle peers (neither is part of `ci`: they take
 //! minutes). Run `cargo xtask help` for the flags. It depends on
@@ -19,6 +19,7 @@ mod fuzz;
 mod interop;
 mod loom;
 mod metadata;
+mod pollcost;
 mod scale;
 mod soak;
 mod tidy;
@@ -64,6 +65,8 @@ tasks:
   conns [--n N]...         resident memory per idle connection of a REP server,
                            ferrozmq beside libzmq, for N connections (repeatable;
                            default 1000 and 10000; raw ZMTP clients, 127.0.0.1)
+  pollcost [--runs N]      poll and Poller over 1, 10 and 1 000 sockets beside libzmq's
+                           zmq_poll: cost of a wait with one ready, idle CPU (~20 s)
   soak [--secs N] [--rate R]
                            every pattern and transport for N s (default 180) with
                            peers SIGKILLed and connections reset, checked end to
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
         "allocs" => allocs::run(&root, rest),
         "scale" => scale::run(&root, rest),
         "conns" => conns::run(&root, rest),
+        "pollcost" => pollcost::run(&root, rest),
         "soak" => soak::run(&root, rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");

@@ -5,8 +5,10 @@
 //! poll_cost <socket-count> <wait-count>
 //! ```
 //!
-//! It makes `<socket-count>` inproc PAIR pairs and one message waiting on
-//! the last socket (never received, so it stays readable), then times:
+//! It makes `<socket-count>` PULL sockets bound over inproc and one PUSH
+//! connected to them all (the shape libzmq's default socket limit allows
+//! for 1000), one message waiting on one of them (never received, so it
+//! stays readable), then times:
 //!
 //! - `poll` over all of them for IN, `<wait-count>` times: each returns at
 //!   once with one ready item (libzmq's `zmq_poll`);
@@ -37,40 +39,38 @@ fn main() {
     let waits: u32 = parse("poll_cost", &args[2], "wait-count", 1);
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
-    let pairs: Vec<_> = (0..n)
+    let push = ctx
+        .socket(SocketType::Push)
+        .unwrap_or_else(|e| fail("zmq_socket", &e));
+    let pulls: Vec<_> = (0..n)
         .map(|i| {
-            let a = ctx
-                .socket(SocketType::Pair)
+            let pull = ctx
+                .socket(SocketType::Pull)
                 .unwrap_or_else(|e| fail("zmq_socket", &e));
-            a.bind(&format!("inproc://poll-cost-{i}"))
+            pull.bind(&format!("inproc://poll-cost-{i}"))
                 .unwrap_or_else(|e| fail("zmq_bind", &e));
-            let b = ctx
-                .socket(SocketType::Pair)
-                .unwrap_or_else(|e| fail("zmq_socket", &e));
-            b.connect(&format!("inproc://poll-cost-{i}"))
+            push.connect(&format!("inproc://poll-cost-{i}"))
                 .unwrap_or_else(|e| fail("zmq_connect", &e));
-            (a, b)
+            pull
         })
         .collect();
 
     // Idle first, with nothing ready anywhere.
     let idle = idle_cpu_percent(|| {
-        let mut items: Vec<_> = pairs
+        let mut items: Vec<_> = pulls
             .iter()
-            .map(|(a, _)| a.as_poll_item(PollEvents::IN))
+            .map(|p| p.as_poll_item(PollEvents::IN))
             .collect();
         let got = poll(&mut items, Some(Duration::from_millis(500)))
             .unwrap_or_else(|e| fail("zmq_poll", &e));
         assert_eq!(got, 0, "nothing was sent");
     });
 
-    pairs[n - 1]
-        .1
-        .send(Msg::from_static(b"ready"))
+    push.send(Msg::from_static(b"ready"))
         .unwrap_or_else(|e| fail("zmq_send", &e));
-    let mut items: Vec<_> = pairs
+    let mut items: Vec<_> = pulls
         .iter()
-        .map(|(a, _)| a.as_poll_item(PollEvents::IN))
+        .map(|p| p.as_poll_item(PollEvents::IN))
         .collect();
     let watch = Instant::now();
     for _ in 0..waits {
@@ -80,9 +80,9 @@ fn main() {
     let poll_ns = watch.elapsed().as_nanos() as f64 / f64::from(waits);
 
     let mut poller = Poller::new();
-    for (i, (a, _)) in pairs.iter().enumerate() {
+    for (i, pull) in pulls.iter().enumerate() {
         poller
-            .add(a, i, PollEvents::IN)
+            .add(pull, i, PollEvents::IN)
             .unwrap_or_else(|e| fail("zmq_poller_add", &e));
     }
     let mut events = [PollerEvent::default(); 16];

@@ -59,6 +59,8 @@ mod tools;
 
 use machine::Machine;
 use plan::{Results, Setup, plan};
+/// The median of the figures, for the other measuring tasks.
+pub(crate) use report::median;
 use report::{Report, format_figure, render, rewrite_section};
 use tools::run_once;
 

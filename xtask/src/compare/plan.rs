@@ -17,6 +17,18 @@ pub(super) const CROSS_SIZES: [usize; 2] = [64, 1 << 20];
 /// runs.
 pub(super) const CROSS_PEERS: [Impl; 2] = [Impl::Libzmq, Impl::Omq];
 
+/// Where the async tools run beside the blocking ones and OMQ.rs's (in the
+/// same groups, so they alternate with them): small-message throughput and
+/// latency over the two stream transports.
+pub(super) const ASYNC_CASES: [(Transport, Pattern, usize); 6] = [
+    (Transport::Tcp, Pattern::PushPull, 64),
+    (Transport::Tcp, Pattern::PushPull, 1 << 10),
+    (Transport::Tcp, Pattern::ReqRep, 64),
+    (Transport::Ipc, Pattern::PushPull, 64),
+    (Transport::Ipc, Pattern::PushPull, 1 << 10),
+    (Transport::Ipc, Pattern::ReqRep, 64),
+];
+
 /// The large inproc message: 256 MiB in two parts.
 pub(super) const BIG: usize = 256 << 20;
 
@@ -29,6 +41,9 @@ pub enum Impl {
     Libzmq,
     /// OMQ.rs's (`ferrozmq-omq-perf`, `omq_*`).
     Omq,
+    /// ferrozmq's async API (`ferrozmq-benches`, `async_*`: `AsyncSocket`
+    /// on a tokio current-thread runtime), in the [`ASYNC_CASES`] only.
+    Async,
     /// The raw socket limits (`ferrozmq-libzmq-perf`, `raw_*`).
     Raw,
 }
@@ -40,6 +55,7 @@ impl Impl {
             Impl::Ferrozmq => "",
             Impl::Libzmq => "libzmq_",
             Impl::Omq => "omq_",
+            Impl::Async => "async_",
             Impl::Raw => "raw_",
         }
     }
@@ -49,6 +65,7 @@ impl Impl {
             Impl::Ferrozmq => "ferrozmq",
             Impl::Libzmq => "libzmq",
             Impl::Omq => "OMQ.rs",
+            Impl::Async => "ferrozmq async",
             Impl::Raw => "raw",
         }
     }
@@ -228,6 +245,9 @@ pub fn plan() -> Vec<Vec<Setup>> {
                 // PUB/SUB is read against the same stream limit as PUSH/PULL.
                 if transport != Transport::Inproc && pattern != Pattern::PubSub {
                     group.push(Setup::same(transport, pattern, size, Impl::Raw));
+                }
+                if ASYNC_CASES.contains(&(transport, pattern, size)) {
+                    group.push(Setup::same(transport, pattern, size, Impl::Async));
                 }
                 groups.push(group);
             }

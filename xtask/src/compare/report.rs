@@ -6,7 +6,8 @@
 use std::fmt::Write as _;
 
 use super::plan::{
-    BIG, CROSS_PEERS, CROSS_SIZES, Impl, Metric, Pattern, Results, Sample, Setup, Transport, plan,
+    ASYNC_CASES, BIG, CROSS_PEERS, CROSS_SIZES, Impl, Metric, Pattern, Results, Sample, Setup,
+    Transport, plan,
 };
 
 /// The line after which the README's generated section starts.
@@ -326,6 +327,29 @@ pub fn render(results: &Results, report: &Report) -> String {
                 cells.join(" | ")
             );
         }
+    }
+
+    out.push_str(
+        "\nThe async API (`AsyncSocket`, the same loops in one task on a tokio \
+         `current_thread` runtime: `async_*` tools) beside the blocking one and \
+         OMQ.rs, in the same groups (target: async within 10 % of blocking):\n\n\
+         | case | blocking | async | async/blocking | OMQ.rs | async/OMQ.rs |\n\
+         | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for (transport, pattern, size) in ASYNC_CASES {
+        let at = |who| Setup::same(transport, pattern, size, who);
+        let metric = pattern.metric();
+        let (blocking, asynchronous, omq) = (at(Impl::Ferrozmq), at(Impl::Async), at(Impl::Omq));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            blocking.case(),
+            cell(metric, size, get(blocking)),
+            cell(metric, size, get(asynchronous)),
+            ratio_cell(ratio(med(asynchronous), med(blocking))),
+            cell(metric, size, get(omq)),
+            ratio_cell(ratio(med(asynchronous), med(omq))),
+        );
     }
 
     out.push_str(

@@ -383,3 +383,44 @@ fn the_section_reports_medians_ratios_failures_and_targets() {
     assert!(!text.contains("| inproc REQ/REP 1 B |"), "{text}");
     assert!(text.contains("| 1 B, one part | - | - | - |"), "{text}");
 }
+
+#[test]
+fn the_async_tools_run_in_their_cases_groups_only() {
+    let groups = plan();
+    let with_async: Vec<Setup> = groups
+        .iter()
+        .filter(|g| g.iter().any(|s| s.local == Impl::Async))
+        .map(|g| g[0])
+        .collect();
+    assert_eq!(with_async.len(), ASYNC_CASES.len());
+    for (g, (transport, pattern, size)) in with_async.iter().zip(ASYNC_CASES) {
+        // Beside the blocking tools and OMQ.rs's of the same case.
+        assert_eq!((g.transport, g.pattern, g.size), (transport, pattern, size));
+        assert_eq!((g.local, g.remote), (Impl::Ferrozmq, Impl::Ferrozmq));
+    }
+    assert_eq!(Impl::Async.prefix(), "async_");
+}
+
+#[test]
+fn the_async_table_sets_async_beside_blocking_and_omq() {
+    let mut results = Results::new();
+    let thr = |who| Setup::same(Transport::Tcp, Pattern::PushPull, 64, who);
+    results.insert(thr(Impl::Ferrozmq), one(2e6));
+    results.insert(thr(Impl::Async), one(1.8e6));
+    results.insert(thr(Impl::Omq), one(3.6e6));
+    let text = render(&results, &report());
+    assert!(
+        text.contains("| case | blocking | async | async/blocking | OMQ.rs | async/OMQ.rs |"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "| tcp PUSH/PULL 64 B | 2.00 M msg/s | 1.80 M msg/s | 0.90 | 3.60 M msg/s | 0.50 |"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("| ipc REQ/REP 64 B | - | - | - | - | - |"),
+        "{text}"
+    );
+}
