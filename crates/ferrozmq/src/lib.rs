@@ -6,8 +6,10 @@
 //! REP, DEALER, ROUTER, PUB, SUB, XPUB, XSUB, PUSH, PULL and PAIR, over
 //! `tcp://`, `ipc://` and `inproc://`), the message types ([`Msg`],
 //! [`MsgMut`], [`Multipart`]) and the per-socket receive allocators
-//! ([`RecvAllocator`] and its implementations). The PLAIN and CURVE
-//! mechanisms are not built yet.
+//! ([`RecvAllocator`] and its implementations), waiting on many sockets
+//! ([`poll`], [`Poller`], [`Socket::fd`], [`proxy`]) and the async API
+//! ([`AsyncSocket`], on any executor). The PLAIN and CURVE mechanisms are
+//! not usable from sockets yet.
 //!
 //! # Hello, REQ/REP
 //!
@@ -50,11 +52,97 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Blocking, `poll` and async, side by side
+//!
+//! One engine, three ways to wait. Blocking calls wait on one socket:
+//!
+//! ```
+//! use ferrozmq::{Context, Msg, SocketType};
+//!
+//! let ctx = Context::new()?;
+//! let (jobs, control) = (ctx.socket(SocketType::Pull)?, ctx.socket(SocketType::Pull)?);
+//! jobs.bind("inproc://jobs")?;
+//! control.bind("inproc://control")?;
+//! let feeder = ctx.socket(SocketType::Push)?;
+//! feeder.connect("inproc://jobs")?;
+//! feeder.send(Msg::from_static(b"job 1"))?;
+//! assert_eq!(jobs.recv()?, b"job 1"); // waits (up to RCVTIMEO) for this socket only
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! [`poll`] waits on several at once, and on raw file descriptors too
+//! (libzmq's `zmq_poll`); [`Poller`] is the persistent set whose wait
+//! costs what is ready, not what is registered (libzmq's `zmq_poller`).
+//! A readable socket has a whole message; an idle wait burns no CPU:
+//!
+//! ```
+//! use std::time::Duration;
+//! use ferrozmq::{Context, Msg, PollEvents, Poller, PollerEvent, SocketType, poll};
+//!
+//! let ctx = Context::new()?;
+//! let (jobs, control) = (ctx.socket(SocketType::Pull)?, ctx.socket(SocketType::Pull)?);
+//! jobs.bind("inproc://jobs")?;
+//! control.bind("inproc://control")?;
+//! let boss = ctx.socket(SocketType::Push)?;
+//! boss.connect("inproc://control")?;
+//! boss.send(Msg::from_static(b"stop"))?;
+//!
+//! let mut items = [jobs.as_poll_item(PollEvents::IN), control.as_poll_item(PollEvents::IN)];
+//! let ready = poll(&mut items, Some(Duration::from_secs(5)))?; // None waits forever
+//! assert_eq!(ready, 1);
+//! assert!(items[1].is_readable() && !items[0].is_readable());
+//!
+//! let mut poller = Poller::new();
+//! poller.add(&jobs, 0, PollEvents::IN)?;
+//! poller.add(&control, 1, PollEvents::IN)?;
+//! let mut events = [PollerEvent::default(); 8];
+//! let n = poller.wait(&mut events, Some(Duration::from_secs(5)))?;
+//! assert_eq!(&events[..n], [PollerEvent { token: 1, events: PollEvents::IN }]);
+//! assert_eq!(control.recv()?, b"stop");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Another event loop (mio, epoll, GLib, asyncio) waits on [`Socket::fd`]
+//! (libzmq's `ZMQ_FD`, edge-triggered: after each wake-up, ask
+//! [`Socket::events`] and work until it says no). [`proxy`] and
+//! [`proxy_steerable`] are libzmq's device loop, built on the same wait.
+//!
+//! [`AsyncSocket`] is the async face: `&self` futures that are cancel
+//! safe (a dropped `recv` took nothing; a dropped `send` queued all or
+//! nothing), a `Stream` of received messages and a `Sink` of messages to
+//! send. It wakes the task's `Waker` from the socket's own signal: no
+//! runtime named, no thread per socket, no timer polling. The same on
+//! tokio, smol, async-std or `futures::executor`:
+//!
+//! ```
+//! use ferrozmq::{AsyncSocket, Context, Msg, SocketType};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+//! let ctx = Context::new()?;
+//! let jobs = AsyncSocket::new(ctx.socket(SocketType::Pull)?);
+//! jobs.get_ref().bind("inproc://jobs")?;
+//! let control = AsyncSocket::new(ctx.socket(SocketType::Pull)?);
+//! control.get_ref().bind("inproc://control")?;
+//! let feeder = AsyncSocket::new(ctx.socket(SocketType::Push)?);
+//! feeder.get_ref().connect("inproc://jobs")?;
+//! feeder.send(Msg::from_static(b"job 1")).await?;
+//!
+//! tokio::select! {
+//!     job = jobs.recv() => assert_eq!(job?, b"job 1"),
+//!     _ = control.recv() => unreachable!("nothing was sent there"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! The examples in `examples/` (run by CI) show topic/value PUB/SUB, a
 //! load-balancing ROUTER broker between DEALER clients and workers (named
 //! and generated routing ids, replies routed back to their client), an
 //! XSUB/XPUB forwarder moving messages down and subscriptions up, two large
-//! matrices sent zero-copy as one two-part message, a feed socket with a
+//! matrices sent zero-copy as one two-part message, an async ROUTER
+//! server on tokio serving many DEALER clients at once, `select!` over two
+//! sockets and a timer, a feed socket with a
 //! [`Pool`] allocator beside a control socket on the heap, and a feed received
 //! straight into shared memory.
 //!
