@@ -430,10 +430,10 @@ mod loom_tests {
     /// with the pipes.
     #[test]
     fn loom_task_registration_no_lost_wakeup() {
-        struct Flag(std::sync::atomic::AtomicBool);
+        struct Flag(AtomicBool);
         impl Wake for Flag {
-            fn wake(self: std::sync::Arc<Self>) {
-                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            fn wake(self: StdArc<Self>) {
+                self.0.store(true, Ordering::SeqCst);
             }
         }
         loom::model(|| {
@@ -446,7 +446,7 @@ mod loom_tests {
                     ready.notify();
                 })
             };
-            let flag = StdArc::new(Flag(std::sync::atomic::AtomicBool::new(false)));
+            let flag = StdArc::new(Flag(AtomicBool::new(false)));
             let waker = Waker::from(StdArc::clone(&flag));
             let mut slot = TaskSlot::new();
             let seen = ready.epoch();
@@ -454,7 +454,7 @@ mod loom_tests {
             let armed = !saw && ready.register(&mut slot, &waker, seen);
             let looked_again = !saw && !armed && change.load(Ordering::Relaxed);
             notifier.join().unwrap();
-            let woken = flag.0.load(std::sync::atomic::Ordering::SeqCst);
+            let woken = flag.0.load(Ordering::SeqCst);
             assert!(saw || looked_again || woken, "the change was missed");
             ready.release(&mut slot);
         });

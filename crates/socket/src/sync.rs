@@ -13,6 +13,10 @@ pub(crate) use std::sync::atomic::AtomicUsize;
 pub(crate) use std::sync::atomic::{AtomicBool, Ordering, fence};
 #[cfg(not(loom))]
 pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+/// One-time initialisation (the event-loop descriptor, a poller's wake-up
+/// descriptor); not in the loom models.
+#[cfg(not(loom))]
+pub(crate) use std::sync::OnceLock;
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
