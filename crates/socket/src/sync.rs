@@ -5,6 +5,10 @@
 //! Nothing else in the crate names `std::sync` or `core::sync` directly. This
 //! module holds no logic beyond a poison-tolerant [`lock`].
 
+/// One-time initialisation (the event-loop descriptor, a poller's wake-up
+/// descriptor); not in the loom models.
+#[cfg(not(loom))]
+pub(crate) use std::sync::OnceLock;
 /// Counters: the context's I/O-thread round robin, the unit tests' (the loom
 /// stand-in queue's, under `cfg(loom)`).
 #[cfg(not(loom))]
@@ -13,10 +17,6 @@ pub(crate) use std::sync::atomic::AtomicUsize;
 pub(crate) use std::sync::atomic::{AtomicBool, Ordering, fence};
 #[cfg(not(loom))]
 pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-/// One-time initialisation (the event-loop descriptor, a poller's wake-up
-/// descriptor); not in the loom models.
-#[cfg(not(loom))]
-pub(crate) use std::sync::OnceLock;
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
