@@ -173,7 +173,8 @@ impl Signal for Parker {
 }
 
 /// The "already queued" flag of an event loop's wake-up: many notifiers, one
-/// loop. A notifier that publishes a change (a pipe push, a released block)
+/// loop (an I/O thread's session token, a `Poller` entry, a descriptor
+/// written once per edge). A notifier that publishes a change (a pipe push, a released block)
 /// then [`arm`](Armed::arm)s; only the one that finds the flag clear queues
 /// the token and wakes the loop. The loop [`take`](Armed::take)s the flag
 /// when it dequeues the token, before it looks at the session.
@@ -202,9 +203,10 @@ impl Armed {
 
     /// Clears the flag as the loop takes the token, before it looks: from
     /// here a notify queues the token again, and every change published
-    /// before a notify that found the flag set is visible.
-    pub(crate) fn take(&self) {
-        self.0.swap(false, Ordering::AcqRel);
+    /// before a notify that found the flag set is visible. Returns whether
+    /// it was set.
+    pub(crate) fn take(&self) -> bool {
+        self.0.swap(false, Ordering::AcqRel)
     }
 }
 

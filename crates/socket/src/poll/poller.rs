@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use super::{FdWake, PollError, PollEvents, Source};
 use crate::Socket;
 use crate::readiness::WatchId;
-use crate::signal::{Parker, Signal};
-use crate::sync::{AtomicBool, Mutex, OnceLock, Ordering, StdArc, lock};
+use crate::signal::{Armed, Parker, Signal};
+use crate::sync::{Mutex, OnceLock, StdArc, lock};
 use crate::sys::{self, POLLIN, PollFd};
 
 /// One ready entry from [`Poller::wait`]: the token given at
@@ -99,12 +99,13 @@ impl Shared {
 struct EntryWatch {
     shared: StdArc<Shared>,
     index: usize,
-    queued: AtomicBool,
+    /// The index is in the queue (the poller takes it before it looks).
+    queued: Armed,
 }
 
 impl Signal for EntryWatch {
     fn notify(&self) {
-        if !self.queued.swap(true, Ordering::AcqRel) {
+        if self.queued.arm() {
             lock(&self.shared.queue).push(self.index);
         }
         self.shared.wake();
@@ -234,7 +235,7 @@ impl<'a> Poller<'a> {
                 let watch = StdArc::new(EntryWatch {
                     shared: StdArc::clone(&self.shared),
                     index,
-                    queued: AtomicBool::new(false),
+                    queued: Armed::new(),
                 });
                 let id = socket
                     .readiness()
@@ -357,8 +358,9 @@ impl<'a> Poller<'a> {
             let Some((_, watch)) = &entry.watch else {
                 continue;
             };
-            // Before the look: a change after it queues the entry again.
-            watch.queued.store(false, Ordering::SeqCst);
+            // Before the look: a change after it queues the entry again,
+            // and one before it is visible to the look (see `Armed`).
+            watch.queued.take();
             if !entry.listed {
                 entry.listed = true;
                 self.listed.push(index);

@@ -10,8 +10,7 @@ use std::os::fd::{AsRawFd, RawFd};
 
 use mio::unix::pipe::{Receiver, Sender};
 
-use crate::signal::Signal;
-use crate::sync::{AtomicBool, Ordering};
+use crate::signal::{Armed, Signal};
 
 /// A pipe that a notification makes readable (see the module docs).
 #[derive(Debug)]
@@ -19,7 +18,7 @@ pub(crate) struct FdWake {
     tx: Sender,
     rx: Receiver,
     /// A byte was written since the last reset.
-    signalled: AtomicBool,
+    signalled: Armed,
 }
 
 impl FdWake {
@@ -33,7 +32,7 @@ impl FdWake {
         Ok(Self {
             tx,
             rx,
-            signalled: AtomicBool::new(false),
+            signalled: Armed::new(),
         })
     }
 
@@ -45,7 +44,7 @@ impl FdWake {
     /// Makes the descriptor quiet again; a notification from here on makes
     /// it readable. Call it *before* looking at what it watches.
     pub(crate) fn reset(&self) {
-        if self.signalled.swap(false, Ordering::AcqRel) {
+        if self.signalled.take() {
             let mut buf = [0u8; 64];
             // Non-blocking: stops at WouldBlock (drained) or an error.
             while matches!((&self.rx).read(&mut buf), Ok(n) if n > 0) {}
@@ -55,7 +54,7 @@ impl FdWake {
 
 impl Signal for FdWake {
     fn notify(&self) {
-        if !self.signalled.swap(true, Ordering::AcqRel) {
+        if self.signalled.arm() {
             // A full pipe is readable already; nothing else can fail here
             // that a retry would mend.
             let _ = (&self.tx).write(&[1]);
