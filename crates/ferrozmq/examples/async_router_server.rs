@@ -81,7 +81,7 @@ async fn client(dealer: &AsyncSocket, n: usize) -> Result<()> {
             .send(Msg::from(format!("{n}.{r}").into_bytes()))
             .await?;
     }
-    let mut answered = vec![false; REQUESTS];
+    let mut answered = [false; REQUESTS];
     for _ in 0..REQUESTS {
         let reply = dealer.recv().await?;
         let text = std::str::from_utf8(&reply)?;

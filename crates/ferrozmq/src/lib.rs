@@ -90,7 +90,7 @@
 //! push.connect(&pull.last_endpoint().unwrap().to_string())?;
 //! let peer = loop {
 //!     let event = monitor.recv_timeout(Duration::from_secs(10)).expect("an event");
-//!     if let SocketEventKind::HandshakeSucceeded { peer } = event.kind {
+//!     if let SocketEventKind::HandshakeSucceeded { peer, .. } = event.kind {
 //!         break peer;
 //!     }
 //! };
@@ -126,13 +126,14 @@ pub use ferrozmq_alloc::{
 };
 pub use ferrozmq_msg::{INLINE_CAPACITY, INLINE_FRAMES, Msg, MsgMut, Multipart, Storage};
 pub use ferrozmq_socket::{
-    AsyncSocket, BindError, CommandError, ConnectError, ConnectionError, Context, DisconnectError,
-    Endpoint, EndpointError, Error, FrameError, GreetingError, HandshakeError, MONITOR_CAPACITY,
-    MetadataError, OptionError, Options, PROXY_BURST, PollError, PollEvents, PollItem, Poller,
-    PollerEvent, ProxyError, ProxySideStats, RecvError, RecvFuture, RecvMultipartFuture, RoutingId,
-    SendError, SendFlags, SendFuture, SendMultipartFuture, SessionError, Socket, SocketError,
-    SocketEvent, SocketEventKind, SocketMonitor, SocketOption, SocketType, UnbindError, poll,
-    proxy, proxy_steerable,
+    AsyncSocket, BindError, CommandError, ConnectError, ConnectionError, Context, CurveKey,
+    CurveKeyPair, DisconnectError, Endpoint, EndpointError, Error, FrameError, GreetingError,
+    HandshakeError, KeyError, MONITOR_CAPACITY, MetadataError, OptionError, Options, PROXY_BURST,
+    PollError, PollEvents, PollItem, Poller, PollerEvent, ProxyError, ProxySideStats, RecvError,
+    RecvFuture, RecvMultipartFuture, RoutingId, SecurityError, SecurityMechanism, SendError,
+    SendFlags, SendFuture, SendMultipartFuture, SessionError, Socket, SocketError, SocketEvent,
+    SocketEventKind, SocketMonitor, SocketOption, SocketType, UnbindError, ZAP_ENDPOINT, ZapError,
+    poll, proxy, proxy_steerable,
 };
 
 /// The README's examples, compiled and run as doctests so they stay true.

@@ -52,6 +52,8 @@ mod sync;
 mod sys;
 #[cfg(not(loom))]
 mod transport;
+#[cfg(not(loom))]
+mod zap;
 
 #[cfg(not(loom))]
 pub use context::{Context, SocketError};
@@ -74,11 +76,13 @@ pub use ferrozmq_wire::SocketType;
 pub use ferrozmq_wire::{
     CommandError, ConnectionError, FrameError, GreetingError, HandshakeError, MetadataError,
 };
+/// CURVE keys (RFC 26) for the `Curve*Key` options, from `ferrozmq-wire`.
+pub use ferrozmq_wire::{CurveKey, CurveKeyPair, KeyError};
 #[cfg(not(loom))]
 pub use monitor::{MONITOR_CAPACITY, SessionError, SocketEvent, SocketEventKind, SocketMonitor};
 pub use options::{
     MAX_DURATION, MAX_HEARTBEAT_TTL, MIN_HEARTBEAT_TTL, OptionError, Options, RoutingId,
-    SocketOption,
+    SecurityError, SecurityMechanism, SocketOption,
 };
 pub use pipe::{
     PipeReader, PipeWriter, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError, pipe,
@@ -90,3 +94,5 @@ pub use proxy::{BURST as PROXY_BURST, ProxyError, ProxySideStats, proxy, proxy_s
 pub use signal::{Parker, Signal};
 #[cfg(not(loom))]
 pub use socket::{SendFlags, Socket};
+#[cfg(not(loom))]
+pub use zap::{ZAP_ENDPOINT, ZapError};
