@@ -2480,6 +2480,67 @@ mod security {
         assert!(err.contains("no ZAP handler"), "{err}");
     }
 
+    /// NULL asks ZAP only with a ZAP domain (libzmq
+    /// `mechanism_base_t::zap_required`), on whichever side has it: the
+    /// handler's user id comes through, a 400 refuses; without a handler
+    /// the peer is accepted, unless ZMQ_ZAP_ENFORCE_DOMAIN is set
+    /// (libzmq `test_security_zap.cpp`'s NULL cases).
+    #[test]
+    fn null_with_a_zap_domain() {
+        let ctx = ctx();
+        // No handler yet: accepted, and refused once enforced.
+        let server = socket(&ctx, SocketType::Pull);
+        set(&server, SocketOption::ZapDomain("global".into()));
+        let at = bind(&server, Tr::Tcp, "null-no-handler");
+        let client = socket(&ctx, SocketType::Push);
+        connect(&client, &at);
+        send(&client, &[b"unchecked"]);
+        expect(&server, &[b"unchecked"]);
+        let strict = socket(&ctx, SocketType::Pull);
+        set(&strict, SocketOption::ZapDomain("global".into()));
+        set(&strict, SocketOption::ZapEnforceDomain(true));
+        let mut strict_events = strict.monitor();
+        let at = bind(&strict, Tr::Tcp, "null-enforced");
+        let client = socket(&ctx, SocketType::Push);
+        once(&client);
+        connect(&client, &at);
+        let err = event(&mut strict_events, |k| match k {
+            SocketEventKind::HandshakeFailed(e) => Some(e.to_string()),
+            _ => None,
+        });
+        assert!(err.contains("no ZAP handler"), "{err}");
+
+        let handler = Handler::start(&ctx, |req| {
+            assert_eq!(req.len(), 4, "NULL sends no credentials: {req:?}");
+            if req[0] == b"global" {
+                ("200", b"anonymous".to_vec())
+            } else {
+                ("400", Vec::new())
+            }
+        });
+        let server = socket(&ctx, SocketType::Pull);
+        set(&server, SocketOption::ZapDomain("global".into()));
+        let mut server_events = server.monitor();
+        let at = bind(&server, Tr::Tcp, "null-global");
+        let client = socket(&ctx, SocketType::Push);
+        connect(&client, &at);
+        send(&client, &[b"checked"]);
+        expect(&server, &[b"checked"]);
+        assert_eq!(succeeded(&mut server_events), b"anonymous");
+
+        let other = socket(&ctx, SocketType::Pull);
+        set(&other, SocketOption::ZapDomain("other".into()));
+        let mut other_events = other.monitor();
+        let at = bind(&other, Tr::Tcp, "null-other");
+        let client = socket(&ctx, SocketType::Push);
+        once(&client);
+        let mut client_events = client.monitor();
+        connect(&client, &at);
+        assert_eq!(auth_failed(&mut other_events), 400);
+        assert_eq!(auth_failed(&mut client_events), 400);
+        assert_eq!(handler.requests()[0][5], b"NULL");
+    }
+
     /// A CURVE client without all three keys cannot connect, and a CURVE
     /// server without its secret key cannot bind: the error says which
     /// option is missing.

@@ -279,8 +279,8 @@ impl Base {
         let mut config = Config::new(self.socket_type, StdArc::clone(&self.alloc));
         config.mechanism = security.wire_mechanism()?;
         config.as_server = security.is_server();
-        // The wire pauses PLAIN and CURVE servers only.
-        config.authenticate = security.uses_zap() && security.is_server();
+        // PLAIN and CURVE servers, or NULL with a domain (either side).
+        config.authenticate = security.uses_zap();
         let zap = config.authenticate.then(|| ZapSettings {
             registry: StdArc::clone(self.ctx.inproc()),
             domain: security.zap_domain.clone().into_bytes(),
