@@ -19,6 +19,7 @@ mod fuzz;
 mod interop;
 mod loom;
 mod metadata;
+mod pyzmq;
 mod scale;
 mod soak;
 mod tidy;

@@ -360,6 +360,8 @@ mod loom_tests {
     use loom::sync::atomic::AtomicBool;
     use loom::thread;
 
+    use crate::sync::{StdAtomicBool, StdOrdering};
+
     use super::*;
     use crate::sync::Arc;
 
@@ -430,10 +432,10 @@ mod loom_tests {
     /// with the pipes.
     #[test]
     fn loom_task_registration_no_lost_wakeup() {
-        struct Flag(std::sync::atomic::AtomicBool);
+        struct Flag(StdAtomicBool);
         impl Wake for Flag {
-            fn wake(self: std::sync::Arc<Self>) {
-                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            fn wake(self: StdArc<Self>) {
+                self.0.store(true, StdOrdering::SeqCst);
             }
         }
         loom::model(|| {
@@ -446,7 +448,7 @@ mod loom_tests {
                     ready.notify();
                 })
             };
-            let flag = StdArc::new(Flag(std::sync::atomic::AtomicBool::new(false)));
+            let flag = StdArc::new(Flag(StdAtomicBool::new(false)));
             let waker = Waker::from(StdArc::clone(&flag));
             let mut slot = TaskSlot::new();
             let seen = ready.epoch();
@@ -454,7 +456,7 @@ mod loom_tests {
             let armed = !saw && ready.register(&mut slot, &waker, seen);
             let looked_again = !saw && !armed && change.load(Ordering::Relaxed);
             notifier.join().unwrap();
-            let woken = flag.0.load(std::sync::atomic::Ordering::SeqCst);
+            let woken = flag.0.load(StdOrdering::SeqCst);
             assert!(saw || looked_again || woken, "the change was missed");
             ready.release(&mut slot);
         });

@@ -24,6 +24,16 @@ pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 /// models check; the pipe's shared state (in [`Arc`]) is.
 pub(crate) use std::sync::Arc as StdArc;
 
+/// std's `OnceLock`, always: it holds a descriptor wake set up once, on the
+/// user's thread, outside every loom model.
+#[cfg(not(loom))]
+pub(crate) use std::sync::OnceLock;
+
+/// std's atomics, always, for a `Waker`'s own flag in the loom models: a
+/// `Wake` impl lives in a std `Arc`, outside what the models check.
+#[cfg(all(test, loom))]
+pub(crate) use std::sync::atomic::{AtomicBool as StdAtomicBool, Ordering as StdOrdering};
+
 /// Locks `mutex`, ignoring poisoning: the data behind our mutexes (a parker's
 /// flags, the loom stand-in queue) stays consistent even if a holder
 /// panicked, because every critical section leaves it valid at each step.

@@ -107,6 +107,7 @@ pub(crate) fn check_len(option: &'static str, value: &str) -> Result<(), OptionE
     Ok(())
 }
 
+#[cfg_attr(loom, allow(dead_code, reason = "the socket is not built under loom"))]
 impl Security {
     /// `ZMQ_PLAIN_SERVER` / `ZMQ_CURVE_SERVER`.
     pub(crate) fn set_server(&mut self, mechanism: SecurityMechanism, on: bool) {

@@ -14,7 +14,7 @@ use super::{FdWake, PollError, PollEvents, Source};
 use crate::Socket;
 use crate::readiness::WatchId;
 use crate::signal::{Parker, Signal};
-use crate::sync::{AtomicBool, Mutex, Ordering, StdArc, lock};
+use crate::sync::{AtomicBool, Mutex, OnceLock, Ordering, StdArc, lock};
 use crate::sys::{self, POLLIN, PollFd};
 
 /// One ready entry from [`Poller::wait`]: the token given at
@@ -81,7 +81,7 @@ struct Shared {
     parker: Parker,
     /// Set once the poller has descriptor entries: it then waits in
     /// `poll(2)` and is woken through this.
-    fd_wake: std::sync::OnceLock<FdWake>,
+    fd_wake: OnceLock<FdWake>,
 }
 
 impl Shared {
@@ -117,7 +117,7 @@ impl<'a> Poller<'a> {
             shared: StdArc::new(Shared {
                 queue: Mutex::new(Vec::new()),
                 parker: Parker::new(),
-                fd_wake: std::sync::OnceLock::new(),
+                fd_wake: OnceLock::new(),
             }),
             entries: Vec::new(),
             free: Vec::new(),

@@ -25,7 +25,6 @@ mod peer;
 
 use std::io;
 use std::os::fd::RawFd;
-use std::sync::OnceLock;
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
@@ -45,7 +44,7 @@ use crate::pipe::deadline_after;
 use crate::poll::{FdWake, PollEvents, PollItem};
 use crate::readiness::{Readiness, TaskSlot};
 use crate::signal::Signal;
-use crate::sync::{Mutex, MutexGuard, StdArc, lock};
+use crate::sync::{Mutex, MutexGuard, OnceLock, StdArc, lock};
 
 /// Flags for [`Socket::send_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
