@@ -10,7 +10,18 @@
 //! [`RecvError`], [`Error`]), each naming its libzmq errno; and the socket
 //! monitor ([`SocketMonitor`], from [`Socket::monitor`]): each listener and
 //! connection event, a dropped connection with its typed [`SessionError`].
+//!
+//! Security: the PLAIN and CURVE options ([`SocketOption::PlainServer`] and
+//! the variants after it, with [`CurveKey`]) pick each new tcp or ipc
+//! connection's mechanism by libzmq's rules; a server (or a NULL socket with
+//! a ZAP domain) asks the ZAP handler bound at [`ZAP_ENDPOINT`] in its
+//! context (RFC 27) through a pipe pair of the session's own, so the I/O
+//! thread never waits for it. Refusals are
+//! [`SocketEventKind::HandshakeFailedAuth`]; a handler's user id comes with
+//! [`SocketEventKind::HandshakeSucceeded`].
 
+#[cfg(not(loom))]
+mod authenticator;
 #[cfg(not(loom))]
 mod context;
 mod endpoint;
@@ -62,6 +73,8 @@ pub use context::{Context, SocketError};
 pub use async_socket::{
     AsyncSocket, RecvFuture, RecvMultipartFuture, SendFuture, SendMultipartFuture,
 };
+#[cfg(not(loom))]
+pub use authenticator::{Authenticator, AuthenticatorError, CurveKeys};
 pub use endpoint::{
     Endpoint, EndpointError, Host, IPC_PATH_MAX, InprocEndpoint, IpcEndpoint, Port, TcpAddress,
     TcpEndpoint, Transport,

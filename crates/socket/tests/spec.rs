@@ -2541,6 +2541,82 @@ mod security {
         assert_eq!(handler.requests()[0][5], b"NULL");
     }
 
+    /// The library's `Authenticator` (pyzmq's `ThreadAuthenticator`
+    /// rules): PLAIN passwords, CURVE allowed keys per domain, a deny list;
+    /// refusals are 400 on both sides and the server keeps serving.
+    #[test]
+    fn authenticator_admits_by_password_key_and_address() {
+        use std::collections::HashMap;
+
+        use ferrozmq_socket::{Authenticator, CurveKeys};
+
+        let ctx = ctx();
+        let auth = Authenticator::start(&ctx).expect("start the authenticator");
+        assert!(
+            Authenticator::start(&ctx).is_err(),
+            "one handler per context"
+        );
+        auth.configure_plain("*", HashMap::from([("admin".into(), "password".into())]));
+        let good = CurveKeyPair::generate();
+        auth.configure_curve("keys", CurveKeys::Allowed(vec![good.public.clone()]));
+
+        // PLAIN: the right password in, a wrong one out.
+        let plain = socket(&ctx, SocketType::Pull);
+        set(&plain, SocketOption::PlainServer(true));
+        let mut plain_events = plain.monitor();
+        let at = bind(&plain, Tr::Tcp, "auth-plain");
+        let bad = plain_client(&ctx, SocketType::Push, "admin", "nope");
+        once(&bad);
+        let mut bad_events = bad.monitor();
+        connect(&bad, &at);
+        assert_eq!(auth_failed(&mut bad_events), 400);
+        assert_eq!(auth_failed(&mut plain_events), 400);
+        let client = plain_client(&ctx, SocketType::Push, "admin", "password");
+        connect(&client, &at);
+        send(&client, &[b"plain"]);
+        expect(&plain, &[b"plain"]);
+        assert_eq!(succeeded(&mut plain_events), b"admin");
+
+        // CURVE in the "keys" domain: the allowed key in, another out.
+        let server_keys = CurveKeyPair::generate();
+        let curve = socket(&ctx, SocketType::Pull);
+        set(&curve, SocketOption::ZapDomain("keys".into()));
+        set(&curve, SocketOption::CurveServer(true));
+        set(
+            &curve,
+            SocketOption::CurveSecretKey(server_keys.secret.clone()),
+        );
+        let mut curve_events = curve.monitor();
+        let at = bind(&curve, Tr::Ipc, "auth-curve");
+        let stranger = curve_client(
+            &ctx,
+            SocketType::Push,
+            &CurveKeyPair::generate(),
+            &server_keys.public,
+        );
+        once(&stranger);
+        connect(&stranger, &at);
+        assert_eq!(auth_failed(&mut curve_events), 400);
+        let client = curve_client(&ctx, SocketType::Push, &good, &server_keys.public);
+        connect(&client, &at);
+        send(&client, &[b"curve"]);
+        expect(&curve, &[b"curve"]);
+        assert_eq!(
+            succeeded(&mut curve_events),
+            good.public.to_z85().as_bytes()
+        );
+
+        // Deny 127.0.0.1: even the right password is refused now.
+        auth.deny(["127.0.0.1"]);
+        let client = plain_client(&ctx, SocketType::Push, "admin", "password");
+        once(&client);
+        let mut denied = client.monitor();
+        let at = plain.last_endpoint().unwrap().to_string();
+        connect(&client, &at);
+        assert_eq!(auth_failed(&mut denied), 400);
+        auth.stop();
+    }
+
     /// A CURVE client without all three keys cannot connect, and a CURVE
     /// server without its secret key cannot bind: the error says which
     /// option is missing.
