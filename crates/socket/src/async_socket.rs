@@ -42,7 +42,8 @@ use crate::sync::StdArc;
 /// with the future). So they can be raced in `select!`.
 ///
 /// ```
-/// use ferrozmq_socket::{AsyncSocket, Context, Msg, SocketType};
+/// use ferrozmq_msg::Msg;
+/// use ferrozmq_socket::{AsyncSocket, Context, SocketType};
 ///
 /// # futures_executor_block_on(async {
 /// let ctx = Context::new()?;

@@ -306,7 +306,8 @@ impl fmt::Debug for PollItem<'_> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use ferrozmq_socket::{Context, Msg, PollEvents, SocketType, poll};
+/// use ferrozmq_msg::Msg;
+/// use ferrozmq_socket::{Context, PollEvents, SocketType, poll};
 ///
 /// let ctx = Context::new()?;
 /// let a = ctx.socket(SocketType::Pair)?;

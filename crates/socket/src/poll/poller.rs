@@ -34,7 +34,8 @@ pub struct PollerEvent {
 ///
 /// ```
 /// use std::time::Duration;
-/// use ferrozmq_socket::{Context, Msg, PollEvents, Poller, PollerEvent, SocketType};
+/// use ferrozmq_msg::Msg;
+/// use ferrozmq_socket::{Context, PollEvents, Poller, PollerEvent, SocketType};
 ///
 /// let ctx = Context::new()?;
 /// let pull = ctx.socket(SocketType::Pull)?;
