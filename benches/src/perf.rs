@@ -2,9 +2,10 @@
 //! parsing, libzmq's failure reports and exit codes, its message-size check,
 //! the microsecond clock their figures are computed from, and libzmq's
 //! result lines. The `async_*` tools (the same contract over
-//! `AsyncSocket` on a tokio current-thread runtime, from
-//! [`runtime`](crate::runtime)) share all of it. libzmq's tools include
-//! this file too, so it names nothing of ferrozmq's nor tokio's.
+//! `AsyncSocket` on a tokio current-thread runtime, from the benches
+//! library's `runtime` module) share all of it. libzmq's tools include
+//! this file too, so it names nothing of ferrozmq's nor tokio's (not even
+//! in a doc link, which would not resolve there).
 
 use std::process;
 use std::time::Instant;
