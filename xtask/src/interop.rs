@@ -8,12 +8,18 @@
 //! `-O3` would cost more than the tests themselves), and in CI the clippy
 //! step has already run that build script (the root manifest's
 //! `[profile.dev.build-override]` lets clippy and test share it).
+//!
+//! The CURVE and PLAIN tests (`security_pyzmq.rs`) need a libzmq with
+//! CURVE, which the `zmq` crate's is not: this task first installs pyzmq
+//! into `target/pyzmq-venv` (see `pyzmq.rs`) and passes its interpreter to
+//! the tests.
 
 use std::path::Path;
 
 use crate::Result;
 use crate::ci::STEP_LIMIT;
 use crate::command::Cmd;
+use crate::pyzmq;
 
 /// The package holding the interop tests.
 pub const PACKAGE: &str = "ferrozmq-interop";
@@ -25,8 +31,11 @@ pub const PACKAGE: &str = "ferrozmq-interop";
 ///
 /// When the build or a test fails.
 pub fn run(root: &Path, args: &[String]) -> Result {
-    Cmd::cargo(root)
-        .args(["test", "-p", PACKAGE, "-j2"])
+    let mut cmd = Cmd::cargo(root);
+    if let Some(python) = pyzmq::ensure(root)? {
+        cmd = cmd.env(pyzmq::ENV, python);
+    }
+    cmd.args(["test", "-p", PACKAGE, "-j2"])
         .args(args)
         .run_with_timeout(STEP_LIMIT)
 }

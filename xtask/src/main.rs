@@ -20,6 +20,7 @@ mod interop;
 mod loom;
 mod metadata;
 mod pollcost;
+mod pyzmq;
 mod scale;
 mod soak;
 mod tidy;

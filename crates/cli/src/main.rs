@@ -3,12 +3,14 @@
 //! ```text
 //! fzmq req|rep|pub|sub|push|pull (--bind|--connect) ENDPOINT... [OPTIONS]
 //! fzmq bench [--quick] [--time MS]
+//! fzmq keygen
 //! ```
 //!
 //! The socket commands move messages between stdin/stdout and a socket, one
 //! message per line, frames separated by TAB, bytes escaped as `\xNN` (see
 //! [`escape`]); [`USAGE`] says what each socket type does. `fzmq bench`
 //! measures throughput and latency over every transport (see [`mod@bench`]).
+//! `fzmq keygen` prints a new CURVE key pair in Z85, for `--curve-*`.
 //!
 //! Exit codes: 0 on success, 1 when a socket or stdin/stdout fails while
 //! running, 2 for usage errors (unknown option, missing or bad value, bad
@@ -26,6 +28,7 @@ use std::process::ExitCode;
 pub const USAGE: &str = "\
 usage: fzmq TYPE (--bind|--connect) ENDPOINT [OPTIONS]
        fzmq bench [--quick] [--time MS]
+       fzmq keygen
 
 TYPE is one of req, rep, pub, sub, push, pull (dealer, router, pair, xpub and
 xsub have no shell mode yet). Messages are read from stdin and written to stdout
@@ -55,6 +58,18 @@ options:
   --echo               rep: reply with the request instead of a stdin line
   --linger MS          how long to wait at exit to deliver queued messages;
                        -1 (the default) waits until they are delivered
+
+security options (keys are 40 Z85 characters, as `fzmq keygen` prints them):
+  --curve-server SECRET    be a CURVE server with this secret key (every
+                           client that proves its key is accepted)
+  --curve-serverkey PUBLIC be a CURVE client of the server with this key
+  --curve-secret SECRET    the CURVE client's secret key
+  --curve-public PUBLIC    the CURVE client's public key (default: derived
+                           from --curve-secret)
+  --plain-user USER        be a PLAIN client with this username
+  --plain-password PASS    and this password
+
+keygen prints a new CURVE key pair: `public: KEY` and `secret: KEY`.
 
 bench options:
   --quick              fewer sizes and shorter cells (for tests)
@@ -100,6 +115,20 @@ fn main() -> ExitCode {
     }
 }
 
+/// `fzmq keygen`: a new CURVE key pair, public then secret, in Z85
+/// (libzmq's `curve_keygen` tool prints the same keys).
+fn keygen(args: &[String]) -> Result<(), Failure> {
+    if let Some(extra) = args.first() {
+        return Err(Failure::usage(format!(
+            "unexpected argument `{extra}`: `fzmq keygen` takes none"
+        )));
+    }
+    let pair = ferrozmq::CurveKeyPair::generate();
+    println!("public: {}", pair.public.to_z85());
+    println!("secret: {}", pair.secret.to_z85());
+    Ok(())
+}
+
 /// Parses the command line and runs the command.
 fn run() -> Result<(), Failure> {
     let args = std::env::args_os()
@@ -120,6 +149,7 @@ fn run() -> Result<(), Failure> {
             Ok(())
         }
         "bench" => bench::run(rest),
+        "keygen" => keygen(rest),
         other => match sockets::socket_type(other) {
             Some(kind) => sockets::run(kind, rest),
             None => Err(Failure::usage(format!(

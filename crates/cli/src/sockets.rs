@@ -6,7 +6,7 @@
 use std::io::{self, BufRead, Write};
 use std::time::Duration;
 
-use ferrozmq::{Context, Msg, Multipart, Socket, SocketOption, SocketType};
+use ferrozmq::{Context, CurveKey, Msg, Multipart, Socket, SocketOption, SocketType};
 
 use crate::Failure;
 use crate::escape;
@@ -55,6 +55,17 @@ pub struct Options {
     pub echo: bool,
     /// `--linger`: `None` when not given.
     pub linger: Option<Option<Duration>>,
+    /// The security options of `--curve-*` and `--plain-*`, in order.
+    pub security: Vec<SocketOption>,
+}
+
+/// A CURVE key given on the command line, in Z85.
+fn curve_key(flag: &str, z85: &str) -> Result<CurveKey, Failure> {
+    CurveKey::from_z85(z85).map_err(|e| {
+        Failure::usage(format!(
+            "{flag}: not a CURVE key ({e}); keys are 40 Z85 characters, see `fzmq keygen`"
+        ))
+    })
 }
 
 /// Parses the options after the socket type.
@@ -123,6 +134,31 @@ pub fn parse(kind: SocketType, args: &[String]) -> Result<Options, Failure> {
                     }
                 });
             }
+            "--curve-server" => {
+                let secret = curve_key(flag, &value("our secret key (Z85)")?)?;
+                opts.security.push(SocketOption::CurveServer(true));
+                opts.security.push(SocketOption::CurveSecretKey(secret));
+            }
+            "--curve-serverkey" => {
+                let key = curve_key(flag, &value("the server's public key (Z85)")?)?;
+                opts.security.push(SocketOption::CurveServerKey(key));
+            }
+            "--curve-secret" => {
+                let key = curve_key(flag, &value("our secret key (Z85)")?)?;
+                opts.security.push(SocketOption::CurveSecretKey(key));
+            }
+            "--curve-public" => {
+                let key = curve_key(flag, &value("our public key (Z85)")?)?;
+                opts.security.push(SocketOption::CurvePublicKey(key));
+            }
+            "--plain-user" => {
+                opts.security
+                    .push(SocketOption::PlainUsername(value("a username")?));
+            }
+            "--plain-password" => {
+                opts.security
+                    .push(SocketOption::PlainPassword(value("a password")?));
+            }
             _ if flag.starts_with('-') => {
                 return Err(Failure::usage(format!(
                     "unknown option `{flag}` for `fzmq {name}` (try `fzmq --help`)"
@@ -134,6 +170,18 @@ pub fn parse(kind: SocketType, args: &[String]) -> Result<Options, Failure> {
                 )));
             }
         }
+    }
+    // A CURVE client given its secret key alone gets the matching public
+    // key (libzmq wants both set; one is derived from the other).
+    let has = |f: fn(&SocketOption) -> bool| opts.security.iter().any(f);
+    if !has(|o| matches!(o, SocketOption::CurveServer(_)))
+        && !has(|o| matches!(o, SocketOption::CurvePublicKey(_)))
+        && let Some(public) = opts.security.iter().rev().find_map(|o| match o {
+            SocketOption::CurveSecretKey(k) => Some(k.public_key()),
+            _ => None,
+        })
+    {
+        opts.security.push(SocketOption::CurvePublicKey(public));
     }
     if opts.binds.is_empty() && opts.connects.is_empty() {
         return Err(Failure::usage(format!(
@@ -163,6 +211,12 @@ pub fn run(kind: SocketType, args: &[String]) -> Result<(), Failure> {
     let socket = ctx
         .socket(kind)
         .map_err(|e| Failure::runtime(format!("cannot make the socket: {e}")))?;
+    for option in opts.security.iter().cloned() {
+        let name = option.name();
+        socket
+            .set_option(option)
+            .map_err(|e| Failure::usage(format!("{name}: {e}")))?;
+    }
     if let Some(linger) = opts.linger {
         socket
             .set_option(SocketOption::Linger(linger))

@@ -1,5 +1,6 @@
 //! Runs the built `fzmq` binary: usage errors, a push→pull pipeline over ipc
-//! with escaped binary frames, and `fzmq bench --quick`.
+//! with escaped binary frames, the same under CURVE with `fzmq keygen`'s
+//! keys, and `fzmq bench --quick`.
 
 #[path = "../src/escape.rs"]
 #[allow(dead_code)]
@@ -182,4 +183,90 @@ fn bench_quick_prints_a_table() {
     }
     assert!(!stdout.contains("error"), "{stdout}");
     assert!(stderr.contains("[ 1/18]"), "no progress: {stderr}");
+}
+
+/// `fzmq keygen`'s two keys, public then secret.
+fn keygen() -> (String, String) {
+    let out = fzmq(&["keygen"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    let public = lines.next().unwrap().strip_prefix("public: ").unwrap();
+    let secret = lines.next().unwrap().strip_prefix("secret: ").unwrap();
+    assert_eq!((public.len(), secret.len(), lines.next()), (40, 40, None));
+    (public.to_owned(), secret.to_owned())
+}
+
+#[test]
+fn keygen_prints_a_matching_z85_pair() {
+    let (public, secret) = keygen();
+    let secret = ferrozmq::CurveKey::from_z85(&secret).unwrap();
+    assert_eq!(secret.public_key().to_z85(), public);
+    assert_ne!(keygen().0, public, "a new pair each time");
+    assert_usage_error(&fzmq(&["keygen", "extra"]), "takes none");
+}
+
+#[test]
+fn curve_push_to_pull_with_generated_keys() {
+    let (server_public, server_secret) = keygen();
+    let (_, client_secret) = keygen();
+    let path = ipc_path("curve");
+    let endpoint = format!("ipc://{}", path.display());
+    let pull = Command::new(FZMQ)
+        .args(["pull", "--bind", &endpoint, "--count", "1"])
+        .args(["--curve-server", &server_secret])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run fzmq pull");
+    let mut push = Command::new(FZMQ)
+        .args(["push", "--connect", &endpoint])
+        .args(["--curve-serverkey", &server_public])
+        .args(["--curve-secret", &client_secret])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run fzmq push");
+    push.stdin
+        .take()
+        .unwrap()
+        .write_all(b"sealed\tsecret\n")
+        .unwrap();
+    let pushed = finish(push, "fzmq push");
+    assert!(
+        pushed.status.success(),
+        "push: {}",
+        String::from_utf8_lossy(&pushed.stderr)
+    );
+    let pulled = finish(pull, "fzmq pull");
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        pulled.status.success(),
+        "pull: {}",
+        String::from_utf8_lossy(&pulled.stderr)
+    );
+    assert_eq!(pulled.stdout, b"sealed\tsecret\n");
+}
+
+#[test]
+fn bad_security_options_are_usage_errors() {
+    let out = fzmq(&[
+        "pull",
+        "--bind",
+        "tcp://127.0.0.1:0",
+        "--curve-server",
+        "short",
+    ]);
+    assert_usage_error(&out, "not a CURVE key");
+    // A CURVE client without the server's key cannot connect.
+    let (_, secret) = keygen();
+    let out = fzmq(&[
+        "push",
+        "--connect",
+        "tcp://127.0.0.1:1",
+        "--curve-secret",
+        &secret,
+    ]);
+    assert_usage_error(&out, "ZMQ_CURVE_SERVERKEY");
 }

@@ -1,15 +1,15 @@
 //! ferrozmq: a pure-Rust messaging library in the ZeroMQ family.
 //!
-//! ferrozmq speaks ZMTP 3.1 (and 3.0) with the NULL mechanism, so its sockets
-//! talk to libzmq, pyzmq and cppzmq peers. This facade re-exports the public
-//! API: [`Context`] and [`Socket`] (all eleven ZeroMQ socket types: REQ,
-//! REP, DEALER, ROUTER, PUB, SUB, XPUB, XSUB, PUSH, PULL and PAIR, over
-//! `tcp://`, `ipc://` and `inproc://`), the message types ([`Msg`],
-//! [`MsgMut`], [`Multipart`]) and the per-socket receive allocators
-//! ([`RecvAllocator`] and its implementations), waiting on many sockets
-//! ([`poll`], [`Poller`], [`Socket::fd`], [`proxy`]) and the async API
-//! ([`AsyncSocket`], on any executor). The PLAIN and CURVE mechanisms are
-//! not usable from sockets yet.
+//! ferrozmq speaks ZMTP 3.1 (and 3.0) with the NULL, PLAIN and CURVE
+//! mechanisms, so its sockets talk to libzmq, pyzmq and cppzmq peers. This
+//! facade re-exports the public API: [`Context`] and [`Socket`] (all eleven
+//! ZeroMQ socket types: REQ, REP, DEALER, ROUTER, PUB, SUB, XPUB, XSUB,
+//! PUSH, PULL and PAIR, over `tcp://`, `ipc://` and `inproc://`), the
+//! message types ([`Msg`], [`MsgMut`], [`Multipart`]), the per-socket
+//! receive allocators ([`RecvAllocator`] and its implementations), waiting
+//! on many sockets ([`poll`], [`Poller`], [`Socket::fd`], [`proxy`]), the
+//! async API ([`AsyncSocket`], on any executor) and the security options
+//! ([`CurveKey`], [`CurveKeyPair`], ZAP).
 //!
 //! # Hello, REQ/REP
 //!
@@ -159,6 +159,79 @@
 //! assert_eq!(parts[1].as_ptr(), matrix.as_ptr());
 //! ```
 //!
+//! # Security: PLAIN, CURVE and ZAP
+//!
+//! The security options are libzmq's, with its rules: the last one set
+//! picks the mechanism ([`SocketOption::PlainServer`],
+//! [`SocketOption::CurveServer`], the `Curve*Key` and `Plain*` options) and
+//! applies to the binds and connects made after it. inproc connections have
+//! no mechanism. A CURVE client needs its key pair and the server's public
+//! key; without them `connect` fails at once with a [`SecurityError`].
+//!
+//! A PLAIN or CURVE server asks the ZAP handler (RFC 27) bound at
+//! [`ZAP_ENDPOINT`] (`inproc://zeromq.zap.01`) in its own context about
+//! each client, as libzmq does, so a handler written for libzmq (a REP
+//! socket answering status `200`, `300`, `400` or `500`) works unchanged; a
+//! NULL socket asks it too once [`SocketOption::ZapDomain`] is set. With no
+//! handler bound, a PLAIN server refuses every client, a CURVE server
+//! accepts every client that proves its key (unless
+//! [`SocketOption::ZapEnforceDomain`] is set), and a NULL socket accepts.
+//! The I/O thread never waits for the handler. [`Authenticator`] is a
+//! ready handler (pyzmq's `ThreadAuthenticator` rules: address allow and
+//! deny lists, PLAIN passwords and CURVE keys per domain). A refusal is a
+//! [`SocketEventKind::HandshakeFailedAuth`] with the status code on both
+//! sides; the user id a handler gives an accepted client comes with
+//! [`SocketEventKind::HandshakeSucceeded`].
+//!
+//! ```
+//! use std::time::Duration;
+//! use ferrozmq::{Context, CurveKeyPair, Msg, Multipart, SocketEventKind, SocketOption, SocketType, ZAP_ENDPOINT};
+//!
+//! let ctx = Context::new()?;
+//! let server_keys = CurveKeyPair::generate();
+//! let client_keys = CurveKeyPair::generate();
+//!
+//! // A ZAP handler admitting one client key, under the user id "alice".
+//! let zap = ctx.socket(SocketType::Rep)?;
+//! zap.bind(ZAP_ENDPOINT)?;
+//! let alice = client_keys.public.clone();
+//! let handler = std::thread::spawn(move || -> Result<(), ferrozmq::Error> {
+//!     // Version, request id, domain, address, routing id, mechanism, key.
+//!     let req = zap.recv_multipart()?;
+//!     let ok = &req[5][..] == b"CURVE" && &req[6][..] == alice.as_bytes();
+//!     let (status, user): (&[u8], &[u8]) = if ok { (b"200", b"alice") } else { (b"400", b"") };
+//!     let reply: Multipart = [&req[0][..], &req[1], status, b"", user, b""]
+//!         .into_iter()
+//!         .map(Msg::copy_from_slice)
+//!         .collect();
+//!     zap.send_multipart(reply)?;
+//!     Ok(())
+//! });
+//!
+//! let rep = ctx.socket(SocketType::Rep)?;
+//! rep.set_option(SocketOption::CurveServer(true))?;
+//! rep.set_option(SocketOption::CurveSecretKey(server_keys.secret.clone()))?;
+//! let mut events = rep.monitor();
+//! rep.bind("tcp://127.0.0.1:0")?;
+//!
+//! let req = ctx.socket(SocketType::Req)?;
+//! req.set_option(SocketOption::CurveServerKey(server_keys.public.clone()))?;
+//! req.set_option(SocketOption::CurvePublicKey(client_keys.public.clone()))?;
+//! req.set_option(SocketOption::CurveSecretKey(client_keys.secret.clone()))?;
+//! req.connect(&rep.last_endpoint().unwrap().to_string())?;
+//! req.send(Msg::from_static(b"hello"))?; // encrypted on the wire
+//! assert_eq!(rep.recv()?, b"hello");
+//! let user_id = loop {
+//!     let event = events.recv_timeout(Duration::from_secs(10)).expect("an event");
+//!     if let SocketEventKind::HandshakeSucceeded { user_id, .. } = event.kind {
+//!         break user_id;
+//!     }
+//! };
+//! assert_eq!(user_id, b"alice");
+//! handler.join().unwrap()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Monitoring a socket
 //!
 //! [`Socket::monitor`] returns a [`SocketMonitor`] of the socket's
@@ -178,7 +251,7 @@
 //! push.connect(&pull.last_endpoint().unwrap().to_string())?;
 //! let peer = loop {
 //!     let event = monitor.recv_timeout(Duration::from_secs(10)).expect("an event");
-//!     if let SocketEventKind::HandshakeSucceeded { peer } = event.kind {
+//!     if let SocketEventKind::HandshakeSucceeded { peer, .. } = event.kind {
 //!         break peer;
 //!     }
 //! };
@@ -214,13 +287,14 @@ pub use ferrozmq_alloc::{
 };
 pub use ferrozmq_msg::{INLINE_CAPACITY, INLINE_FRAMES, Msg, MsgMut, Multipart, Storage};
 pub use ferrozmq_socket::{
-    AsyncSocket, BindError, CommandError, ConnectError, ConnectionError, Context, DisconnectError,
-    Endpoint, EndpointError, Error, FrameError, GreetingError, HandshakeError, MONITOR_CAPACITY,
+    AsyncSocket, Authenticator, AuthenticatorError, BindError, CommandError, ConnectError,
+    ConnectionError, Context, CurveKey, CurveKeyPair, CurveKeys, DisconnectError, Endpoint,
+    EndpointError, Error, FrameError, GreetingError, HandshakeError, KeyError, MONITOR_CAPACITY,
     MetadataError, OptionError, Options, PROXY_BURST, PollError, PollEvents, PollItem, Poller,
     PollerEvent, ProxyError, ProxySideStats, RecvError, RecvFuture, RecvMultipartFuture, RoutingId,
-    SendError, SendFlags, SendFuture, SendMultipartFuture, SessionError, Socket, SocketError,
-    SocketEvent, SocketEventKind, SocketMonitor, SocketOption, SocketType, UnbindError, poll,
-    proxy, proxy_steerable,
+    SecurityError, SecurityMechanism, SendError, SendFlags, SendFuture, SendMultipartFuture,
+    SessionError, Socket, SocketError, SocketEvent, SocketEventKind, SocketMonitor, SocketOption,
+    SocketType, UnbindError, ZAP_ENDPOINT, ZapError, poll, proxy, proxy_steerable,
 };
 
 /// The README's examples, compiled and run as doctests so they stay true.

@@ -74,8 +74,9 @@ pub(crate) struct ContextInner {
     linger: Mutex<Linger>,
     /// How long a default-LINGER wait tolerates no progress.
     stall_limit: Mutex<Duration>,
-    /// The inproc names bound in this context.
-    inproc: Registry,
+    /// The inproc names bound in this context (shared with the sessions
+    /// that ask a ZAP handler bound here).
+    inproc: StdArc<Registry>,
 }
 
 /// What the sockets dropped so far ask the context to wait for (see the
@@ -120,7 +121,7 @@ impl ContextInner {
     }
 
     /// The context's inproc names.
-    pub(crate) fn inproc(&self) -> &Registry {
+    pub(crate) fn inproc(&self) -> &StdArc<Registry> {
         &self.inproc
     }
 
@@ -160,7 +161,7 @@ impl Context {
                 next: AtomicUsize::new(0),
                 linger: Mutex::new(Linger::default()),
                 stall_limit: Mutex::new(Self::DEFAULT_LINGER_STALL_LIMIT),
-                inproc: Registry::default(),
+                inproc: StdArc::new(Registry::default()),
             }),
         })
     }

@@ -27,7 +27,7 @@ use ferrozmq_wire::SocketType;
 #[cfg(not(loom))]
 use crate::context::SocketError;
 use crate::endpoint::{Endpoint, EndpointError};
-use crate::options::OptionError;
+use crate::options::{OptionError, SecurityError};
 
 /// Why `bind` failed.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +85,10 @@ pub enum BindError {
     /// The context was terminated. `ETERM`.
     #[error("cannot bind: the context was terminated")]
     Terminated,
+    /// The security options cannot serve a connection (a CURVE server
+    /// without its secret key). `EINVAL`.
+    #[error("cannot bind: {0}")]
+    Security(#[from] SecurityError),
 }
 
 impl BindError {
@@ -113,6 +117,7 @@ impl BindError {
             Self::Io { source, .. } => io_errno_name(source),
             Self::NoIoThread { .. } => "EMTHREAD",
             Self::Terminated => "ETERM",
+            Self::Security(e) => e.errno_name(),
         }
     }
 }
@@ -152,6 +157,10 @@ pub enum ConnectError {
     /// The context was terminated. `ETERM`.
     #[error("cannot connect: the context was terminated")]
     Terminated,
+    /// The security options cannot make a connection (a CURVE client
+    /// without its three keys). `EINVAL`.
+    #[error("cannot connect: {0}")]
+    Security(#[from] SecurityError),
 }
 
 impl ConnectError {
@@ -162,6 +171,7 @@ impl ConnectError {
             Self::IncompatibleSocketType { .. } => "ENOCOMPATPROTO",
             Self::NoIoThread { .. } => "EMTHREAD",
             Self::Terminated => "ETERM",
+            Self::Security(e) => e.errno_name(),
         }
     }
 }

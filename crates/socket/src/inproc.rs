@@ -30,10 +30,11 @@ use std::collections::HashMap;
 
 use crate::endpoint::{Endpoint, InprocEndpoint};
 use crate::error::{BindError, ConnectError};
-use crate::pipe::{Item, PeerMeta};
+use crate::pipe::{Item, PeerMeta, PipeReader, PipeWriter};
 use crate::signal::Signal;
 use crate::socket::{Hub, NewPeer, Origin, PeerWake, PipeSettings};
 use crate::sync::{Mutex, StdArc, lock};
+use ferrozmq_wire::SocketType;
 
 /// A bound socket, as the registry keeps it.
 pub(crate) struct Binder {
@@ -168,6 +169,51 @@ impl Registry {
                 Ok(ours)
             }
         }
+    }
+}
+
+impl Registry {
+    /// Joins a session to the ZAP handler bound at `name` (libzmq's
+    /// `session_base_t::zap_connect`): `None` when nothing is bound there
+    /// (a connect waiting for a bind does not count) or the socket there
+    /// cannot take a DEALER peer (REP, ROUTER). The pipes are unbounded
+    /// both ways, as libzmq's; `session` is the signal of the session's
+    /// ends. The handler sees a DEALER without a routing id, so a ROUTER
+    /// handler generates one and routes its reply back.
+    pub(crate) fn zap_connect(
+        &self,
+        name: &str,
+        session: StdArc<dyn Signal>,
+    ) -> Option<(PipeWriter<Item>, PipeReader<Item>)> {
+        let names = lock(&self.names);
+        let Some(Slot::Bound(b)) = names.get(name) else {
+            return None;
+        };
+        if !SocketType::Dealer.is_compatible(b.meta.socket_type) {
+            return None;
+        }
+        let theirs = PeerWake::new(&b.hub);
+        theirs.set_connected(true);
+        let unbounded = PipeSettings {
+            sndhwm: 0,
+            rcvhwm: 0,
+            conflate: false,
+        };
+        let (mut tx, their_rx) = unbounded.pipe(true, theirs.signal(), StdArc::clone(&session));
+        let (their_tx, rx) = unbounded.pipe(false, session, theirs.signal());
+        let _ = tx.try_send(Item::Attached(Box::new(PeerMeta {
+            socket_type: SocketType::Dealer,
+            routing_id: Vec::new(),
+            metadata: None,
+        })));
+        b.hub.offer(NewPeer {
+            tx: their_tx,
+            rx: their_rx,
+            wake: theirs,
+            origin: b.origin,
+            routing_id: None,
+        });
+        Some((tx, rx))
     }
 }
 

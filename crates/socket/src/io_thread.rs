@@ -689,6 +689,7 @@ mod tests {
             to_socket,
             from_socket,
             peer: None,
+            zap: None,
         };
         (
             parts,

@@ -10,7 +10,18 @@
 //! [`RecvError`], [`Error`]), each naming its libzmq errno; and the socket
 //! monitor ([`SocketMonitor`], from [`Socket::monitor`]): each listener and
 //! connection event, a dropped connection with its typed [`SessionError`].
+//!
+//! Security: the PLAIN and CURVE options ([`SocketOption::PlainServer`] and
+//! the variants after it, with [`CurveKey`]) pick each new tcp or ipc
+//! connection's mechanism by libzmq's rules; a server (or a NULL socket with
+//! a ZAP domain) asks the ZAP handler bound at [`ZAP_ENDPOINT`] in its
+//! context (RFC 27) through a pipe pair of the session's own, so the I/O
+//! thread never waits for it. Refusals are
+//! [`SocketEventKind::HandshakeFailedAuth`]; a handler's user id comes with
+//! [`SocketEventKind::HandshakeSucceeded`].
 
+#[cfg(not(loom))]
+mod authenticator;
 #[cfg(not(loom))]
 mod context;
 mod endpoint;
@@ -52,6 +63,8 @@ mod sync;
 mod sys;
 #[cfg(not(loom))]
 mod transport;
+#[cfg(not(loom))]
+mod zap;
 
 #[cfg(not(loom))]
 pub use context::{Context, SocketError};
@@ -60,6 +73,8 @@ pub use context::{Context, SocketError};
 pub use async_socket::{
     AsyncSocket, RecvFuture, RecvMultipartFuture, SendFuture, SendMultipartFuture,
 };
+#[cfg(not(loom))]
+pub use authenticator::{Authenticator, AuthenticatorError, CurveKeys};
 pub use endpoint::{
     Endpoint, EndpointError, Host, IPC_PATH_MAX, InprocEndpoint, IpcEndpoint, Port, TcpAddress,
     TcpEndpoint, Transport,
@@ -74,11 +89,13 @@ pub use ferrozmq_wire::SocketType;
 pub use ferrozmq_wire::{
     CommandError, ConnectionError, FrameError, GreetingError, HandshakeError, MetadataError,
 };
+/// CURVE keys (RFC 26) for the `Curve*Key` options, from `ferrozmq-wire`.
+pub use ferrozmq_wire::{CurveKey, CurveKeyPair, KeyError};
 #[cfg(not(loom))]
 pub use monitor::{MONITOR_CAPACITY, SessionError, SocketEvent, SocketEventKind, SocketMonitor};
 pub use options::{
     MAX_DURATION, MAX_HEARTBEAT_TTL, MIN_HEARTBEAT_TTL, OptionError, Options, RoutingId,
-    SocketOption,
+    SecurityError, SecurityMechanism, SocketOption,
 };
 pub use pipe::{
     PipeReader, PipeWriter, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError, pipe,
@@ -90,3 +107,5 @@ pub use proxy::{BURST as PROXY_BURST, ProxyError, ProxySideStats, proxy, proxy_s
 pub use signal::{Parker, Signal};
 #[cfg(not(loom))]
 pub use socket::{SendFlags, Socket};
+#[cfg(not(loom))]
+pub use zap::{ZAP_ENDPOINT, ZapError};

@@ -52,6 +52,10 @@ pub enum SessionError {
     /// The connection config is invalid.
     #[error(transparent)]
     Config(#[from] ferrozmq_wire::ConfigError),
+    /// Asking the ZAP handler failed: none bound where one is required,
+    /// the handler went away, or its reply was malformed.
+    #[error(transparent)]
+    Zap(#[from] crate::zap::ZapError),
     /// The peer closed the stream.
     #[error("the peer closed the connection")]
     PeerClosed,
@@ -94,6 +98,7 @@ impl SessionError {
 /// | `ConnectRetried` | `ZMQ_EVENT_CONNECT_RETRIED` |
 /// | `HandshakeSucceeded` | `ZMQ_EVENT_HANDSHAKE_SUCCEEDED` |
 /// | `HandshakeFailed` with a protocol error | `ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL` |
+/// | `HandshakeFailedAuth` | `ZMQ_EVENT_HANDSHAKE_FAILED_AUTH` |
 /// | `HandshakeFailed` with the peer's ERROR | `ZMQ_EVENT_HANDSHAKE_FAILED_AUTH` |
 /// | `HandshakeFailed` otherwise (timeout, closed, I/O) | `ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL` |
 /// | `Disconnected` | `ZMQ_EVENT_DISCONNECTED` |
@@ -126,6 +131,23 @@ pub enum SocketEventKind {
     HandshakeSucceeded {
         /// The peer's socket type, from its READY.
         peer: SocketType,
+        /// The user id the ZAP handler gave this peer when it accepted it
+        /// (RFC 27 §Reply Format; libzmq exposes it as the `User-Id`
+        /// message property): how an application learns who a
+        /// PLAIN or CURVE client is. Empty when no handler was asked, or
+        /// it gave none, and on the client side.
+        user_id: Vec<u8>,
+    },
+    /// Authentication failed, with its ZAP status code (RFC 27 §Reply
+    /// Format: 300 temporary failure, 400 authentication failure, 500
+    /// internal error). On a server: the ZAP handler refused the peer,
+    /// which was sent ERROR with the code (not for 300, which closes
+    /// silently, as libzmq does). On a client: the server's ERROR carried
+    /// the code. A `Disconnected` with the full error follows; other peers
+    /// are not affected.
+    HandshakeFailedAuth {
+        /// The ZAP status code: 300, 400 or 500.
+        status_code: u16,
     },
     /// The ZMTP handshake failed (bad greeting, wrong version or mechanism,
     /// malformed or incompatible READY, HANDSHAKE_IVL expired, the peer
@@ -148,6 +170,7 @@ impl SocketEventKind {
             Self::ConnectDelayed => "ZMQ_EVENT_CONNECT_DELAYED",
             Self::ConnectRetried(_) => "ZMQ_EVENT_CONNECT_RETRIED",
             Self::HandshakeSucceeded { .. } => "ZMQ_EVENT_HANDSHAKE_SUCCEEDED",
+            Self::HandshakeFailedAuth { .. } => "ZMQ_EVENT_HANDSHAKE_FAILED_AUTH",
             Self::HandshakeFailed(SessionError::Protocol(ConnectionError::Handshake(
                 ferrozmq_wire::HandshakeError::PeerError { .. },
             ))) => "ZMQ_EVENT_HANDSHAKE_FAILED_AUTH",
@@ -189,7 +212,10 @@ impl fmt::Display for SocketEvent {
         match &self.kind {
             SocketEventKind::AcceptFailed(e) => write!(f, ": {e}"),
             SocketEventKind::ConnectRetried(d) => write!(f, ": in {d:?}"),
-            SocketEventKind::HandshakeSucceeded { peer } => write!(f, ": peer {peer}"),
+            SocketEventKind::HandshakeSucceeded { peer, .. } => write!(f, ": peer {peer}"),
+            SocketEventKind::HandshakeFailedAuth { status_code } => {
+                write!(f, ": status {status_code}")
+            }
             SocketEventKind::HandshakeFailed(e) | SocketEventKind::Disconnected(e) => {
                 // The event is what a user logs: the OS error too (the wire
                 // errors already say everything in their own text).

@@ -38,17 +38,19 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use ferrozmq_msg::Multipart;
-use ferrozmq_wire::{Config, Connection, ConnectionError, Event};
+use ferrozmq_wire::{AuthDecision, AuthRequest, Config, Connection, ConnectionError, Event};
 use mio::{Interest, Registry, Token};
 
 use crate::endpoint::Endpoint;
 use crate::io_thread::SessionSignal;
 use crate::monitor::{Monitor, SessionError, SocketEventKind};
 use crate::pipe::{Item, PeerMeta, PipeReader, PipeWriter, TryRecvError, TrySendError};
+use crate::signal::Signal;
 use crate::socket::PeerWake;
 use crate::sync::StdArc;
 use crate::sys;
 use crate::transport::Stream;
+use crate::zap::{Reply, ZapClient, ZapError, ZapSettings};
 
 /// A connection's first read buffer: libzmq's `in_batch_size` (8 KiB), so
 /// an idle connection holds little (10 000 of them: 80 MB at 8 KiB, 640 MB
@@ -79,6 +81,9 @@ pub(crate) struct SessionParts {
     pub(crate) from_socket: PipeReader<Item>,
     /// The socket's wake for this peer, told when a connection is up.
     pub(crate) peer: Option<StdArc<PeerWake>>,
+    /// How to ask ZAP, when the socket's connections do (`config`'s
+    /// `authenticate` is then set).
+    pub(crate) zap: Option<ZapSettings>,
 }
 
 /// RECONNECT_IVL and RECONNECT_IVL_MAX (see [`Options`](crate::Options)).
@@ -144,6 +149,11 @@ pub(crate) struct Session {
     /// The subscriptions the socket asked for (a multiset), re-sent on
     /// each new connection.
     subscriptions: Vec<Vec<u8>>,
+    /// How to ask ZAP (see `zap.rs`).
+    zap: Option<ZapSettings>,
+    /// The pipes to the ZAP handler, once joined; dropped with a failed
+    /// connection so no stale reply outlives it.
+    zap_client: Option<ZapClient>,
     monitor: Monitor,
 }
 
@@ -205,6 +215,8 @@ impl Session {
             again: false,
             established: false,
             subscriptions: Vec::new(),
+            zap: parts.zap,
+            zap_client: None,
             monitor,
         }
     }
@@ -371,10 +383,14 @@ impl Session {
         self.state = State::Done;
         // A peer lost mid-message never yields a partial one.
         self.inbound.clear();
+        // A request still awaiting its reply belongs to this connection.
+        self.zap_client = None;
         if was_up {
             if !self.established && !socket_gone {
-                self.monitor
-                    .emit(SocketEventKind::HandshakeFailed(error.clone()));
+                self.monitor.emit(match auth_status(&error) {
+                    Some(status_code) => SocketEventKind::HandshakeFailedAuth { status_code },
+                    None => SocketEventKind::HandshakeFailed(error.clone()),
+                });
             }
             self.monitor.emit(SocketEventKind::Disconnected(error));
         }
@@ -445,6 +461,13 @@ impl Session {
         };
         let e = &mut **engine;
         let mut progress = false;
+        // The ZAP handler's reply resumes a paused handshake.
+        if let Some(zap) = &mut self.zap_client
+            && let Reply::Decision(decision) = zap.poll_reply()?
+        {
+            progress = true;
+            e.conn.handle_auth(decision, now)?;
+        }
         // Deliver a message the socket refused before.
         if let Some(msg) = self.pending.take() {
             match self.to_socket.try_send(msg) {
@@ -467,6 +490,7 @@ impl Session {
                     }
                     self.monitor.emit(SocketEventKind::HandshakeSucceeded {
                         peer: peer.socket_type,
+                        user_id: peer.user_id.clone(),
                     });
                     self.established = true;
                     for topic in &self.subscriptions {
@@ -486,6 +510,19 @@ impl Session {
                     )?;
                     if let Some(peer) = &self.peer {
                         peer.set_connected(true);
+                    }
+                }
+                Event::AuthRequest(req) => {
+                    let address = e.stream.peer_address();
+                    let asked = ask_zap(
+                        self.zap.as_ref(),
+                        &mut self.zap_client,
+                        &self.signal,
+                        &address,
+                        &req,
+                    )?;
+                    if let Some(decision) = asked {
+                        e.conn.handle_auth(decision, now)?;
                     }
                 }
                 Event::Subscribe(topic) => {
@@ -609,6 +646,48 @@ impl Session {
             }
         }
         Ok(progress)
+    }
+}
+
+/// Sends `req` to the ZAP handler (joining it first), or decides at once
+/// when there is no handler to ask: `Ok(None)` means the reply will wake
+/// the session. Without a handler, libzmq's rule (see `Security`): accept,
+/// unless the mechanism requires one.
+fn ask_zap(
+    settings: Option<&ZapSettings>,
+    client: &mut Option<ZapClient>,
+    signal: &StdArc<SessionSignal>,
+    address: &str,
+    req: &AuthRequest,
+) -> Result<Option<AuthDecision>, SessionError> {
+    let Some(settings) = settings else {
+        return Ok(Some(AuthDecision::accept(Vec::new())));
+    };
+    if client.is_none() {
+        *client = ZapClient::connect(settings, StdArc::clone(signal) as StdArc<dyn Signal>);
+    }
+    match client {
+        Some(zap) => {
+            zap.send_request(settings, address, req)?;
+            Ok(None)
+        }
+        None if settings.handler_required => Err(ZapError::NoHandler.into()),
+        None => Ok(Some(AuthDecision::accept(Vec::new()))),
+    }
+}
+
+/// The ZAP status code of a handshake that failed on authentication: ours
+/// refused the peer, or the peer's ERROR carried a status code (libzmq
+/// `mechanism_base_t::handle_error_reason`).
+fn auth_status(error: &SessionError) -> Option<u16> {
+    use ferrozmq_wire::HandshakeError as H;
+    match error.protocol()? {
+        ConnectionError::Handshake(H::AuthRefused { status_code, .. }) => Some(*status_code),
+        ConnectionError::Handshake(H::PeerError { reason }) => match reason[..] {
+            [d @ b'3'..=b'5', b'0', b'0'] => Some(u16::from(d - b'0') * 100),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

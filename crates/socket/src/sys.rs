@@ -13,6 +13,10 @@
 //!   `Ok(0)` at end of stream, `ErrorKind::WouldBlock` on a non-blocking
 //!   socket with nothing to read, retries `EINTR` itself) and extends the
 //!   body by exactly the bytes the kernel wrote;
+//! - the credentials of a Unix-socket peer ([`peer_credentials`]), which
+//!   a ZAP request carries as the peer's address (libzmq reads
+//!   `SO_PEERCRED` for ipc peers). Contract: `Some((uid, gid, pid))` where
+//!   the OS reports them, `None` otherwise;
 //! - `poll(2)` over caller-given descriptors ([`poll_fds`]), for `poll` and
 //!   `Poller` items that are raw file descriptors. Contract: the revents
 //!   the kernel reports, in place; an interrupted wait (`EINTR`) returns
@@ -101,6 +105,39 @@ pub(crate) fn poll_fds(fds: &mut [PollFd], timeout: Option<Duration>) -> io::Res
         return Ok(0);
     }
     Err(err)
+}
+
+/// The uid, gid and pid of the process at the other end of the Unix
+/// socket `fd` (`SO_PEERCRED`); `None` where the OS has no such option or
+/// refuses it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn peer_credentials(fd: &impl AsRawFd) -> Option<(u32, u32, i32)> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = core::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` and `len` are valid, exclusively borrowed locals that
+    // outlive the call; `len` holds the size of `cred`, so getsockopt(2)
+    // writes at most that many bytes into it. A descriptor that is not a
+    // Unix socket makes the call fail, which is handled.
+    let r = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&raw mut cred).cast(),
+            &raw mut len,
+        )
+    };
+    (r == 0).then_some((cred.uid, cred.gid, cred.pid))
+}
+
+/// No `SO_PEERCRED` here: an ipc peer's address is empty.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) fn peer_credentials(_fd: &impl AsRawFd) -> Option<(u32, u32, i32)> {
+    None
 }
 
 #[cfg(test)]

@@ -123,7 +123,7 @@ impl Server {
         };
         server.good_round(10);
         server.wait_for(
-            |k| matches!(k, SocketEventKind::HandshakeSucceeded { peer } if *peer == good_kind),
+            |k| matches!(k, SocketEventKind::HandshakeSucceeded { peer, .. } if *peer == good_kind),
         );
         server
     }
@@ -1104,7 +1104,7 @@ fn router_ignores_a_second_peer_announcing_a_live_routing_id() {
     let mut second = raw_dealer(s.addr, b"twin");
     for _ in 0..2 {
         s.wait_for(
-            |k| matches!(k, SocketEventKind::HandshakeSucceeded { peer } if *peer == dealer),
+            |k| matches!(k, SocketEventKind::HandshakeSucceeded { peer, .. } if *peer == dealer),
         );
     }
     for k in 0..20 {

@@ -2084,3 +2084,564 @@ over! {
     /// Ports libzmq `test_immediate.cpp` `test_immediate_3`.
     immediate_on_drops_the_queue_of_a_lost_connection => immediate_lost_connection(tcp, ipc)
 }
+
+// ---------------------------------------------------------------------------
+// Security: PLAIN (RFC 24), CURVE (RFC 26) and ZAP (RFC 27), as libzmq's
+// `test_security_plain.cpp`, `test_security_curve.cpp` and
+// `test_security_zap.cpp` check them, with the handler a plain REP socket.
+// ---------------------------------------------------------------------------
+
+use security::{curve_push_pull, curve_without_handler, plain_req_rep};
+
+mod security {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::{Arc, Mutex};
+
+    use ferrozmq_socket::{
+        ConnectError, CurveKey, CurveKeyPair, SecurityError, SocketMonitor, ZAP_ENDPOINT,
+    };
+
+    use super::*;
+
+    /// A ZAP handler (RFC 27) written as an application writes one: a REP
+    /// socket bound at `inproc://zeromq.zap.01` of `ctx`. `policy` gets the
+    /// request frames after the version and id (domain, address, routing
+    /// id, mechanism, credentials) and returns the status code
+    /// and user id; every request is kept for the test to look at.
+    struct Handler {
+        stop: Arc<AtomicBool>,
+        requests: Arc<Mutex<Vec<Vec<Vec<u8>>>>>,
+        thread: Option<thread::JoinHandle<()>>,
+    }
+
+    impl Handler {
+        fn start(
+            ctx: &Context,
+            policy: impl Fn(&[Vec<u8>]) -> (&'static str, Vec<u8>) + Send + 'static,
+        ) -> Self {
+            let rep = socket(ctx, SocketType::Rep);
+            set(
+                &rep,
+                SocketOption::RcvTimeo(Some(Duration::from_millis(20))),
+            );
+            rep.bind(ZAP_ENDPOINT).expect("bind the ZAP handler");
+            let stop = Arc::new(AtomicBool::new(false));
+            let requests = Arc::new(Mutex::new(Vec::new()));
+            let (s, r) = (Arc::clone(&stop), Arc::clone(&requests));
+            let thread = thread::spawn(move || {
+                while !s.load(Ordering::Relaxed) {
+                    let req = match rep.recv_multipart() {
+                        Ok(m) => bytes(&m),
+                        Err(e) if e.is_again() => continue,
+                        Err(e) => panic!("ZAP handler recv: {e}"),
+                    };
+                    assert_eq!(req[0], b"1.0", "ZAP version");
+                    let (status, user_id) = policy(&req[2..]);
+                    let reply: [&[u8]; 6] =
+                        [b"1.0", &req[1], status.as_bytes(), b"text", &user_id, b""];
+                    send(&rep, &reply);
+                    r.lock().unwrap().push(req);
+                }
+            });
+            Self {
+                stop,
+                requests,
+                thread: Some(thread),
+            }
+        }
+
+        fn requests(&self) -> Vec<Vec<Vec<u8>>> {
+            self.requests.lock().unwrap().clone()
+        }
+    }
+
+    impl Drop for Handler {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::Relaxed);
+            if let Some(t) = self.thread.take() {
+                let r = t.join();
+                if !thread::panicking() {
+                    r.expect("the ZAP handler thread");
+                }
+            }
+        }
+    }
+
+    /// Waits for the first event on `monitor` that `pick` maps to a value.
+    #[track_caller]
+    fn event<T>(
+        monitor: &mut SocketMonitor,
+        mut pick: impl FnMut(&SocketEventKind) -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Some(e) = monitor.recv_timeout(left) else {
+                panic!("no such event before the deadline; saw {seen:?}");
+            };
+            if let Some(v) = pick(&e.kind) {
+                return v;
+            }
+            seen.push(e.kind.libzmq_name());
+        }
+    }
+
+    fn auth_failed(monitor: &mut SocketMonitor) -> u16 {
+        event(monitor, |k| match k {
+            SocketEventKind::HandshakeFailedAuth { status_code } => Some(*status_code),
+            _ => None,
+        })
+    }
+
+    fn succeeded(monitor: &mut SocketMonitor) -> Vec<u8> {
+        event(monitor, |k| match k {
+            SocketEventKind::HandshakeSucceeded { user_id, .. } => Some(user_id.clone()),
+            _ => None,
+        })
+    }
+
+    /// A client that tries once: a refused one does not hammer the server.
+    fn once(s: &Socket) {
+        set(s, SocketOption::ReconnectIvl(None));
+    }
+
+    fn plain_client(ctx: &Context, kind: SocketType, user: &str, password: &str) -> Socket {
+        let s = socket(ctx, kind);
+        set(&s, SocketOption::PlainUsername(user.into()));
+        set(&s, SocketOption::PlainPassword(password.into()));
+        s
+    }
+
+    fn curve_client(
+        ctx: &Context,
+        kind: SocketType,
+        me: &CurveKeyPair,
+        server: &CurveKey,
+    ) -> Socket {
+        let s = socket(ctx, kind);
+        set(&s, SocketOption::CurveServerKey(server.clone()));
+        set(&s, SocketOption::CurvePublicKey(me.public.clone()));
+        set(&s, SocketOption::CurveSecretKey(me.secret.clone()));
+        s
+    }
+
+    /// A 1 MiB message with a pattern, so a misplaced byte shows.
+    fn big() -> Vec<u8> {
+        (0..1 << 20).map(|i: u32| (i % 251) as u8).collect()
+    }
+
+    /// `bounce`, then a 1 MiB request and reply.
+    fn exchange(server: &Socket, client: &Socket) {
+        bounce(server, client);
+        let big = big();
+        send(client, &[&big]);
+        expect(server, &[&big]);
+        send(server, &[&big[..1000]]);
+        expect(client, &[&big[..1000]]);
+    }
+
+    /// RFC 24 with a ZAP handler checking the password: the user id reaches
+    /// the server's application, a wrong password is refused with 400 on
+    /// both sides, and the server keeps serving (libzmq
+    /// `test_security_plain.cpp`).
+    pub(super) fn plain_req_rep(tr: Tr) {
+        let ctx = ctx();
+        let handler = Handler::start(&ctx, |req| {
+            let ok = req[3] == b"PLAIN" && req[4] == b"admin" && req[5] == b"password";
+            if ok {
+                ("200", b"admin-id".to_vec())
+            } else {
+                ("400", Vec::new())
+            }
+        });
+        let server = socket(&ctx, SocketType::Rep);
+        set(&server, SocketOption::RoutingId(Some(rid(b"IDENT"))));
+        set(&server, SocketOption::ZapDomain("test".into()));
+        set(&server, SocketOption::PlainServer(true));
+        assert!(server.options().plain_server());
+        let mut server_events = server.monitor();
+        let at = bind(&server, tr, "plain");
+
+        let bad = plain_client(&ctx, SocketType::Req, "admin", "wrong");
+        once(&bad);
+        let mut bad_events = bad.monitor();
+        connect(&bad, &at);
+        assert_eq!(auth_failed(&mut bad_events), 400);
+        assert_eq!(auth_failed(&mut server_events), 400);
+
+        let good = plain_client(&ctx, SocketType::Req, "admin", "password");
+        connect(&good, &at);
+        exchange(&server, &good);
+        assert_eq!(succeeded(&mut server_events), b"admin-id");
+
+        let reqs = handler.requests();
+        assert_eq!(reqs.len(), 2, "one request per handshake");
+        let address: &[u8] = match tr {
+            Tr::Tcp => b"127.0.0.1",
+            _ => &reqs[1][3],
+        };
+        if tr == Tr::Ipc {
+            // libzmq's `:uid:gid:pid` of the peer process: ours.
+            let text = String::from_utf8(reqs[1][3].clone()).unwrap();
+            assert!(
+                text.ends_with(&format!(":{}", std::process::id())),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            reqs[1][2..],
+            owned(&[b"test", address, b"IDENT", b"PLAIN", b"admin", b"password"])[..]
+        );
+    }
+
+    over! {
+        /// PLAIN REQ/REP through a ZAP handler, a wrong password refused.
+        plain_with_zap_over => plain_req_rep(tcp, ipc)
+    }
+
+    /// RFC 26 PUSH/PULL: the ZAP handler sees the client's long-term key;
+    /// a wrong client key (refused by the handler, 400 both sides) and a
+    /// wrong server key (the server cannot open HELLO: a protocol failure;
+    /// the client sees the connection closed) leave the server serving.
+    pub(super) fn curve_push_pull(tr: Tr) {
+        let ctx = ctx();
+        let server_keys = CurveKeyPair::generate();
+        let client_keys = CurveKeyPair::generate();
+        let allowed = client_keys.public.clone();
+        let handler = Handler::start(&ctx, move |req| {
+            let ok = req[3] == b"CURVE" && req[4] == allowed.as_bytes();
+            if ok {
+                ("200", b"curve-user".to_vec())
+            } else {
+                ("400", Vec::new())
+            }
+        });
+        let server = socket(&ctx, SocketType::Pull);
+        set(&server, SocketOption::CurveServer(true));
+        set(
+            &server,
+            SocketOption::CurveSecretKey(server_keys.secret.clone()),
+        );
+        assert!(server.options().curve_server());
+        let mut server_events = server.monitor();
+        let at = bind(&server, tr, "curve");
+
+        let stranger = CurveKeyPair::generate();
+        let bad_client = curve_client(&ctx, SocketType::Push, &stranger, &server_keys.public);
+        once(&bad_client);
+        let mut bad_client_events = bad_client.monitor();
+        connect(&bad_client, &at);
+        assert_eq!(auth_failed(&mut bad_client_events), 400);
+        assert_eq!(auth_failed(&mut server_events), 400);
+
+        let bad_server = curve_client(&ctx, SocketType::Push, &client_keys, &stranger.public);
+        once(&bad_server);
+        let mut bad_server_events = bad_server.monitor();
+        connect(&bad_server, &at);
+        let name = event(&mut server_events, |k| match k {
+            SocketEventKind::HandshakeFailed(_) => Some(k.libzmq_name()),
+            _ => None,
+        });
+        assert_eq!(name, "ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL");
+        event(&mut bad_server_events, |k| {
+            matches!(k, SocketEventKind::HandshakeFailed(_)).then_some(())
+        });
+
+        let good = curve_client(&ctx, SocketType::Push, &client_keys, &server_keys.public);
+        connect(&good, &at);
+        let big = big();
+        send(&good, &[b"hello"]);
+        expect(&server, &[b"hello"]);
+        send(&good, &[&big, b"tail"]);
+        expect(&server, &[&big, b"tail"]);
+        assert_eq!(succeeded(&mut server_events), b"curve-user");
+        let reqs = handler.requests();
+        assert_eq!(reqs.len(), 2, "the wrong server key never reached ZAP");
+        assert_eq!(reqs[1][5], b"CURVE");
+        assert_eq!(reqs[1][6], client_keys.public.as_bytes());
+    }
+
+    over! {
+        /// CURVE PUSH/PULL through a ZAP handler, wrong keys refused.
+        curve_with_zap_over => curve_push_pull(tcp, ipc)
+    }
+
+    /// CURVE REQ/REP with no ZAP handler: libzmq's server then accepts
+    /// every client that proves its key (the "Stonehouse" pattern).
+    pub(super) fn curve_without_handler(tr: Tr) {
+        let ctx = ctx();
+        let server_keys = CurveKeyPair::generate();
+        let server = socket(&ctx, SocketType::Rep);
+        set(&server, SocketOption::CurveServer(true));
+        set(
+            &server,
+            SocketOption::CurveSecretKey(server_keys.secret.clone()),
+        );
+        let at = bind(&server, tr, "stonehouse");
+        let client = curve_client(
+            &ctx,
+            SocketType::Req,
+            &CurveKeyPair::generate(),
+            &server_keys.public,
+        );
+        connect(&client, &at);
+        exchange(&server, &client);
+    }
+
+    over! {
+        /// CURVE without a ZAP handler accepts any client key.
+        curve_without_zap_over => curve_without_handler(tcp, ipc)
+    }
+
+    /// The four ZAP status codes (RFC 27 §Reply Format), as libzmq
+    /// `test_security_zap.cpp` checks them: 200 admits; 300 closes without
+    /// ERROR (the client only sees the connection go); 400 and 500 send
+    /// ERROR with the code, and both sides report it.
+    #[test]
+    fn zap_status_codes() {
+        let ctx = ctx();
+        let _handler = Handler::start(&ctx, |req| match &req[4][..] {
+            b"s300" => ("300", Vec::new()),
+            b"s400" => ("400", Vec::new()),
+            b"s500" => ("500", Vec::new()),
+            _ => ("200", req[4].clone()),
+        });
+        let server = socket(&ctx, SocketType::Pull);
+        set(&server, SocketOption::PlainServer(true));
+        let mut server_events = server.monitor();
+        let at = bind(&server, Tr::Tcp, "codes");
+        for code in [300u16, 400, 500] {
+            let client = plain_client(&ctx, SocketType::Push, &format!("s{code}"), "pw");
+            once(&client);
+            let mut client_events = client.monitor();
+            connect(&client, &at);
+            assert_eq!(auth_failed(&mut server_events), code);
+            if code == 300 {
+                let kind = event(&mut client_events, |k| match k {
+                    SocketEventKind::HandshakeFailed(_)
+                    | SocketEventKind::HandshakeFailedAuth { .. } => Some(k.clone()),
+                    _ => None,
+                });
+                assert!(
+                    matches!(kind, SocketEventKind::HandshakeFailed(_)),
+                    "{kind:?}"
+                );
+            } else {
+                assert_eq!(auth_failed(&mut client_events), code);
+            }
+        }
+        let client = plain_client(&ctx, SocketType::Push, "s200", "pw");
+        connect(&client, &at);
+        send(&client, &[b"in"]);
+        expect(&server, &[b"in"]);
+        assert_eq!(succeeded(&mut server_events), b"s200");
+    }
+
+    /// Without a handler bound, a PLAIN server refuses every client
+    /// (libzmq `plain_server_t::process_hello`), and so does a CURVE
+    /// server with ZMQ_ZAP_ENFORCE_DOMAIN and a domain.
+    #[test]
+    fn required_handler_missing_refuses() {
+        let ctx = ctx();
+        let plain = socket(&ctx, SocketType::Pull);
+        set(&plain, SocketOption::PlainServer(true));
+        let mut plain_events = plain.monitor();
+        let at = bind(&plain, Tr::Tcp, "no-handler");
+        let client = plain_client(&ctx, SocketType::Push, "u", "p");
+        once(&client);
+        connect(&client, &at);
+        let err = event(&mut plain_events, |k| match k {
+            SocketEventKind::HandshakeFailed(e) => Some(e.to_string()),
+            _ => None,
+        });
+        assert!(err.contains("no ZAP handler"), "{err}");
+
+        let keys = CurveKeyPair::generate();
+        let curve = socket(&ctx, SocketType::Pull);
+        set(&curve, SocketOption::CurveServer(true));
+        set(&curve, SocketOption::CurveSecretKey(keys.secret.clone()));
+        set(&curve, SocketOption::ZapDomain("strict".into()));
+        set(&curve, SocketOption::ZapEnforceDomain(true));
+        let mut curve_events = curve.monitor();
+        let at = bind(&curve, Tr::Tcp, "enforce");
+        let client = curve_client(
+            &ctx,
+            SocketType::Push,
+            &CurveKeyPair::generate(),
+            &keys.public,
+        );
+        once(&client);
+        connect(&client, &at);
+        let err = event(&mut curve_events, |k| match k {
+            SocketEventKind::HandshakeFailed(e) => Some(e.to_string()),
+            _ => None,
+        });
+        assert!(err.contains("no ZAP handler"), "{err}");
+    }
+
+    /// NULL asks ZAP only with a ZAP domain (libzmq
+    /// `mechanism_base_t::zap_required`), on whichever side has it: the
+    /// handler's user id comes through, a 400 refuses; without a handler
+    /// the peer is accepted, unless ZMQ_ZAP_ENFORCE_DOMAIN is set
+    /// (libzmq `test_security_zap.cpp`'s NULL cases).
+    #[test]
+    fn null_with_a_zap_domain() {
+        let ctx = ctx();
+        // No handler yet: accepted, and refused once enforced.
+        let server = socket(&ctx, SocketType::Pull);
+        set(&server, SocketOption::ZapDomain("global".into()));
+        let at = bind(&server, Tr::Tcp, "null-no-handler");
+        let client = socket(&ctx, SocketType::Push);
+        connect(&client, &at);
+        send(&client, &[b"unchecked"]);
+        expect(&server, &[b"unchecked"]);
+        let strict = socket(&ctx, SocketType::Pull);
+        set(&strict, SocketOption::ZapDomain("global".into()));
+        set(&strict, SocketOption::ZapEnforceDomain(true));
+        let mut strict_events = strict.monitor();
+        let at = bind(&strict, Tr::Tcp, "null-enforced");
+        let client = socket(&ctx, SocketType::Push);
+        once(&client);
+        connect(&client, &at);
+        let err = event(&mut strict_events, |k| match k {
+            SocketEventKind::HandshakeFailed(e) => Some(e.to_string()),
+            _ => None,
+        });
+        assert!(err.contains("no ZAP handler"), "{err}");
+
+        let handler = Handler::start(&ctx, |req| {
+            assert_eq!(req.len(), 4, "NULL sends no credentials: {req:?}");
+            if req[0] == b"global" {
+                ("200", b"anonymous".to_vec())
+            } else {
+                ("400", Vec::new())
+            }
+        });
+        let server = socket(&ctx, SocketType::Pull);
+        set(&server, SocketOption::ZapDomain("global".into()));
+        let mut server_events = server.monitor();
+        let at = bind(&server, Tr::Tcp, "null-global");
+        let client = socket(&ctx, SocketType::Push);
+        connect(&client, &at);
+        send(&client, &[b"checked"]);
+        expect(&server, &[b"checked"]);
+        assert_eq!(succeeded(&mut server_events), b"anonymous");
+
+        let other = socket(&ctx, SocketType::Pull);
+        set(&other, SocketOption::ZapDomain("other".into()));
+        let mut other_events = other.monitor();
+        let at = bind(&other, Tr::Tcp, "null-other");
+        let client = socket(&ctx, SocketType::Push);
+        once(&client);
+        let mut client_events = client.monitor();
+        connect(&client, &at);
+        assert_eq!(auth_failed(&mut other_events), 400);
+        assert_eq!(auth_failed(&mut client_events), 400);
+        assert_eq!(handler.requests()[0][5], b"NULL");
+    }
+
+    /// The library's `Authenticator` (pyzmq's `ThreadAuthenticator`
+    /// rules): PLAIN passwords, CURVE allowed keys per domain, a deny list;
+    /// refusals are 400 on both sides and the server keeps serving.
+    #[test]
+    fn authenticator_admits_by_password_key_and_address() {
+        use std::collections::HashMap;
+
+        use ferrozmq_socket::{Authenticator, CurveKeys};
+
+        let ctx = ctx();
+        let auth = Authenticator::start(&ctx).expect("start the authenticator");
+        assert!(
+            Authenticator::start(&ctx).is_err(),
+            "one handler per context"
+        );
+        auth.configure_plain("*", HashMap::from([("admin".into(), "password".into())]));
+        let good = CurveKeyPair::generate();
+        auth.configure_curve("keys", CurveKeys::Allowed(vec![good.public.clone()]));
+
+        // PLAIN: the right password in, a wrong one out.
+        let plain = socket(&ctx, SocketType::Pull);
+        set(&plain, SocketOption::PlainServer(true));
+        let mut plain_events = plain.monitor();
+        let at = bind(&plain, Tr::Tcp, "auth-plain");
+        let bad = plain_client(&ctx, SocketType::Push, "admin", "nope");
+        once(&bad);
+        let mut bad_events = bad.monitor();
+        connect(&bad, &at);
+        assert_eq!(auth_failed(&mut bad_events), 400);
+        assert_eq!(auth_failed(&mut plain_events), 400);
+        let client = plain_client(&ctx, SocketType::Push, "admin", "password");
+        connect(&client, &at);
+        send(&client, &[b"plain"]);
+        expect(&plain, &[b"plain"]);
+        assert_eq!(succeeded(&mut plain_events), b"admin");
+
+        // CURVE in the "keys" domain: the allowed key in, another out.
+        let server_keys = CurveKeyPair::generate();
+        let curve = socket(&ctx, SocketType::Pull);
+        set(&curve, SocketOption::ZapDomain("keys".into()));
+        set(&curve, SocketOption::CurveServer(true));
+        set(
+            &curve,
+            SocketOption::CurveSecretKey(server_keys.secret.clone()),
+        );
+        let mut curve_events = curve.monitor();
+        let at = bind(&curve, Tr::Ipc, "auth-curve");
+        let stranger = curve_client(
+            &ctx,
+            SocketType::Push,
+            &CurveKeyPair::generate(),
+            &server_keys.public,
+        );
+        once(&stranger);
+        connect(&stranger, &at);
+        assert_eq!(auth_failed(&mut curve_events), 400);
+        let client = curve_client(&ctx, SocketType::Push, &good, &server_keys.public);
+        connect(&client, &at);
+        send(&client, &[b"curve"]);
+        expect(&curve, &[b"curve"]);
+        assert_eq!(
+            succeeded(&mut curve_events),
+            good.public.to_z85().as_bytes()
+        );
+
+        // Deny 127.0.0.1: even the right password is refused now.
+        auth.deny(["127.0.0.1"]);
+        let client = plain_client(&ctx, SocketType::Push, "admin", "password");
+        once(&client);
+        let mut denied = client.monitor();
+        let at = plain.last_endpoint().unwrap().to_string();
+        connect(&client, &at);
+        assert_eq!(auth_failed(&mut denied), 400);
+        auth.stop();
+    }
+
+    /// A CURVE client without all three keys cannot connect, and a CURVE
+    /// server without its secret key cannot bind: the error says which
+    /// option is missing.
+    #[test]
+    fn curve_without_keys_is_refused_at_once() {
+        let ctx = ctx();
+        let keys = CurveKeyPair::generate();
+        let client = socket(&ctx, SocketType::Req);
+        set(&client, SocketOption::CurveServerKey(keys.public.clone()));
+        match client.connect("tcp://127.0.0.1:5555") {
+            Err(ConnectError::Security(e)) => assert_eq!(
+                e,
+                SecurityError::MissingCurveKey {
+                    option: "ZMQ_CURVE_PUBLICKEY"
+                }
+            ),
+            other => panic!("{other:?}"),
+        }
+        let server = socket(&ctx, SocketType::Rep);
+        set(&server, SocketOption::CurveServer(true));
+        let err = server.bind("tcp://127.0.0.1:0").unwrap_err();
+        assert!(err.to_string().contains("ZMQ_CURVE_SECRETKEY"), "{err}");
+        // inproc has no mechanism: the settings do not matter there.
+        client
+            .connect("inproc://no-security")
+            .expect("inproc connect");
+    }
+}

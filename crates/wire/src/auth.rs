@@ -92,6 +92,9 @@ pub enum Credentials {
         /// The client's long-term public key C.
         client_key: CurveKey,
     },
+    /// NULL: no credentials (a ZAP request for NULL has no credential
+    /// frames).
+    Null,
 }
 
 /// A server handshake waiting for an authentication decision, from
@@ -99,7 +102,8 @@ pub enum Credentials {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AuthRequest {
-    /// The mechanism (`PLAIN` or `CURVE`), as a ZAP request names it.
+    /// The mechanism (`NULL`, `PLAIN` or `CURVE`), as a ZAP request names
+    /// it.
     pub mechanism: MechanismName,
     /// The client's credentials.
     pub credentials: Credentials,

@@ -58,7 +58,9 @@ pub struct Config {
     /// decision (the socket layer's ZAP, RFC 27). When false (the default)
     /// every client is accepted: CURVE still proves the client holds the
     /// secret key of the public key it presents, and encrypts; PLAIN checks
-    /// nothing. Ignored by clients and NULL.
+    /// nothing. With NULL (libzmq: a socket with a ZAP domain), either side
+    /// asks before it sends READY, with [`Credentials::Null`](crate::Credentials::Null).
+    /// Ignored by PLAIN and CURVE clients.
     pub authenticate: bool,
     /// The version we announce: 3.1 normally; 3.0 to behave as libzmq 4.0-4.3.2
     /// does (legacy subscriptions), for tests and interop.
@@ -590,6 +592,9 @@ impl Connection {
                         self.version = Some(peer.version);
                         self.phase = Phase::Handshake;
                         self.handshake.start(&mut self.encoder);
+                        if let Some(request) = self.handshake.start_auth() {
+                            self.on_step(Step::Auth(request), now);
+                        }
                     }
                 }
                 Phase::Handshake | Phase::Traffic => {
@@ -655,7 +660,7 @@ impl Connection {
                     .parse_quirk(frame)
                     .ok_or(HandshakeError::Malformed(e))?,
             };
-            if self.auth_pending {
+            if self.auth_pending && !self.handshake.commands_while_authenticating() {
                 // The client has nothing to send while we decide.
                 return Err(HandshakeError::UnexpectedCommand {
                     name: cmd.name().to_vec(),

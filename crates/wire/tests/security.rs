@@ -452,6 +452,87 @@ fn a_temporary_refusal_closes_without_error() {
 }
 
 #[test]
+fn null_with_authentication_asks_before_ready() {
+    let mut server = config(SocketType::Rep, Mechanism::Null);
+    server.authenticate = true;
+    // The request comes as soon as the greeting is done.
+    let now = Instant::now();
+    let mut lone = Connection::new(server.clone(), now).unwrap();
+    let mut peer = Connection::new(config(SocketType::Req, Mechanism::Null), now).unwrap();
+    let mut events = Vec::new();
+    for _ in 0..4 {
+        let to_lone = take_output(&mut peer);
+        let to_peer = take_output(&mut lone);
+        events.extend(feed(&mut lone, &to_lone, now).unwrap());
+        feed(&mut peer, &to_peer, now).unwrap();
+    }
+    let [Event::AuthRequest(req), ..] = &events[..] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(req.mechanism, MechanismName::NULL);
+    assert_eq!(req.credentials, Credentials::Null);
+    let mut w = Wire::new(config(SocketType::Req, Mechanism::Null), server);
+    // The request went out with the greeting (`Wire::new` drops it).
+    let (ec, es) = w.run();
+    // The client's READY arrived and waits; ours is not sent yet.
+    assert!(ec.is_empty() && es.is_empty(), "{ec:?} {es:?}");
+    assert!(!w.s.has_transmit());
+    assert_eq!(
+        w.s.handle_auth(AuthDecision::accept("null-user"), w.now),
+        Ok(true)
+    );
+    let (ec, es) = w.run();
+    assert!(matches!(&ec[..], [Event::HandshakeComplete(_)]), "{ec:?}");
+    let [Event::HandshakeComplete(peer)] = &es[..] else {
+        panic!("{es:?}")
+    };
+    assert_eq!(peer.user_id, b"null-user");
+    traffic(&mut w, true);
+}
+
+#[test]
+fn null_accepted_before_the_peers_ready_completes_on_it() {
+    let mut server = config(SocketType::Pull, Mechanism::Null);
+    server.authenticate = true;
+    let mut w = Wire::new(config(SocketType::Push, Mechanism::Null), server);
+    // The decision comes before the client's READY is read.
+    w.s.handle_auth(AuthDecision::accept("early"), w.now)
+        .unwrap();
+    let (ec, es) = w.run();
+    assert!(matches!(&ec[..], [Event::HandshakeComplete(_)]), "{ec:?}");
+    let [Event::HandshakeComplete(peer)] = &es[..] else {
+        panic!("{es:?}")
+    };
+    assert_eq!(peer.user_id, b"early");
+}
+
+#[test]
+fn null_refused_sends_error_with_the_status_code() {
+    let mut server = config(SocketType::Pull, Mechanism::Null);
+    server.authenticate = true;
+    let mut w = Wire::new(config(SocketType::Push, Mechanism::Null), server);
+    w.run();
+    let err =
+        w.s.handle_auth(
+            AuthDecision::Refuse {
+                status_code: 500,
+                reason: "down".into(),
+            },
+            w.now,
+        )
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        ConnectionError::Handshake(HandshakeError::AuthRefused {
+            status_code: 500,
+            ..
+        })
+    ));
+    let (flags, error) = w.next_to_c();
+    assert_eq!((flags, &error[..]), (0x04, &b"\x05ERROR\x03500"[..]));
+}
+
+#[test]
 fn plain_malformed_hello_and_commands_during_a_pending_decision() {
     let mut w = Wire::new(
         config(SocketType::Push, plain_client("a", "b")),

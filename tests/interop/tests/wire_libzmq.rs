@@ -1248,7 +1248,7 @@ mod sockets {
             ours_seen
                 .iter()
                 .filter(
-                    |k| matches!(k, SocketEventKind::HandshakeSucceeded { peer: p } if *p == peer)
+                    |k| matches!(k, SocketEventKind::HandshakeSucceeded { peer: p, .. } if *p == peer)
                 )
                 .count(),
             1,

@@ -3,7 +3,7 @@
 //!
 //! Not here: `ZMQ_SUBSCRIBE`/`ZMQ_UNSUBSCRIBE` (subscriptions are state, not
 //! settings), the receive allocator (set on the socket), and the libzmq
-//! options no socket type here needs yet (TCP keepalive, security, the
+//! options no socket type here needs yet (TCP keepalive, GSSAPI, the
 //! draft options). This module does not apply settings to live connections
 //! and does not know which socket types an option applies to beyond
 //! [`SocketOption::applies_to`]; the socket decides when each takes effect
@@ -15,18 +15,21 @@
 //! defaults and getters (`store.rs`); the range checks that `set` applies
 //! are in `range.rs`; [`RoutingId`] holds the routing-id rules
 //! (`routing_id.rs`) and [`OptionError`] says why a setting was refused
-//! (`error.rs`).
+//! (`error.rs`); the security settings and their libzmq rules (which
+//! option picks the mechanism) are in `security.rs`.
 
 use std::time::Duration;
 
 mod error;
 mod range;
 mod routing_id;
+mod security;
 mod socket_option;
 mod store;
 
 pub use error::OptionError;
 pub use routing_id::RoutingId;
+pub use security::{SecurityError, SecurityMechanism};
 pub use socket_option::SocketOption;
 pub use store::Options;
 

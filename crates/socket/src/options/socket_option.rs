@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use ferrozmq_wire::SocketType;
+use ferrozmq_wire::{CurveKey, SocketType};
 
 use super::RoutingId;
 
@@ -12,7 +12,10 @@ use super::RoutingId;
 ///
 /// `None` stands for libzmq's -1 or 0 where that means "off" or "forever";
 /// each variant says which. Apply it with [`Options::set`](super::Options::set).
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` never prints a password ([`PlainPassword`](Self::PlainPassword)
+/// shows as `PlainPassword(..)`) and [`CurveKey`] never prints key material.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SocketOption {
     /// `ZMQ_SNDHWM`: messages queued per peer for sending; 0 = no limit. At
@@ -112,9 +115,129 @@ pub enum SocketOption {
     /// marks. Multi-part messages are not supported: only one part is kept.
     /// Default `false`.
     Conflate(bool),
+    /// `ZMQ_PLAIN_SERVER`: `true` makes the socket a PLAIN server (RFC 24)
+    /// for its next binds and connects; `false` switches back to NULL.
+    /// Default `false`. A PLAIN server asks the ZAP handler about every
+    /// client and refuses them all when none is bound (libzmq's rule).
+    PlainServer(bool),
+    /// `ZMQ_PLAIN_USERNAME`: the username a PLAIN client sends (1-255
+    /// bytes); setting it makes the socket a PLAIN client. Empty switches
+    /// back to NULL (libzmq's reset with a NULL value).
+    PlainUsername(String),
+    /// `ZMQ_PLAIN_PASSWORD`: the password a PLAIN client sends (1-255
+    /// bytes); setting it makes the socket a PLAIN client. Empty switches
+    /// back to NULL. Zeroed when dropped from the options, never printed.
+    PlainPassword(String),
+    /// `ZMQ_CURVE_SERVER`: `true` makes the socket a CURVE server (RFC 26)
+    /// for its next binds and connects, which then needs
+    /// [`CurveSecretKey`](Self::CurveSecretKey); `false` switches back to
+    /// NULL. Default `false`.
+    CurveServer(bool),
+    /// `ZMQ_CURVE_PUBLICKEY`: our long-term public key, for a CURVE client.
+    /// Switches to CURVE.
+    CurvePublicKey(CurveKey),
+    /// `ZMQ_CURVE_SECRETKEY`: our long-term secret key (CURVE client or
+    /// server). Switches to CURVE.
+    CurveSecretKey(CurveKey),
+    /// `ZMQ_CURVE_SERVERKEY`: the server's long-term public key; setting it
+    /// makes the socket a CURVE client, which also needs
+    /// [`CurvePublicKey`](Self::CurvePublicKey) and
+    /// [`CurveSecretKey`](Self::CurveSecretKey).
+    CurveServerKey(CurveKey),
+    /// `ZMQ_ZAP_DOMAIN`: the domain sent in ZAP requests (RFC 27), 0-255
+    /// bytes. Default empty. Set on a NULL socket, it turns on ZAP for its
+    /// connections.
+    ZapDomain(String),
+    /// `ZMQ_ZAP_ENFORCE_DOMAIN`: a NULL or CURVE socket that would ask ZAP
+    /// fails the handshake when no handler is bound (without it, it accepts
+    /// the peer); a CURVE server without a domain then asks no handler at
+    /// all. Default `false`.
+    ZapEnforceDomain(bool),
+}
+
+impl core::fmt::Debug for SocketOption {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut t = f.debug_tuple(self.variant_name());
+        match self {
+            Self::SndHwm(v) | Self::RcvHwm(v) => t.field(v),
+            Self::Linger(v)
+            | Self::ReconnectIvl(v)
+            | Self::ReconnectIvlMax(v)
+            | Self::RcvTimeo(v)
+            | Self::SndTimeo(v)
+            | Self::HandshakeIvl(v)
+            | Self::HeartbeatIvl(v)
+            | Self::HeartbeatTtl(v)
+            | Self::HeartbeatTimeout(v) => t.field(v),
+            Self::MaxMsgSize(v) => t.field(v),
+            Self::RoutingId(v) | Self::ConnectRoutingId(v) => t.field(v),
+            Self::ReqRelaxed(v)
+            | Self::ReqCorrelate(v)
+            | Self::RouterMandatory(v)
+            | Self::Immediate(v)
+            | Self::RouterHandover(v)
+            | Self::ProbeRouter(v)
+            | Self::XpubVerbose(v)
+            | Self::XpubVerboser(v)
+            | Self::XpubManual(v)
+            | Self::XpubNodrop(v)
+            | Self::Conflate(v)
+            | Self::PlainServer(v)
+            | Self::CurveServer(v)
+            | Self::ZapEnforceDomain(v) => t.field(v),
+            Self::XpubWelcomeMsg(v) => t.field(v),
+            Self::PlainUsername(v) | Self::ZapDomain(v) => t.field(v),
+            Self::PlainPassword(_) => t.field(&format_args!("..")),
+            Self::CurvePublicKey(k) | Self::CurveSecretKey(k) | Self::CurveServerKey(k) => {
+                t.field(k)
+            }
+        };
+        t.finish()
+    }
 }
 
 impl SocketOption {
+    /// The Rust name of the variant, for `Debug`.
+    fn variant_name(&self) -> &'static str {
+        match self {
+            Self::SndHwm(_) => "SndHwm",
+            Self::RcvHwm(_) => "RcvHwm",
+            Self::Linger(_) => "Linger",
+            Self::ReconnectIvl(_) => "ReconnectIvl",
+            Self::ReconnectIvlMax(_) => "ReconnectIvlMax",
+            Self::RcvTimeo(_) => "RcvTimeo",
+            Self::SndTimeo(_) => "SndTimeo",
+            Self::MaxMsgSize(_) => "MaxMsgSize",
+            Self::RoutingId(_) => "RoutingId",
+            Self::HandshakeIvl(_) => "HandshakeIvl",
+            Self::HeartbeatIvl(_) => "HeartbeatIvl",
+            Self::HeartbeatTtl(_) => "HeartbeatTtl",
+            Self::HeartbeatTimeout(_) => "HeartbeatTimeout",
+            Self::ReqRelaxed(_) => "ReqRelaxed",
+            Self::ReqCorrelate(_) => "ReqCorrelate",
+            Self::RouterMandatory(_) => "RouterMandatory",
+            Self::Immediate(_) => "Immediate",
+            Self::RouterHandover(_) => "RouterHandover",
+            Self::ConnectRoutingId(_) => "ConnectRoutingId",
+            Self::ProbeRouter(_) => "ProbeRouter",
+            Self::XpubVerbose(_) => "XpubVerbose",
+            Self::XpubVerboser(_) => "XpubVerboser",
+            Self::XpubManual(_) => "XpubManual",
+            Self::XpubWelcomeMsg(_) => "XpubWelcomeMsg",
+            Self::XpubNodrop(_) => "XpubNodrop",
+            Self::Conflate(_) => "Conflate",
+            Self::PlainServer(_) => "PlainServer",
+            Self::PlainUsername(_) => "PlainUsername",
+            Self::PlainPassword(_) => "PlainPassword",
+            Self::CurveServer(_) => "CurveServer",
+            Self::CurvePublicKey(_) => "CurvePublicKey",
+            Self::CurveSecretKey(_) => "CurveSecretKey",
+            Self::CurveServerKey(_) => "CurveServerKey",
+            Self::ZapDomain(_) => "ZapDomain",
+            Self::ZapEnforceDomain(_) => "ZapEnforceDomain",
+        }
+    }
+
     /// The libzmq name of the option, such as `"ZMQ_SNDHWM"`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -144,6 +267,15 @@ impl SocketOption {
             Self::XpubWelcomeMsg(_) => "ZMQ_XPUB_WELCOME_MSG",
             Self::XpubNodrop(_) => "ZMQ_XPUB_NODROP",
             Self::Conflate(_) => "ZMQ_CONFLATE",
+            Self::PlainServer(_) => "ZMQ_PLAIN_SERVER",
+            Self::PlainUsername(_) => "ZMQ_PLAIN_USERNAME",
+            Self::PlainPassword(_) => "ZMQ_PLAIN_PASSWORD",
+            Self::CurveServer(_) => "ZMQ_CURVE_SERVER",
+            Self::CurvePublicKey(_) => "ZMQ_CURVE_PUBLICKEY",
+            Self::CurveSecretKey(_) => "ZMQ_CURVE_SECRETKEY",
+            Self::CurveServerKey(_) => "ZMQ_CURVE_SERVERKEY",
+            Self::ZapDomain(_) => "ZMQ_ZAP_DOMAIN",
+            Self::ZapEnforceDomain(_) => "ZMQ_ZAP_ENFORCE_DOMAIN",
         }
     }
 
@@ -201,7 +333,16 @@ impl SocketOption {
             | Self::HeartbeatIvl(_)
             | Self::HeartbeatTtl(_)
             | Self::HeartbeatTimeout(_)
-            | Self::Immediate(_) => true,
+            | Self::Immediate(_)
+            | Self::PlainServer(_)
+            | Self::PlainUsername(_)
+            | Self::PlainPassword(_)
+            | Self::CurveServer(_)
+            | Self::CurvePublicKey(_)
+            | Self::CurveSecretKey(_)
+            | Self::CurveServerKey(_)
+            | Self::ZapDomain(_)
+            | Self::ZapEnforceDomain(_) => true,
         }
     }
 }
@@ -275,6 +416,53 @@ mod tests {
                 "ZMQ_CONFLATE",
             ]
         );
+    }
+
+    #[test]
+    fn security_options_have_libzmqs_names_and_hide_secrets() {
+        use SocketOption as O;
+        let key = CurveKey::from_bytes([7; 32]);
+        let names: Vec<_> = [
+            O::PlainServer(true),
+            O::PlainUsername("u".into()),
+            O::PlainPassword("hunter2".into()),
+            O::CurveServer(true),
+            O::CurvePublicKey(key.clone()),
+            O::CurveSecretKey(key.clone()),
+            O::CurveServerKey(key.clone()),
+            O::ZapDomain("d".into()),
+            O::ZapEnforceDomain(true),
+        ]
+        .iter()
+        .map(|o| {
+            assert!(SocketType::ALL.iter().all(|&t| o.applies_to(t)));
+            o.name()
+        })
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "ZMQ_PLAIN_SERVER",
+                "ZMQ_PLAIN_USERNAME",
+                "ZMQ_PLAIN_PASSWORD",
+                "ZMQ_CURVE_SERVER",
+                "ZMQ_CURVE_PUBLICKEY",
+                "ZMQ_CURVE_SECRETKEY",
+                "ZMQ_CURVE_SERVERKEY",
+                "ZMQ_ZAP_DOMAIN",
+                "ZMQ_ZAP_ENFORCE_DOMAIN",
+            ]
+        );
+        assert_eq!(
+            format!("{:?}", O::PlainPassword("hunter2".into())),
+            "PlainPassword(..)"
+        );
+        assert_eq!(
+            format!("{:?}", O::CurveSecretKey(key)),
+            "CurveSecretKey(CurveKey(..))"
+        );
+        assert_eq!(format!("{:?}", O::SndHwm(5)), "SndHwm(5)");
+        assert_eq!(format!("{:?}", O::Linger(None)), "Linger(None)");
     }
 
     /// Every option, once, with the socket types it applies to written out

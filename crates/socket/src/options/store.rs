@@ -7,8 +7,13 @@
 
 use std::time::Duration;
 
+use ferrozmq_wire::CurveKey;
+
 use super::range::{NONZERO, check_count, check_duration, check_range};
-use super::{MAX_HEARTBEAT_TTL, MIN_HEARTBEAT_TTL, OptionError, RoutingId, SocketOption};
+use super::security::{Security, check_len};
+use super::{
+    MAX_HEARTBEAT_TTL, MIN_HEARTBEAT_TTL, OptionError, RoutingId, SecurityMechanism, SocketOption,
+};
 
 /// A socket's settings. `Options::default()` holds libzmq's defaults.
 ///
@@ -44,6 +49,20 @@ use super::{MAX_HEARTBEAT_TTL, MIN_HEARTBEAT_TTL, OptionError, RoutingId, Socket
 /// | `ZMQ_XPUB_WELCOME_MSG` | `XpubWelcomeMsg` / [`xpub_welcome_msg`](Options::xpub_welcome_msg) | `Option<&[u8]>`, empty = none | `None` | NULL |
 /// | `ZMQ_XPUB_NODROP` | `XpubNodrop` / [`xpub_nodrop`](Options::xpub_nodrop) | `bool` | `false` | 0 |
 /// | `ZMQ_CONFLATE` | `Conflate` / [`conflate`](Options::conflate) | `bool` | `false` | 0 |
+/// | `ZMQ_MECHANISM` | (set by the next six) / [`mechanism`](Options::mechanism) | [`SecurityMechanism`] | `Null` | `ZMQ_NULL` |
+/// | `ZMQ_PLAIN_SERVER` | `PlainServer` / [`plain_server`](Options::plain_server) | `bool` | `false` | 0 |
+/// | `ZMQ_PLAIN_USERNAME` | `PlainUsername` / [`plain_username`](Options::plain_username) | `String`, 0-255 bytes | empty | empty |
+/// | `ZMQ_PLAIN_PASSWORD` | `PlainPassword` / [`plain_password`](Options::plain_password) | `String`, 0-255 bytes | empty | empty |
+/// | `ZMQ_CURVE_SERVER` | `CurveServer` / [`curve_server`](Options::curve_server) | `bool` | `false` | 0 |
+/// | `ZMQ_CURVE_PUBLICKEY` | `CurvePublicKey` / [`curve_public_key`](Options::curve_public_key) | `Option<&CurveKey>` | `None` | zeros |
+/// | `ZMQ_CURVE_SECRETKEY` | `CurveSecretKey` / [`curve_secret_key`](Options::curve_secret_key) | `Option<&CurveKey>` | `None` | zeros |
+/// | `ZMQ_CURVE_SERVERKEY` | `CurveServerKey` / [`curve_server_key`](Options::curve_server_key) | `Option<&CurveKey>` | `None` | zeros |
+/// | `ZMQ_ZAP_DOMAIN` | `ZapDomain` / [`zap_domain`](Options::zap_domain) | `String`, 0-255 bytes | empty | empty |
+/// | `ZMQ_ZAP_ENFORCE_DOMAIN` | `ZapEnforceDomain` / [`zap_enforce_domain`](Options::zap_enforce_domain) | `bool` | `false` | 0 |
+///
+/// The security options follow libzmq's rule that the last one set picks
+/// the mechanism and role (see [`SocketOption::PlainServer`] and the
+/// variants after it); they apply to binds and connects made afterwards.
 ///
 /// Sources: the defaults are those of libzmq's `options_t::options_t()`
 /// (`src/options.cpp`, libzmq 4.3) and its `zmq_setsockopt(3)` page, which
@@ -120,6 +139,7 @@ pub struct Options {
     xpub_welcome_msg: Option<Box<[u8]>>,
     xpub_nodrop: bool,
     conflate: bool,
+    security: Security,
 }
 
 impl Default for Options {
@@ -153,6 +173,7 @@ impl Default for Options {
             xpub_welcome_msg: None,
             xpub_nodrop: false,
             conflate: false,
+            security: Security::default(),
         }
     }
 }
@@ -224,6 +245,34 @@ impl Options {
             }
             O::XpubNodrop(b) => self.xpub_nodrop = b,
             O::Conflate(b) => self.conflate = b,
+            O::PlainServer(b) => self.security.set_server(SecurityMechanism::Plain, b),
+            O::PlainUsername(u) => {
+                check_len(name, &u)?;
+                self.security.set_plain(Some(u), None);
+            }
+            O::PlainPassword(p) => {
+                check_len(name, &p)?;
+                self.security.set_plain(None, Some(p));
+            }
+            O::CurveServer(b) => self.security.set_server(SecurityMechanism::Curve, b),
+            O::CurvePublicKey(k) => {
+                self.security.curve_public_key = Some(k);
+                self.security.mechanism = SecurityMechanism::Curve;
+            }
+            O::CurveSecretKey(k) => {
+                self.security.curve_secret_key = Some(k);
+                self.security.mechanism = SecurityMechanism::Curve;
+            }
+            O::CurveServerKey(k) => {
+                self.security.curve_server_key = Some(k);
+                self.security.mechanism = SecurityMechanism::Curve;
+                self.security.as_server = false;
+            }
+            O::ZapDomain(d) => {
+                check_len(name, &d)?;
+                self.security.zap_domain = d;
+            }
+            O::ZapEnforceDomain(b) => self.security.zap_enforce_domain = b,
         }
         Ok(())
     }
@@ -469,6 +518,67 @@ impl Options {
     pub fn conflate(&self) -> bool {
         self.conflate
     }
+
+    /// `ZMQ_MECHANISM`: the security mechanism of new connections, picked
+    /// by the last security option set. Default NULL.
+    pub fn mechanism(&self) -> SecurityMechanism {
+        self.security.mechanism
+    }
+
+    /// `ZMQ_PLAIN_SERVER`: whether the socket is a PLAIN server (libzmq
+    /// reports the role and the mechanism together).
+    pub fn plain_server(&self) -> bool {
+        self.security.as_server && self.security.mechanism == SecurityMechanism::Plain
+    }
+
+    /// `ZMQ_PLAIN_USERNAME`: the username a PLAIN client sends.
+    pub fn plain_username(&self) -> &str {
+        &self.security.plain_username
+    }
+
+    /// `ZMQ_PLAIN_PASSWORD`: the password a PLAIN client sends.
+    pub fn plain_password(&self) -> &str {
+        // Only `set` writes it, from a `String`.
+        core::str::from_utf8(self.security.plain_password.as_bytes()).unwrap_or_default()
+    }
+
+    /// `ZMQ_CURVE_SERVER`: whether the socket is a CURVE server.
+    pub fn curve_server(&self) -> bool {
+        self.security.as_server && self.security.mechanism == SecurityMechanism::Curve
+    }
+
+    /// `ZMQ_CURVE_PUBLICKEY`: our long-term public key, if set.
+    pub fn curve_public_key(&self) -> Option<&CurveKey> {
+        self.security.curve_public_key.as_ref()
+    }
+
+    /// `ZMQ_CURVE_SECRETKEY`: our long-term secret key, if set.
+    pub fn curve_secret_key(&self) -> Option<&CurveKey> {
+        self.security.curve_secret_key.as_ref()
+    }
+
+    /// `ZMQ_CURVE_SERVERKEY`: the server's long-term public key, if set.
+    pub fn curve_server_key(&self) -> Option<&CurveKey> {
+        self.security.curve_server_key.as_ref()
+    }
+
+    /// `ZMQ_ZAP_DOMAIN`: the domain of this socket's ZAP requests.
+    pub fn zap_domain(&self) -> &str {
+        &self.security.zap_domain
+    }
+
+    /// `ZMQ_ZAP_ENFORCE_DOMAIN`: whether a handshake that would ask ZAP
+    /// fails when no handler is bound (see
+    /// [`SocketOption::ZapEnforceDomain`]).
+    pub fn zap_enforce_domain(&self) -> bool {
+        self.security.zap_enforce_domain
+    }
+
+    /// The security settings, for the socket's new sessions.
+    #[cfg_attr(loom, allow(dead_code, reason = "the socket is not built under loom"))]
+    pub(crate) fn security(&self) -> &Security {
+        &self.security
+    }
 }
 
 #[cfg(test)]
@@ -510,6 +620,54 @@ mod tests {
         assert_eq!(o.xpub_welcome_msg(), None);
         assert!(!o.xpub_nodrop());
         assert!(!o.conflate());
+    }
+
+    #[test]
+    fn security_options_follow_libzmqs_rules() {
+        use SocketOption as O;
+        use ferrozmq_wire::CurveKeyPair;
+        let mut o = Options::default();
+        assert_eq!(o.mechanism(), SecurityMechanism::Null);
+        assert!(!o.plain_server() && !o.curve_server());
+        assert_eq!((o.zap_domain(), o.zap_enforce_domain()), ("", false));
+        o.set(O::PlainUsername("admin".into())).unwrap();
+        o.set(O::PlainPassword("hunter2".into())).unwrap();
+        assert_eq!(o.mechanism(), SecurityMechanism::Plain);
+        assert_eq!(
+            (o.plain_username(), o.plain_password()),
+            ("admin", "hunter2")
+        );
+        assert!(!o.plain_server());
+        assert!(!format!("{o:?}").contains("hunter2"));
+        o.set(O::PlainServer(true)).unwrap();
+        assert!(o.plain_server() && !o.curve_server());
+        let pair = CurveKeyPair::generate();
+        o.set(O::CurveSecretKey(pair.secret.clone())).unwrap();
+        // A key switches to CURVE but keeps the role.
+        assert_eq!(o.mechanism(), SecurityMechanism::Curve);
+        assert!(o.curve_server() && !o.plain_server());
+        o.set(O::CurveServerKey(pair.public.clone())).unwrap();
+        assert!(!o.curve_server());
+        assert_eq!(o.curve_server_key(), Some(&pair.public));
+        assert_eq!(o.curve_secret_key(), Some(&pair.secret));
+        assert_eq!(o.curve_public_key(), None);
+        o.set(O::CurveServer(false)).unwrap();
+        assert_eq!(o.mechanism(), SecurityMechanism::Null);
+        let long = "x".repeat(256);
+        for bad in [
+            O::PlainUsername(long.clone()),
+            O::PlainPassword(long.clone()),
+            O::ZapDomain(long),
+        ] {
+            let name = bad.name();
+            let before = o.clone();
+            let e = o.set(bad).unwrap_err();
+            assert_eq!(e.option(), name);
+            assert_eq!(o, before);
+        }
+        o.set(O::ZapDomain("x".repeat(255))).unwrap();
+        o.set(O::ZapEnforceDomain(true)).unwrap();
+        assert_eq!((o.zap_domain().len(), o.zap_enforce_domain()), (255, true));
     }
 
     #[test]

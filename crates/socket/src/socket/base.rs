@@ -18,12 +18,13 @@ use crate::error::{BindError, ConnectError, DisconnectError, RecvError, SendErro
 use crate::inproc::Joiner;
 use crate::io_thread::Acceptor;
 use crate::monitor::{Monitor, MonitorHub, SocketMonitor};
-use crate::options::{OptionError, Options, SocketOption};
+use crate::options::{OptionError, Options, SecurityError, SocketOption};
 use crate::pattern::AnyPattern;
 use crate::pipe::{Item, PeerMeta, conflating_pipe, pipe};
 use crate::session::{Reconnect, SessionParts};
 use crate::signal::Signal;
 use crate::sync::StdArc;
+use crate::zap::ZapSettings;
 
 /// A bind: the endpoint as given and as bound, and what serves it.
 struct Bind {
@@ -266,9 +267,30 @@ impl Base {
         self.next_id
     }
 
-    /// ZMTP settings for the sessions of a new bind or connect.
-    fn config(&self) -> Config {
+    /// ZMTP settings for the sessions of a new bind or connect, and how
+    /// they ask ZAP when they do.
+    ///
+    /// # Errors
+    ///
+    /// [`SecurityError`] when the security options cannot make a
+    /// connection (CURVE without its keys).
+    fn config(&self) -> Result<(Config, Option<ZapSettings>), SecurityError> {
+        let security = self.options.security();
         let mut config = Config::new(self.socket_type, StdArc::clone(&self.alloc));
+        config.mechanism = security.wire_mechanism()?;
+        config.as_server = security.is_server();
+        // PLAIN and CURVE servers, or NULL with a domain (either side).
+        config.authenticate = security.uses_zap();
+        let zap = config.authenticate.then(|| ZapSettings {
+            registry: StdArc::clone(self.ctx.inproc()),
+            domain: security.zap_domain.clone().into_bytes(),
+            routing_id: self
+                .options
+                .routing_id()
+                .map(|id| id.as_bytes().to_vec())
+                .unwrap_or_default(),
+            handler_required: security.zap_handler_required(),
+        });
         config.max_msg_size = self.options.maxmsgsize();
         if let Some(id) = self.options.routing_id() {
             config.identity = id.as_bytes().to_vec();
@@ -277,7 +299,7 @@ impl Base {
         config.heartbeat_interval = self.options.heartbeat_ivl();
         config.heartbeat_timeout = self.options.heartbeat_timeout();
         config.heartbeat_ttl = self.options.heartbeat_ttl();
-        config
+        Ok((config, zap))
     }
 
     /// Who this socket is, as its inproc peers learn it.
@@ -322,11 +344,17 @@ impl Base {
             return Ok(());
         }
         let hub = StdArc::clone(&self.engine.hub);
-        let config = self.config();
+        let (config, zap) = self.config()?;
         let pipes = self.pipes();
         let acceptor: Acceptor = Box::new(move |signal| {
-            let (parts, peer) =
-                make_parts(config.clone(), &hub, signal, pipes, Origin::Bound(id), None);
+            let (parts, peer) = make_parts(
+                (config.clone(), zap.clone()),
+                &hub,
+                signal,
+                pipes,
+                Origin::Bound(id),
+                None,
+            );
             hub.offer(peer);
             Some(parts)
         });
@@ -364,6 +392,12 @@ impl Base {
     }
 
     pub(crate) fn connect(&mut self, ep: Endpoint) -> Result<(), ConnectError> {
+        // inproc has no security mechanism (libzmq's neither); a stream
+        // endpoint's is checked before anything changes.
+        let config = self.config();
+        if let (Err(e), false) = (&config, matches!(ep, Endpoint::Inproc(_))) {
+            return Err(e.clone().into());
+        }
         let id = self.next_id();
         let routing_id = self
             .options
@@ -382,7 +416,7 @@ impl Base {
             let io = self.ctx.io_thread(self.ctx.pick());
             let signal = io.session_signal();
             let (parts, peer) = make_parts(
-                self.config(),
+                config?,
                 &self.engine.hub,
                 signal.clone(),
                 self.pipes(),
@@ -498,7 +532,7 @@ impl PipeSettings {
 
 /// A session's parts and the socket's ends of its pipes.
 fn make_parts(
-    config: Config,
+    (config, zap): (Config, Option<ZapSettings>),
     hub: &StdArc<Hub>,
     session: StdArc<dyn Signal>,
     pipes: PipeSettings,
@@ -513,6 +547,7 @@ fn make_parts(
         to_socket,
         from_socket,
         peer: Some(StdArc::clone(&wake)),
+        zap,
     };
     (
         parts,

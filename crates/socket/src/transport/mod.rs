@@ -54,6 +54,22 @@ impl Stream {
         }
     }
 
+    /// The peer's address as a ZAP request names it (libzmq
+    /// `stream_engine_base.cpp`'s `get_peer_address`): a tcp peer's IP
+    /// without the port; an ipc peer's credentials `:uid:gid:pid` where the
+    /// OS gives them (`SO_PEERCRED`), else empty.
+    pub(crate) fn peer_address(&self) -> String {
+        match self {
+            Self::Tcp(s) => s
+                .peer_addr()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default(),
+            Self::Ipc(s) => crate::sys::peer_credentials(s)
+                .map(|(uid, gid, pid)| format!(":{uid}:{gid}:{pid}"))
+                .unwrap_or_default(),
+        }
+    }
+
     /// Whether a non-blocking connect has completed: the peer address is
     /// known.
     pub(crate) fn is_connected(&self) -> bool {

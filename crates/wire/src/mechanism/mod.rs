@@ -153,6 +153,20 @@ pub(crate) trait Handshake: Send + Sync + fmt::Debug {
     /// The greeting exchange is complete: queue the first commands.
     fn start(&mut self, out: &mut Encoder);
 
+    /// Right after [`start`](Self::start): a request to authenticate the
+    /// peer before anything else (NULL with ZAP, which asks before it sends
+    /// READY, as libzmq's `null_mechanism_t` does).
+    fn start_auth(&mut self) -> Option<AuthRequest> {
+        None
+    }
+
+    /// Whether the peer's commands may arrive while the decision is awaited
+    /// (NULL: the peer sends READY without waiting for ours). Otherwise a
+    /// command then fails the handshake: the client has nothing to send.
+    fn commands_while_authenticating(&self) -> bool {
+        false
+    }
+
     /// A command frame arrived during the handshake. Before returning an
     /// error the mechanism may queue an ERROR command for the peer.
     fn handle_command(
@@ -194,7 +208,7 @@ pub(crate) fn handshake(
     authenticate: bool,
 ) -> Box<dyn Handshake> {
     match mechanism {
-        Mechanism::Null => Box::new(NullHandshake::new(socket_type, local)),
+        Mechanism::Null => Box::new(NullHandshake::new(socket_type, local, authenticate)),
         Mechanism::PlainClient { username, password } => Box::new(plain::PlainClient::new(
             socket_type,
             local,
