@@ -11,11 +11,12 @@
 //!   compete, as libzmq's `local_thr`/`remote_thr` pair with one I/O thread
 //!   each would.
 //! - Every cell runs until it has measured for at least its time budget
-//!   (500 ms by default, `--time MS`) *and* received at least its minimum
-//!   count (10 000 messages of 64 B and 1 KiB, 2 000 of 64 KiB, 1 000 of
-//!   1 MiB and 1 000 round trips, `--count N`; never fewer than 1 000), so
-//!   no figure comes from a handful of messages or a few milliseconds. A cell
-//!   that cannot reach its count 30 s past its budget fails.
+//!   (500 ms by default, `--time MS`, no less than 20 ms) *and* received at
+//!   least its minimum count (10 000 messages of 64 B and 1 KiB, 2 000 of
+//!   64 KiB, 1 000 of 1 MiB and 1 000 round trips, `--count N`; never fewer
+//!   than 1 000), so no figure comes from a handful of messages or a few
+//!   milliseconds. A cell that cannot reach its count 30 s past its budget
+//!   fails.
 //! - Throughput: before timing, the sender sends one-byte probes until the
 //!   receiver has one, so the connection (and for PUB/SUB the subscription)
 //!   is up. The clock starts at the sender's first timed send and stops when
@@ -51,6 +52,9 @@ const DEFAULT_BUDGET: Duration = Duration::from_millis(500);
 const QUICK_BUDGET: Duration = Duration::from_millis(50);
 /// The fewest messages (round trips) any cell may count.
 const MIN_COUNT: u64 = 1_000;
+/// The shortest budget `--time` accepts: below it a fast cell's rate would
+/// rest on a fraction of a millisecond.
+const MIN_BUDGET: Duration = Duration::from_millis(20);
 
 /// A messaging pattern measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +130,14 @@ impl Options {
                     let ms: u64 = v.parse().map_err(|_| {
                         Failure::usage(format!("--time {v:?}: expected milliseconds"))
                     })?;
-                    budget = Some(Duration::from_millis(ms));
+                    let ms = Duration::from_millis(ms);
+                    if ms < MIN_BUDGET {
+                        return Err(Failure::usage(format!(
+                            "--time {v}: at least {}, or the figures mean little",
+                            MIN_BUDGET.as_millis()
+                        )));
+                    }
+                    budget = Some(ms);
                 }
                 "--count" => {
                     let v = it.next().ok_or_else(|| {
@@ -238,7 +249,7 @@ mod tests {
         for args in [
             &[][..],
             &["--quick"],
-            &["--time", "0"],
+            &["--time", "20"],
             &["--count", "1000"],
             &["--quick", "--count", "50000"],
         ] {
@@ -269,6 +280,7 @@ mod tests {
             (&["--count", "many"], "expected a number"),
             (&["--count"], "needs a value"),
             (&["--time", "-1"], "expected milliseconds"),
+            (&["--time", "19"], "at least 20"),
             (&["--secs", "1"], "unknown option `--secs`"),
         ] {
             let failure = parse(args).expect_err(&format!("{args:?}"));

@@ -53,17 +53,18 @@ fn lost(m: &Measure) -> String {
 
 /// The cell's name: `PUSH/PULL tcp 64 B`.
 fn name(pattern: Pattern, transport: Transport, size: usize) -> String {
-    format!("{} {} {}", pattern.name(), transport.name(), size_name(size))
+    format!(
+        "{} {} {}",
+        pattern.name(),
+        transport.name(),
+        size_name(size)
+    )
 }
 
 /// The line printed when cell `i` (from 0) of `n` is done.
 pub fn progress(i: usize, n: usize, row: &Row) -> String {
     let (pattern, transport, size, result) = row;
-    let head = format!(
-        "[{:>2}/{n}] {}",
-        i + 1,
-        name(*pattern, *transport, *size)
-    );
+    let head = format!("[{:>2}/{n}] {}", i + 1, name(*pattern, *transport, *size));
     match result {
         Err(e) => format!("{head}: error: {e}"),
         Ok(m) if *pattern == Pattern::ReqRep => format!(
@@ -273,7 +274,10 @@ mod tests {
             "{table}"
         );
         // 5,000 round trips in 0.5 s: 100 µs each.
-        assert!(lines[6].contains("5,000") && lines[6].contains("100.0 µs"), "{table}");
+        assert!(
+            lines[6].contains("5,000") && lines[6].contains("100.0 µs"),
+            "{table}"
+        );
         assert!(lines[8].contains("error: boom"), "{table}");
         let col = |l: &str| l.find("tcp").or_else(|| l.find("inproc"));
         assert_eq!(col(lines[2]), col(lines[4]));
