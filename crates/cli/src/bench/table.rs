@@ -43,11 +43,15 @@ pub fn grouped(n: u64) -> String {
 }
 
 /// The lost count of a throughput cell, with its share of what was sent
-/// when something was lost.
+/// when something was lost. The share is rounded down, so a cell that
+/// received anything never reads 100%.
 fn lost(m: &Measure) -> String {
     match m.lost() {
         0 => "0".to_string(),
-        n => format!("{} ({:.0}%)", grouped(n), n as f64 * 100.0 / m.sent as f64),
+        n => match n * 100 / m.sent.max(1) {
+            0 => format!("{} (<1%)", grouped(n)),
+            pct => format!("{} ({pct}%)", grouped(n)),
+        },
     }
 }
 
@@ -287,6 +291,21 @@ mod tests {
         assert_eq!(lines[2].find("128.0").map(|i| i + 5), Some(mbps_end));
         assert_eq!(lines[4].find("16777.2").map(|i| i + 7), Some(mbps_end));
         assert!(table.ends_with(NOTES), "{table}");
+    }
+
+    #[test]
+    fn lost_share_is_rounded_down() {
+        let lost_of = |sent, received| {
+            lost(&Measure {
+                sent,
+                received,
+                secs: 1.0,
+            })
+        };
+        assert_eq!(lost_of(5_000, 5_000), "0");
+        assert_eq!(lost_of(1_001_000, 1_000_000), "1,000 (<1%)");
+        assert_eq!(lost_of(400_000, 1_000), "399,000 (99%)");
+        assert_eq!(lost_of(4_000, 1_000), "3,000 (75%)");
     }
 
     #[test]
