@@ -1,6 +1,7 @@
 //! Runs the built `fzmq` binary: usage errors, a push→pull pipeline over ipc
 //! with escaped binary frames, the same under CURVE with `fzmq keygen`'s
-//! keys, and `fzmq bench --quick`.
+//! keys, and `fzmq bench --quick`: its counts, losses, rates and the order
+//! of its output.
 
 #[path = "../src/escape.rs"]
 #[allow(dead_code)]
@@ -160,29 +161,158 @@ fn push_to_pull_over_ipc_round_trips_binary_frames() {
     assert_eq!(decoded, messages);
 }
 
+/// One row of `fzmq bench`'s table.
+#[derive(Debug)]
+struct Row {
+    /// `PUSH/PULL tcp 64 B`.
+    name: String,
+    /// Messages received, or round trips.
+    messages: u64,
+    /// The lost column as printed: `0`, `1,234 (12%)` or `-`.
+    lost: String,
+    /// Seconds measured.
+    secs: f64,
+    /// msg/s, when the row has one.
+    rate: Option<f64>,
+    /// The round trip in µs, when the row has one.
+    round_trip_us: Option<f64>,
+}
+
+/// A number printed with thousands separators (or a decimal point).
+fn number(s: &str) -> f64 {
+    let s = s.trim_start_matches('*').replace(',', "");
+    s.parse().unwrap_or_else(|_| panic!("not a number: {s:?}"))
+}
+
+/// Parses a table row: `pattern transport N unit messages lost... T s rate
+/// MB/s latency...`, where lost is `0`, `-` or `N (P%)`.
+fn parse_row(line: &str) -> Row {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let s = 5 + words[5..]
+        .iter()
+        .position(|w| *w == "s")
+        .unwrap_or_else(|| panic!("no time in {line:?}"));
+    let opt = |w: &str| (w != "-").then(|| number(w));
+    Row {
+        name: words[..4].join(" "),
+        messages: number(words[4]) as u64,
+        lost: words[5..s - 1].join(" "),
+        secs: number(words[s - 1]),
+        rate: opt(words[s + 1]),
+        round_trip_us: opt(words[s + 3]),
+    }
+}
+
+/// `a` and `b` agree within `tolerance` (relative).
+fn close(a: f64, b: f64, tolerance: f64) -> bool {
+    (a - b).abs() <= tolerance * a.abs().max(b.abs())
+}
+
 #[test]
-fn bench_quick_prints_a_table() {
-    let out = fzmq(&["bench", "--quick"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "stderr: {stderr}");
-    let header = stdout.lines().next().unwrap_or_default();
-    for column in ["pattern", "transport", "size", "msg/s", "MB/s", "latency"] {
-        assert!(header.contains(column), "header: {header}");
+fn bench_quick_counts_enough_reports_losses_and_prints_the_table_last() {
+    // stdout and stderr into one pipe, so the order of progress lines and
+    // table is what a terminal would show.
+    let (mut reader, writer) = std::io::pipe().expect("pipe");
+    let child = {
+        let mut cmd = Command::new(FZMQ);
+        cmd.args(["bench", "--quick"])
+            .stdin(Stdio::null())
+            .stdout(writer.try_clone().expect("dup pipe"))
+            .stderr(writer);
+        cmd.spawn().expect("run fzmq bench")
+    };
+    let drain = std::thread::spawn(move || {
+        let mut all = String::new();
+        std::io::Read::read_to_string(&mut reader, &mut all).map(|_| all)
+    });
+    let out = finish(child, "fzmq bench --quick");
+    let all = drain.join().unwrap().expect("read fzmq's output");
+    assert!(out.status.success(), "{all}");
+    let lines: Vec<&str> = all.lines().collect();
+
+    // One progress line per cell, in order, each as it completes, all
+    // before the table.
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("pattern"))
+        .unwrap_or_else(|| panic!("no table: {all}"));
+    let progress: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with('['))
+        .collect();
+    assert_eq!(progress.len(), 18, "{all}");
+    for (i, line) in progress.iter().enumerate() {
+        assert!(line.starts_with(&format!("[{:>2}/18] ", i + 1)), "{all}");
+        if line.contains("PUB/SUB") {
+            assert!(line.contains(" lost, in "), "{line}");
+        }
     }
-    for row in [
-        "PUSH/PULL",
-        "PUB/SUB",
-        "REQ/REP",
-        "inproc",
-        "ipc",
-        "tcp",
-        "64 KiB",
+    let last_progress = lines.iter().rposition(|l| l.starts_with('[')).unwrap();
+    assert!(last_progress < header, "progress after the table: {all}");
+    for column in [
+        "pattern",
+        "transport",
+        "size",
+        "messages",
+        "lost",
+        "time",
+        "msg/s",
+        "MB/s",
+        "latency",
     ] {
-        assert!(stdout.contains(row), "{row} missing: {stdout}");
+        assert!(lines[header].contains(column), "header: {}", lines[header]);
     }
-    assert!(!stdout.contains("error"), "{stdout}");
-    assert!(stderr.contains("[ 1/18]"), "no progress: {stderr}");
+    assert!(!all.contains("error"), "{all}");
+
+    let rows: Vec<Row> = lines[header + 2..]
+        .iter()
+        .take_while(|l| !l.starts_with("messages:"))
+        .filter(|l| !l.is_empty())
+        .map(|l| parse_row(l))
+        .collect();
+    assert_eq!(rows.len(), 18, "{all}");
+    for pattern in ["PUSH/PULL", "PUB/SUB", "REQ/REP"] {
+        for transport in ["inproc", "ipc", "tcp"] {
+            for size in ["64 B", "64 KiB"] {
+                let name = format!("{pattern} {transport} {size}");
+                assert!(rows.iter().any(|r| r.name == name), "{name}: {all}");
+            }
+        }
+    }
+    for row in &rows {
+        // Every cell moved at least 1 000 messages over at least its 50 ms.
+        assert!(row.messages >= 1_000, "{row:?}");
+        assert!(row.secs >= 0.050, "{row:?}");
+        if row.name.starts_with("REQ/REP") {
+            assert_eq!(row.lost, "-", "{row:?}");
+            assert_eq!(row.rate, None, "{row:?}");
+            // The round trip is the time over the count.
+            let us = row.round_trip_us.expect("a round trip");
+            assert!(
+                close(us, row.secs * 1e6 / row.messages as f64, 0.02),
+                "{row:?}"
+            );
+        } else {
+            assert_eq!(row.round_trip_us, None, "{row:?}");
+            // The rate is what was received over the time measured.
+            let rate = row.rate.expect("a rate");
+            assert!(close(rate, row.messages as f64 / row.secs, 0.02), "{row:?}");
+            if row.name.starts_with("PUSH/PULL") {
+                assert_eq!(row.lost, "0", "PUSH/PULL never drops: {row:?}");
+            } else {
+                // PUB/SUB says how many it lost: a count, then its share.
+                let count = row.lost.split(' ').next().unwrap();
+                number(count);
+                assert!(
+                    count == "0" || row.lost.ends_with("%)"),
+                    "lost {:?} in {row:?}",
+                    row.lost
+                );
+            }
+        }
+    }
+    assert!(all.trim_end().ends_with("rate."), "notes last: {all}");
 }
 
 /// `fzmq keygen`'s two keys, public then secret.
