@@ -140,7 +140,8 @@
 //! load-balancing ROUTER broker between DEALER clients and workers (named
 //! and generated routing ids, replies routed back to their client), an
 //! XSUB/XPUB forwarder moving messages down and subscriptions up, two large
-//! matrices sent zero-copy as one two-part message, an async ROUTER
+//! matrices sent zero-copy as one two-part message, a CURVE server behind
+//! an [`Authenticator`] admitting one client key, an async ROUTER
 //! server on tokio serving many DEALER clients at once, `select!` over two
 //! sockets and a timer, a feed socket with a
 //! [`Pool`] allocator beside a control socket on the heap, and a feed received
