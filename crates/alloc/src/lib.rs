@@ -47,6 +47,7 @@
 
 mod adapter;
 mod bump;
+mod cache;
 mod heap;
 mod mimalloc;
 mod pool;
@@ -59,6 +60,7 @@ mod waiters;
 
 pub use adapter::ApiAllocator;
 pub use bump::{Bump, BumpBuilder};
+pub use cache::Cache;
 pub use heap::Heap;
 pub use mimalloc::Mimalloc;
 pub use pool::{Oversize, Pool, PoolBuilder};

@@ -209,7 +209,8 @@
 #[cfg(target_os = "linux")]
 pub use ferrozmq_alloc::SharedMemory;
 pub use ferrozmq_alloc::{
-    AllocError, AllocErrorKind, ApiAllocator, Bump, BumpBuilder, Heap, Mimalloc, Oversize, Pool,
+    AllocError, AllocErrorKind, ApiAllocator, Bump, BumpBuilder, Cache, Heap, Mimalloc, Oversize,
+    Pool,
     PoolBuilder, RecvAllocator,
 };
 pub use ferrozmq_msg::{INLINE_CAPACITY, INLINE_FRAMES, Msg, MsgMut, Multipart, Storage};
