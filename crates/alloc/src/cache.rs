@@ -433,10 +433,7 @@ mod tests {
         let small = burst(&cache, 100, 1100);
         release(&cache, 100, small);
         assert_eq!(cache.classes[0].free.get().unwrap().len(), 1024);
-        assert_eq!(
-            cache.cached_bytes(),
-            127 * ((1 << 20) + 64) + 1024 * 128
-        );
+        assert_eq!(cache.cached_bytes(), 127 * ((1 << 20) + 64) + 1024 * 128);
     }
 
     #[test]
