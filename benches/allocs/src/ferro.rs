@@ -5,8 +5,8 @@
 use crate::sync::Arc;
 
 use ferrozmq::{
-    Bump, Cache, Context, Heap, Mimalloc, Msg, Pool, RecvAllocator, SharedMemory, Socket, SocketOption,
-    SocketType,
+    Bump, Cache, Context, Heap, Mimalloc, Msg, Pool, RecvAllocator, SharedMemory, Socket,
+    SocketOption, SocketType,
 };
 use ferrozmq_test_support::CountingRecv;
 
