@@ -54,8 +54,9 @@ struct Class {
     cap: usize,
     /// The free list, created on the class's first release so that a socket
     /// pays only for the classes its messages use (a list of 1024 slots is
-    /// 16 KiB).
-    free: OnceLock<BoundedQueue<Block>>,
+    /// 16 KiB). Boxed: crossbeam pads the queue's indices to cache lines,
+    /// which would make every class entry, used or not, over 600 bytes.
+    free: OnceLock<Box<BoundedQueue<Block>>>,
     /// The fewest blocks the free list held this epoch: blocks that many
     /// were never taken, so the next trim gives them back.
     low: AtomicUsize,
@@ -164,8 +165,9 @@ impl Cache {
     /// above it go to the global allocator.
     pub const MAX_ALIGN: usize = BLOCK_ALIGN;
 
-    /// An empty cache. It allocates only its class table (15 entries); each
-    /// class's free list comes with the class's first release.
+    /// An empty cache. It allocates only its class table (15 entries of
+    /// 48 bytes); each class's free list comes with the class's first
+    /// release.
     pub fn new() -> Self {
         Self::with_epoch(DEFAULT_EPOCH)
     }
@@ -296,7 +298,9 @@ unsafe impl RecvAllocator for Cache {
         match self.route(layout) {
             Route::Class(index) => {
                 let class = &self.classes[index];
-                let free = class.free.get_or_init(|| BoundedQueue::new(class.cap));
+                let free = class
+                    .free
+                    .get_or_init(|| Box::new(BoundedQueue::new(class.cap)));
                 if let Err(Block(ptr)) = free.push(Block(ptr)) {
                     // SAFETY: `layout` routes to this class, so `ptr` came
                     // from `raw::alloc(class.layout)` (fresh or cached), and
@@ -380,6 +384,11 @@ mod tests {
         assert_eq!(cache.classes[14].cap, 127);
         assert_eq!(cache.name(), "cache");
         assert!(!cache.notify_on_release(core::task::Waker::noop()));
+    }
+
+    #[test]
+    fn an_unused_class_is_small() {
+        assert!(core::mem::size_of::<Class>() <= 48);
     }
 
     #[test]
