@@ -3,7 +3,7 @@
 //! the microsecond clock their figures are computed from, and libzmq's
 //! result lines. The `async_*` tools (the same contract over
 //! `AsyncSocket` on a tokio current-thread runtime, from
-//! [`runtime`](crate::runtime)) share all of it. libzmq's tools include
+//! the benches library's `runtime`) share all of it. libzmq's tools include
 //! this file too, so it names nothing of ferrozmq's nor tokio's.
 
 use std::process;
