@@ -172,7 +172,10 @@ impl Body {
 /// ferrozmq's receive allocators under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AllocKind {
-    /// `Heap`, the default: the global allocator.
+    /// `Cache`, the socket default: size classes, released blocks kept per
+    /// socket and trimmed when idle.
+    Default,
+    /// `Heap`: the global allocator.
     Heap,
     /// `Pool`: size classes, blocks cached for reuse.
     Pool,
@@ -186,7 +189,8 @@ pub enum AllocKind {
 
 impl AllocKind {
     /// Every allocator, in table order.
-    pub const ALL: [AllocKind; 5] = [
+    pub const ALL: [AllocKind; 6] = [
+        AllocKind::Default,
         AllocKind::Heap,
         AllocKind::Pool,
         AllocKind::Bump,
@@ -197,6 +201,7 @@ impl AllocKind {
     /// The name on the command line and in the table.
     pub fn name(self) -> &'static str {
         match self {
+            AllocKind::Default => "default",
             AllocKind::Heap => "heap",
             AllocKind::Pool => "pool",
             AllocKind::Bump => "bump",

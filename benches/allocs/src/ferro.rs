@@ -5,8 +5,8 @@
 use crate::sync::Arc;
 
 use ferrozmq::{
-    Bump, Context, Heap, Mimalloc, Msg, Pool, RecvAllocator, SharedMemory, Socket, SocketOption,
-    SocketType,
+    Bump, Cache, Context, Heap, Mimalloc, Msg, Pool, RecvAllocator, SharedMemory, Socket,
+    SocketOption, SocketType,
 };
 use ferrozmq_test_support::CountingRecv;
 
@@ -32,6 +32,8 @@ pub fn allocator(kind: AllocKind, case: &Case) -> Arc<dyn RecvAllocator> {
     let in_flight = usize::try_from(case.credit).unwrap_or(usize::MAX) + 16;
     let block = case.size + 256;
     match kind {
+        // What every socket gets unless told otherwise, as it comes.
+        AllocKind::Default => Arc::new(Cache::new()),
         AllocKind::Heap => Arc::new(Heap),
         AllocKind::Pool => Arc::new(
             Pool::builder()

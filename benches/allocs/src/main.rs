@@ -9,7 +9,8 @@
 //! `realloc` counts as one allocation and one free). The receive allocator is
 //! wrapped in a `CountingRecv` as well (`r` in the table), since mimalloc, a
 //! pool's cache, a bump arena or a shared-memory slot never reach malloc;
-//! `Heap`'s blocks are in both counts.
+//! `Heap`'s blocks are in both counts. The `default` column is the socket
+//! default, `Cache`, as it comes.
 //!
 //! Each run (see `run.rs`): one context per run with one I/O thread; the
 //! receiving socket (PULL, SUB, REP) binds and runs on a thread of its own,
@@ -37,7 +38,7 @@
 //! ```text
 //! ferrozmq-allocs [--quick] [--patterns push-pull,pub-sub,req-rep]
 //!                 [--transports inproc,ipc,tcp] [--sizes 64,1024,...]
-//!                 [--allocators heap,pool,bump,mimalloc,shm]
+//!                 [--allocators default,heap,pool,bump,mimalloc,shm]
 //!                 [--bodies fresh,shared] [--no-libzmq]
 //! ```
 //!
@@ -74,7 +75,7 @@ struct Options {
 
 const USAGE: &str = "usage: ferrozmq-allocs [--quick] [--patterns push-pull,pub-sub,req-rep] \
 [--transports inproc,ipc,tcp] [--sizes 64,1024,65536,1048576] \
-[--allocators heap,pool,bump,mimalloc,shm] [--bodies fresh,shared] [--no-libzmq]";
+[--allocators default,heap,pool,bump,mimalloc,shm] [--bodies fresh,shared] [--no-libzmq]";
 
 /// The items of a comma list named in `all` by `name`.
 fn pick<T: Copy>(list: &str, all: &[T], name: fn(T) -> String) -> Result<Vec<T>, String> {

@@ -1,4 +1,4 @@
-//! [`Heap`]: the default receive allocator, straight from the global
+//! [`Heap`]: the plain receive allocator, straight from the global
 //! allocator.
 //!
 //! It is unbounded and never notifies: each request is one call to the
@@ -10,7 +10,9 @@ use core::ptr::NonNull;
 
 use crate::{AllocError, AllocErrorKind, RecvAllocator, raw};
 
-/// The global allocator as a [`RecvAllocator`]; the default.
+/// The global allocator as a [`RecvAllocator`]: one allocation and one free
+/// per block. The socket default is [`Cache`](crate::Cache), which keeps
+/// released blocks for reuse.
 ///
 /// Any size and alignment the global allocator accepts is served. A failure
 /// of the global allocator is [`AllocErrorKind::Failed`]; it never answers

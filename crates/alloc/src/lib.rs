@@ -17,7 +17,8 @@
 //!
 //! | type | memory from | bounded | notifies | alignment |
 //! | --- | --- | --- | --- | --- |
-//! | [`Heap`] (the default) | the global allocator | no | no | any |
+//! | [`Cache`] (the socket default) | global allocator, released blocks kept per size class, idle ones given back | live: no; cached: per class | no | any (above [`Cache::MAX_ALIGN`] straight from the global allocator) |
+//! | [`Heap`] | the global allocator | no | no | any |
 //! | [`Pool`] | global allocator, blocks kept per size class | yes, in bytes | yes | any (above [`Pool::MAX_ALIGN`] takes the oversize route) |
 //! | [`Bump`] | fixed arena blocks carved with bumpalo | yes, in blocks | yes | any that fits a block |
 //! | [`Mimalloc`] | a dedicated mimalloc heap | no | no | any mimalloc accepts |
@@ -47,6 +48,7 @@
 
 mod adapter;
 mod bump;
+mod cache;
 mod heap;
 mod mimalloc;
 mod pool;
@@ -59,6 +61,7 @@ mod waiters;
 
 pub use adapter::ApiAllocator;
 pub use bump::{Bump, BumpBuilder};
+pub use cache::Cache;
 pub use heap::Heap;
 pub use mimalloc::Mimalloc;
 pub use pool::{Oversize, Pool, PoolBuilder};

@@ -182,8 +182,22 @@ impl PoolBuilder {
     }
 }
 
+/// The power-of-two class (0 for the smallest, `1 << smallest_shift` bytes)
+/// that holds `size` bytes once `header_room` of them are counted as room:
+/// the index of the smallest class whose power of two plus the room is at
+/// least `size`. The caller checks it against its number of classes.
+pub(crate) fn class_index(size: usize, header_room: usize, smallest_shift: u32) -> usize {
+    let size = size.saturating_sub(header_room);
+    if size <= 1 << smallest_shift {
+        0
+    } else {
+        // ceil(log2(size)) - log2(smallest); `size >= 2` here.
+        (usize::BITS - (size - 1).leading_zeros() - smallest_shift) as usize
+    }
+}
+
 /// A free block: the only handle to memory that no one else uses.
-struct Block(NonNull<u8>);
+pub(crate) struct Block(pub(crate) NonNull<u8>);
 
 // SAFETY: a `Block` in a free list is the sole handle to a free heap block
 // (like a `Box<[u8]>`), so moving it to another thread is fine.
@@ -311,13 +325,7 @@ impl Pool {
         if layout.align() > BLOCK_ALIGN {
             return Route::Oversize;
         }
-        let size = layout.size().saturating_sub(self.header_room);
-        let index = if size <= 1 << self.smallest_shift {
-            0
-        } else {
-            // ceil(log2(size)) - log2(smallest); `size >= 2` here.
-            (usize::BITS - (size - 1).leading_zeros() - self.smallest_shift) as usize
-        };
+        let index = class_index(layout.size(), self.header_room, self.smallest_shift);
         if index < self.classes.len() {
             Route::Class(index)
         } else {

@@ -70,6 +70,19 @@ impl<T> BoundedQueue<T> {
         }
     }
 
+    /// How many items it holds right now (a snapshot: other threads may push
+    /// or pop at any time).
+    pub(crate) fn len(&self) -> usize {
+        #[cfg(not(loom))]
+        {
+            self.inner.len()
+        }
+        #[cfg(loom)]
+        {
+            lock(&self.inner).len()
+        }
+    }
+
     /// How many items it can hold.
     #[cfg(all(test, not(loom)))]
     pub(crate) fn capacity(&self) -> usize {
@@ -95,6 +108,7 @@ mod tests {
         assert_eq!(q.push(1), Ok(()));
         assert_eq!(q.push(2), Ok(()));
         assert_eq!(q.push(3), Err(3));
+        assert_eq!(q.len(), 2);
         assert_eq!(q.pop(), Some(1));
         assert_eq!(q.pop(), Some(2));
         assert_eq!(q.pop(), None);

@@ -263,8 +263,12 @@
 //! # Receive allocators
 //!
 //! Each socket chooses where its received frames live
-//! ([`Socket::set_recv_allocator`]). The receive path asks the allocator for a
-//! frame's exact size and reads straight into it, as here by hand:
+//! ([`Socket::set_recv_allocator`]). By default each socket has its own
+//! [`Cache`]: size classes from 64 B to 1 MiB whose released blocks are kept
+//! for reuse (bounded per class, idle ones given back), so a steady feed
+//! receives without touching the heap; [`Heap`] is the plain global
+//! allocator. The receive path asks the allocator for a frame's exact size
+//! and reads straight into it, as here by hand:
 //!
 //! ```
 //! use std::sync::Arc;
@@ -283,8 +287,8 @@
 #[cfg(target_os = "linux")]
 pub use ferrozmq_alloc::SharedMemory;
 pub use ferrozmq_alloc::{
-    AllocError, AllocErrorKind, ApiAllocator, Bump, BumpBuilder, Heap, Mimalloc, Oversize, Pool,
-    PoolBuilder, RecvAllocator,
+    AllocError, AllocErrorKind, ApiAllocator, Bump, BumpBuilder, Cache, Heap, Mimalloc, Oversize,
+    Pool, PoolBuilder, RecvAllocator,
 };
 pub use ferrozmq_msg::{INLINE_CAPACITY, INLINE_FRAMES, Msg, MsgMut, Multipart, Storage};
 pub use ferrozmq_socket::{

@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use ferrozmq_alloc::{Heap, RecvAllocator};
+use ferrozmq_alloc::{Cache, RecvAllocator};
 use ferrozmq_msg::{Msg, Multipart};
 use ferrozmq_wire::{Config, SocketType};
 
@@ -79,7 +79,7 @@ impl Base {
             engine: Engine::new(hub, AnyPattern::new(socket_type, &options)?),
             socket_type,
             options,
-            alloc: StdArc::new(Heap),
+            alloc: StdArc::new(Cache::new()),
             pending: Multipart::new(),
             inbox: VecDeque::new(),
             stash: None,

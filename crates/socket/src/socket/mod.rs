@@ -124,6 +124,10 @@ impl Socket {
 
     /// Received bodies too large to be inline go to `alloc`, for sessions
     /// created from now on (binds' future connections, new connects).
+    ///
+    /// Each socket starts with its own [`Cache`](ferrozmq_alloc::Cache),
+    /// which keeps released blocks per size class for reuse;
+    /// [`Heap`](ferrozmq_alloc::Heap) is the plain global allocator.
     pub fn set_recv_allocator(&self, alloc: StdArc<dyn RecvAllocator>) {
         self.base().set_recv_allocator(alloc);
     }
