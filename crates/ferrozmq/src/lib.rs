@@ -224,8 +224,8 @@
 //! assert_eq!(rep.recv()?, b"hello");
 //! let user_id = loop {
 //!     let event = events.recv_timeout(Duration::from_secs(10)).expect("an event");
-//!     if let SocketEventKind::HandshakeSucceeded { user_id, .. } = event.kind {
-//!         break user_id;
+//!     if let SocketEventKind::HandshakeSucceeded { .. } = event.kind {
+//!         break event.user_id; // who the handler said the client is
 //!     }
 //! };
 //! assert_eq!(user_id, b"alice");

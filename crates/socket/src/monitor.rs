@@ -129,14 +129,10 @@ pub enum SocketEventKind {
     ConnectRetried(Duration),
     /// The ZMTP handshake completed.
     HandshakeSucceeded {
-        /// The peer's socket type, from its READY.
+        /// The peer's socket type, from its READY (the event's
+        /// [`user_id`](SocketEvent::user_id) says who the ZAP handler
+        /// accepted).
         peer: SocketType,
-        /// The user id the ZAP handler gave this peer when it accepted it
-        /// (RFC 27 §Reply Format; libzmq exposes it as the `User-Id`
-        /// message property): how an application learns who a
-        /// PLAIN or CURVE client is. Empty when no handler was asked, or
-        /// it gave none, and on the client side.
-        user_id: Vec<u8>,
     },
     /// Authentication failed, with its ZAP status code (RFC 27 §Reply
     /// Format: 300 temporary failure, 400 authentication failure, 500
@@ -204,6 +200,13 @@ pub struct SocketEvent {
     pub endpoint: Endpoint,
     /// What happened.
     pub kind: SocketEventKind,
+    /// With [`SocketEventKind::HandshakeSucceeded`]: the user id the ZAP
+    /// handler gave this peer when it accepted it (RFC 27 §Reply Format;
+    /// libzmq exposes it as the `User-Id` message property), which is how
+    /// an application learns who a PLAIN or CURVE client is. Empty when no
+    /// handler was asked or it gave none, on the client side, and with
+    /// every other event.
+    pub user_id: Vec<u8>,
 }
 
 impl fmt::Display for SocketEvent {
@@ -273,6 +276,11 @@ impl MonitorHub {
     /// Sends an event about `endpoint`, if a monitor is attached. Never
     /// blocks for long: the lock is held for a clone of an `Arc`.
     pub(crate) fn emit(&self, endpoint: &Endpoint, kind: SocketEventKind) {
+        self.emit_for(endpoint, kind, Vec::new());
+    }
+
+    /// [`emit`](Self::emit) with the peer's ZAP user id.
+    pub(crate) fn emit_for(&self, endpoint: &Endpoint, kind: SocketEventKind, user_id: Vec<u8>) {
         if !self.attached.load(Ordering::Relaxed) {
             return;
         }
@@ -282,6 +290,7 @@ impl MonitorHub {
         let event = SocketEvent {
             endpoint: endpoint.clone(),
             kind,
+            user_id,
         };
         if sink.queue.push(event).is_err() {
             sink.dropped.fetch_add(1, Ordering::Relaxed);
@@ -308,6 +317,11 @@ impl Monitor {
     /// Reports `kind` (nothing happens without an attached monitor).
     pub(crate) fn emit(&self, kind: SocketEventKind) {
         self.hub.emit(&self.endpoint, kind);
+    }
+
+    /// [`emit`](Self::emit) with the peer's ZAP user id.
+    pub(crate) fn emit_for(&self, kind: SocketEventKind, user_id: Vec<u8>) {
+        self.hub.emit_for(&self.endpoint, kind, user_id);
     }
 }
 
@@ -488,6 +502,7 @@ mod tests {
         let event = SocketEvent {
             endpoint: endpoint(),
             kind: SocketEventKind::Disconnected(SessionError::io(reset)),
+            user_id: Vec::new(),
         };
         assert_eq!(
             event.to_string(),
@@ -501,6 +516,7 @@ mod tests {
             kind: SocketEventKind::Disconnected(SessionError::Protocol(
                 ConnectionError::HeartbeatTimeout,
             )),
+            user_id: Vec::new(),
         };
         assert_eq!(
             event.to_string(),

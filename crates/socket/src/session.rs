@@ -488,10 +488,12 @@ impl Session {
                     if let Some((_, r, wait)) = &mut self.connect {
                         *wait = r.ivl.unwrap_or_default();
                     }
-                    self.monitor.emit(SocketEventKind::HandshakeSucceeded {
-                        peer: peer.socket_type,
-                        user_id: peer.user_id.clone(),
-                    });
+                    self.monitor.emit_for(
+                        SocketEventKind::HandshakeSucceeded {
+                            peer: peer.socket_type,
+                        },
+                        peer.user_id.clone(),
+                    );
                     self.established = true;
                     for topic in &self.subscriptions {
                         e.conn

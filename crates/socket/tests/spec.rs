@@ -2171,7 +2171,7 @@ mod security {
     #[track_caller]
     fn event<T>(
         monitor: &mut SocketMonitor,
-        mut pick: impl FnMut(&SocketEventKind) -> Option<T>,
+        mut pick: impl FnMut(&SocketEventKind, &[u8]) -> Option<T>,
     ) -> T {
         let deadline = Instant::now() + WAIT;
         let mut seen = Vec::new();
@@ -2180,7 +2180,7 @@ mod security {
             let Some(e) = monitor.recv_timeout(left) else {
                 panic!("no such event before the deadline; saw {seen:?}");
             };
-            if let Some(v) = pick(&e.kind) {
+            if let Some(v) = pick(&e.kind, &e.user_id) {
                 return v;
             }
             seen.push(e.kind.libzmq_name());
@@ -2188,15 +2188,15 @@ mod security {
     }
 
     fn auth_failed(monitor: &mut SocketMonitor) -> u16 {
-        event(monitor, |k| match k {
+        event(monitor, |k, _| match k {
             SocketEventKind::HandshakeFailedAuth { status_code } => Some(*status_code),
             _ => None,
         })
     }
 
     fn succeeded(monitor: &mut SocketMonitor) -> Vec<u8> {
-        event(monitor, |k| match k {
-            SocketEventKind::HandshakeSucceeded { user_id, .. } => Some(user_id.clone()),
+        event(monitor, |k, user_id| match k {
+            SocketEventKind::HandshakeSucceeded { .. } => Some(user_id.to_vec()),
             _ => None,
         })
     }
@@ -2339,12 +2339,12 @@ mod security {
         once(&bad_server);
         let mut bad_server_events = bad_server.monitor();
         connect(&bad_server, &at);
-        let name = event(&mut server_events, |k| match k {
+        let name = event(&mut server_events, |k, _| match k {
             SocketEventKind::HandshakeFailed(_) => Some(k.libzmq_name()),
             _ => None,
         });
         assert_eq!(name, "ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL");
-        event(&mut bad_server_events, |k| {
+        event(&mut bad_server_events, |k, _| {
             matches!(k, SocketEventKind::HandshakeFailed(_)).then_some(())
         });
 
@@ -2418,7 +2418,7 @@ mod security {
             connect(&client, &at);
             assert_eq!(auth_failed(&mut server_events), code);
             if code == 300 {
-                let kind = event(&mut client_events, |k| match k {
+                let kind = event(&mut client_events, |k, _| match k {
                     SocketEventKind::HandshakeFailed(_)
                     | SocketEventKind::HandshakeFailedAuth { .. } => Some(k.clone()),
                     _ => None,
@@ -2451,7 +2451,7 @@ mod security {
         let client = plain_client(&ctx, SocketType::Push, "u", "p");
         once(&client);
         connect(&client, &at);
-        let err = event(&mut plain_events, |k| match k {
+        let err = event(&mut plain_events, |k, _| match k {
             SocketEventKind::HandshakeFailed(e) => Some(e.to_string()),
             _ => None,
         });
@@ -2473,7 +2473,7 @@ mod security {
         );
         once(&client);
         connect(&client, &at);
-        let err = event(&mut curve_events, |k| match k {
+        let err = event(&mut curve_events, |k, _| match k {
             SocketEventKind::HandshakeFailed(e) => Some(e.to_string()),
             _ => None,
         });
@@ -2504,7 +2504,7 @@ mod security {
         let client = socket(&ctx, SocketType::Push);
         once(&client);
         connect(&client, &at);
-        let err = event(&mut strict_events, |k| match k {
+        let err = event(&mut strict_events, |k, _| match k {
             SocketEventKind::HandshakeFailed(e) => Some(e.to_string()),
             _ => None,
         });

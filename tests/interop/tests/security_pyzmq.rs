@@ -234,8 +234,8 @@ fn user_id(monitor: &mut SocketMonitor) -> Vec<u8> {
         let event = monitor
             .recv_timeout(left)
             .expect("a handshake before the deadline");
-        if let SocketEventKind::HandshakeSucceeded { user_id, .. } = event.kind {
-            return user_id;
+        if let SocketEventKind::HandshakeSucceeded { .. } = event.kind {
+            return event.user_id;
         }
     }
 }
