@@ -4,10 +4,12 @@
 //! steerable one) obeying PAUSE, RESUME, TERMINATE and STATISTICS on a
 //! control socket.
 //!
-//! A message is read from one side only when the other side can take a
-//! message (its `has_out`), as libzmq's proxy (4.3.2 and later) polls for
-//! ZMQ_POLLOUT: a slow side never makes the proxy buffer without bound, its
-//! high-water mark pushes back to the senders on the other side. Messages
+//! A burst of messages is read from one side only when the other side can
+//! take a message (its `has_out`), as libzmq's proxy (4.3.2 and later)
+//! polls for ZMQ_POLLOUT; within a burst, a send that finds no room holds
+//! its message (one per direction) and ends the burst. So a slow side never
+//! makes the proxy buffer without bound: its high-water mark pushes back to
+//! the senders on the other side. Messages
 //! move as handles (no body is copied; a capture gets refcounted copies of
 //! each part's handle). At most [`BURST`] messages move in one direction
 //! before the other gets its turn, as libzmq's `proxy_burst_size`.
@@ -115,9 +117,9 @@ struct Proxy<'a> {
     /// Frontend, then backend.
     stats: [ProxySideStats; 2],
     /// A message read and not yet taken by the other side (frontend to
-    /// backend, backend to frontend): its `has_out` said yes and a send
-    /// still found no room (a peer went between the two).
-    held: [Option<Multipart>; 2],
+    /// backend, backend to frontend), with its counts: a send found no
+    /// room for it.
+    held: [Option<(Multipart, Counts)>; 2],
     parker: StdArc<Parker>,
 }
 
@@ -199,34 +201,37 @@ impl<'a> Proxy<'a> {
             (self.backend, self.frontend)
         };
         let to = 1 - from;
+        // A side is read only when the other can take a message (libzmq's
+        // POLLOUT rule), asked once per burst: within it, a send that
+        // finds no room holds its message and ends the burst.
+        if self.held[from].is_none() && !sink.has_out() {
+            return Ok(0);
+        }
         let mut moved = 0;
         while moved < BURST {
-            let msg = match self.held[from].take() {
-                Some(msg) => msg,
+            let (msg, counts) = match self.held[from].take() {
+                Some(held) => held,
                 None => {
-                    if !sink.has_out() {
-                        break;
-                    }
                     let Some(msg) = receive(source)? else {
                         break;
                     };
-                    Counts::of(&msg).add(&mut self.stats[from], false);
+                    let counts = Counts::of(&msg);
+                    counts.add(&mut self.stats[from], false);
                     if let Some(capture) = self.capture {
                         capture
                             .send_multipart(msg.iter().cloned().collect::<Multipart>())
                             .map_err(|e| ProxyError::Send(e.map(drop)))?;
                     }
-                    msg
+                    (msg, counts)
                 }
             };
-            let sent = Counts::of(&msg);
             match sink.try_send_multipart(msg) {
                 Ok(()) => {
-                    sent.add(&mut self.stats[to], true);
+                    counts.add(&mut self.stats[to], true);
                     moved += 1;
                 }
                 Err(SendError::WouldBlock(back)) => {
-                    self.held[from] = Some(back);
+                    self.held[from] = Some((back, counts));
                     break;
                 }
                 Err(e) => return Err(ProxyError::Send(e.map(drop))),

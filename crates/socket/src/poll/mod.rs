@@ -28,6 +28,7 @@ use smallvec::SmallVec;
 pub use self::poller::{Poller, PollerEvent};
 pub(crate) use self::wake::FdWake;
 use crate::Socket;
+use crate::pipe::deadline_after;
 use crate::readiness::WatchId;
 use crate::signal::{Parker, Signal};
 use crate::sync::StdArc;
@@ -348,7 +349,7 @@ pub fn poll(items: &mut [PollItem<'_>], timeout: Option<Duration>) -> Result<usi
     if ready > 0 || timeout == Some(Duration::ZERO) {
         return Ok(ready);
     }
-    let deadline = timeout.map(|t| Instant::now() + t);
+    let deadline = deadline_after(timeout);
     if fds.is_empty() {
         let parker = thread_parker();
         let _watches = Watches::add(items, &(StdArc::clone(&parker) as StdArc<dyn Signal>));

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::{FdWake, PollError, PollEvents, Source};
 use crate::Socket;
+use crate::pipe::deadline_after;
 use crate::readiness::WatchId;
 use crate::signal::{Armed, Parker, Signal};
 use crate::sync::{Mutex, OnceLock, StdArc, lock};
@@ -317,30 +318,27 @@ impl<'a> Poller<'a> {
         if events.is_empty() {
             return Err(PollError::NoRoom);
         }
+        let just_look = timeout == Some(Duration::ZERO);
+        // Read from the clock only once a wait is in sight.
         let mut deadline = None;
         loop {
             let mut n = self.look_at_sockets(events);
-            let wait = if n > 0 || timeout == Some(Duration::ZERO) {
-                Some(Duration::ZERO)
+            let (wait, at) = if n > 0 || just_look {
+                (Some(Duration::ZERO), None)
             } else {
-                let at = *deadline.get_or_insert_with(|| timeout.map(|t| Instant::now() + t));
-                match at {
-                    None => None,
-                    Some(at) => {
-                        let left = at.saturating_duration_since(Instant::now());
-                        if left.is_zero() {
-                            return Ok(0);
-                        }
-                        Some(left)
-                    }
+                let at = *deadline.get_or_insert_with(|| deadline_after(timeout));
+                let left = at.map(|at| at.saturating_duration_since(Instant::now()));
+                if left == Some(Duration::ZERO) {
+                    return Ok(0);
                 }
+                (left, at)
             };
             if self.shared.fd_wake.get().is_some() {
                 n += self.look_at_fds(&mut events[n..], wait)?;
-            } else if wait != Some(Duration::ZERO) {
-                self.shared.parker.park(wait.map(|w| Instant::now() + w));
+            } else if n == 0 && !just_look {
+                self.shared.parker.park(at);
             }
-            if n > 0 || timeout == Some(Duration::ZERO) {
+            if n > 0 || just_look {
                 return Ok(n);
             }
         }
@@ -406,21 +404,27 @@ impl<'a> Poller<'a> {
         out: &mut [PollerEvent],
         wait: Option<Duration>,
     ) -> Result<usize, PollError> {
-        let shared = StdArc::clone(&self.shared);
+        let Self {
+            shared,
+            fds,
+            fd_entries,
+            entries,
+            ..
+        } = self;
         let Some(wake) = shared.fd_wake.get() else {
             return Ok(0);
         };
-        self.fds.push(sys::poll_fd(wake.fd(), POLLIN));
-        let polled = sys::poll_fds(&mut self.fds, wait);
-        self.fds.pop();
+        fds.push(sys::poll_fd(wake.fd(), POLLIN));
+        let polled = sys::poll_fds(fds, wait);
+        fds.pop();
         wake.reset();
         polled?;
         let mut n = 0;
-        for (fd, &index) in self.fds.iter().zip(&self.fd_entries) {
+        for (fd, &index) in fds.iter().zip(fd_entries.iter()) {
             if n == out.len() {
                 break;
             }
-            let Some(entry) = self.entries[index].as_ref() else {
+            let Some(entry) = entries[index].as_ref() else {
                 continue;
             };
             let ready = PollEvents::from_poll(fd.revents) & (entry.events | PollEvents::ERR);
