@@ -4,7 +4,8 @@
 //! other's allocations, and [`Metered`], a receive allocator that meters its
 //! traffic and can be made to refuse; [`CountingRecv`], a receive allocator
 //! that counts the calls it forwards; [`process::finish`], a bounded wait on
-//! a child process; and, with the `malloc-count` feature (Linux with glibc),
+//! a child process; [`perf_tools`], pairs of perf-tool processes run and
+//! their libzmq-format lines checked; and, with the `malloc-count` feature (Linux with glibc),
 //! `malloc_count`, a process-wide count of the C allocator for
 //! benchmarks.
 //!
@@ -33,6 +34,7 @@ use ferrozmq_alloc::{AllocError, AllocErrorKind, Heap, RecvAllocator};
 
 #[cfg(all(feature = "malloc-count", target_os = "linux", target_env = "gnu"))]
 pub mod malloc_count;
+pub mod perf_tools;
 pub mod process;
 mod recv_count;
 mod temp_dir;
