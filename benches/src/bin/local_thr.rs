@@ -34,8 +34,9 @@
 
 use std::time::Instant;
 
-use ferrozmq::{Context, SocketOption, SocketType};
+use ferrozmq::Context;
 use ferrozmq_benches::perf::{ThrArgs, check_size, elapsed_us, fail, print_thr, thr_args};
+use ferrozmq_benches::thr_receiver;
 
 fn main() {
     let ThrArgs {
@@ -46,21 +47,7 @@ fn main() {
     } = thr_args("local_thr", "bind-to");
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
-    let socket_type = if pubsub {
-        SocketType::Sub
-    } else {
-        SocketType::Pull
-    };
-    let s = ctx
-        .socket(socket_type)
-        .unwrap_or_else(|e| fail("zmq_socket", &e));
-    if pubsub {
-        s.set_option(SocketOption::RcvHwm(0))
-            .unwrap_or_else(|e| fail("zmq_setsockopt", &e));
-        s.subscribe(b"")
-            .unwrap_or_else(|e| fail("zmq_setsockopt", &e));
-    }
-    s.bind(&bind_to).unwrap_or_else(|e| fail("zmq_bind", &e));
+    let s = thr_receiver(&ctx, pubsub, &bind_to);
 
     let msg = s.recv().unwrap_or_else(|e| fail("zmq_recvmsg", &e));
     check_size(msg.len(), message_size);

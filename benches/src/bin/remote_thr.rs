@@ -35,13 +35,9 @@
 //! 255 (libzmq's `return -1`) when a socket call fails. We also refuse
 //! arguments that are not numbers and a count of 0.
 
-use std::time::Duration;
-
-use ferrozmq::{Context, Msg, SocketOption, SocketType};
+use ferrozmq::{Context, Msg};
 use ferrozmq_benches::perf::{ThrArgs, fail, thr_args};
-
-/// How long the PUB waits after connecting before it sends (pubsub mode).
-const SLOW_JOINER_WAIT: Duration = Duration::from_secs(1);
+use ferrozmq_benches::thr_sender;
 
 fn main() {
     let ThrArgs {
@@ -52,23 +48,7 @@ fn main() {
     } = thr_args("remote_thr", "connect-to");
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
-    let socket_type = if pubsub {
-        SocketType::Pub
-    } else {
-        SocketType::Push
-    };
-    let s = ctx
-        .socket(socket_type)
-        .unwrap_or_else(|e| fail("zmq_socket", &e));
-    if pubsub {
-        s.set_option(SocketOption::SndHwm(0))
-            .unwrap_or_else(|e| fail("zmq_setsockopt", &e));
-    }
-    s.connect(&connect_to)
-        .unwrap_or_else(|e| fail("zmq_connect", &e));
-    if pubsub {
-        std::thread::sleep(SLOW_JOINER_WAIT);
-    }
+    let s = thr_sender(&ctx, pubsub, &connect_to);
 
     let template = vec![0u8; message_size];
     for _ in 0..message_count {

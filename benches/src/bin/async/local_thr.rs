@@ -5,9 +5,9 @@
 
 use std::time::Instant;
 
-use ferrozmq::{AsyncSocket, Context, SocketOption, SocketType};
+use ferrozmq::{AsyncSocket, Context};
 use ferrozmq_benches::perf::{ThrArgs, check_size, elapsed_us, fail, print_thr, thr_args};
-use ferrozmq_benches::runtime;
+use ferrozmq_benches::{runtime, thr_receiver};
 
 fn main() {
     let ThrArgs {
@@ -17,23 +17,7 @@ fn main() {
         pubsub,
     } = thr_args("async_local_thr", "bind-to");
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
-    let kind = if pubsub {
-        SocketType::Sub
-    } else {
-        SocketType::Pull
-    };
-    let s = AsyncSocket::new(ctx.socket(kind).unwrap_or_else(|e| fail("zmq_socket", &e)));
-    if pubsub {
-        s.get_ref()
-            .set_option(SocketOption::RcvHwm(0))
-            .unwrap_or_else(|e| fail("zmq_setsockopt", &e));
-        s.get_ref()
-            .subscribe(b"")
-            .unwrap_or_else(|e| fail("zmq_setsockopt", &e));
-    }
-    s.get_ref()
-        .bind(&endpoint)
-        .unwrap_or_else(|e| fail("zmq_bind", &e));
+    let s = AsyncSocket::new(thr_receiver(&ctx, pubsub, &endpoint));
     let elapsed = runtime().block_on(async {
         let msg = s.recv().await.unwrap_or_else(|e| fail("zmq_recvmsg", &e));
         check_size(msg.len(), message_size);

@@ -1,11 +1,9 @@
 //! `async_remote_thr`: `remote_thr` (libzmq's contract) sending through
 //! `AsyncSocket` in one task on a tokio current-thread runtime.
 
-use std::time::Duration;
-
-use ferrozmq::{AsyncSocket, Context, Msg, SocketOption, SocketType};
+use ferrozmq::{AsyncSocket, Context, Msg};
 use ferrozmq_benches::perf::{ThrArgs, fail, thr_args};
-use ferrozmq_benches::runtime;
+use ferrozmq_benches::{runtime, thr_sender};
 
 fn main() {
     let ThrArgs {
@@ -15,24 +13,7 @@ fn main() {
         pubsub,
     } = thr_args("async_remote_thr", "connect-to");
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
-    let kind = if pubsub {
-        SocketType::Pub
-    } else {
-        SocketType::Push
-    };
-    let s = AsyncSocket::new(ctx.socket(kind).unwrap_or_else(|e| fail("zmq_socket", &e)));
-    if pubsub {
-        s.get_ref()
-            .set_option(SocketOption::SndHwm(0))
-            .unwrap_or_else(|e| fail("zmq_setsockopt", &e));
-    }
-    s.get_ref()
-        .connect(&endpoint)
-        .unwrap_or_else(|e| fail("zmq_connect", &e));
-    if pubsub {
-        // The slow-joiner wait of `remote_thr`.
-        std::thread::sleep(Duration::from_secs(1));
-    }
+    let s = AsyncSocket::new(thr_sender(&ctx, pubsub, &endpoint));
     let template = vec![0u8; message_size];
     runtime().block_on(async {
         for _ in 0..message_count {
