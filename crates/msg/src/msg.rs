@@ -24,6 +24,10 @@ const KIND_STATIC: u8 = 1;
 const KIND_SHARED: u8 = 2;
 const FLAG_MORE: u8 = 0b0000_0100;
 const FLAG_COMMAND: u8 = 0b0000_1000;
+/// A shared body in memory this library allocated writable (a chunk or a
+/// receive allocator's block, both made by `MsgMut`), so a unique handle may
+/// write it ([`Msg::get_mut`]). An owner's body (`from_owner`) never is.
+const FLAG_WRITABLE: u8 = 0b0001_0000;
 
 /// Where a [`Msg`]'s bytes live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,7 +229,17 @@ impl Msg {
 
     /// A handle on a shared body of which this is the first reference.
     pub(crate) fn shared(body: storage::Body, len: usize) -> Self {
-        let mut msg = Self::with_control(KIND_SHARED);
+        Self::shared_with(KIND_SHARED, body, len)
+    }
+
+    /// Like [`shared`](Self::shared), for a body allocated writable by the
+    /// builder.
+    pub(crate) fn shared_writable(body: storage::Body, len: usize) -> Self {
+        Self::shared_with(KIND_SHARED | FLAG_WRITABLE, body, len)
+    }
+
+    fn shared_with(control: u8, body: storage::Body, len: usize) -> Self {
+        let mut msg = Self::with_control(control);
         msg.head = Head {
             ext: Ext {
                 data: body.data,
@@ -399,6 +413,89 @@ impl Msg {
             NonNull::new(unsafe { self.head.ext.header }.cast_mut())
         } else {
             None
+        }
+    }
+
+    /// The frame's bytes, writable, when nothing else can see them: an inline
+    /// frame, or a body this library allocated (a copy, a chunk, a receive
+    /// allocator's block) of which this handle is the only reference, like
+    /// [`Arc::get_mut`](std::sync::Arc::get_mut). `None` for static bytes, an
+    /// owner's bytes ([`from_owner`](Self::from_owner): only lent for
+    /// reading) and a body other handles share.
+    ///
+    /// This is how a received frame is transformed where it landed (CURVE
+    /// decrypts each MESSAGE in its receive allocator's block, no second
+    /// copy).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = ferrozmq_msg::Msg::copy_from_slice(&[0u8; 100]);
+    /// m.get_mut().unwrap()[0] = 7;
+    /// assert_eq!(m[0], 7);
+    /// let other = m.clone();
+    /// assert!(m.get_mut().is_none()); // shared: no writer
+    /// drop(other);
+    /// assert!(m.get_mut().is_some());
+    /// assert!(ferrozmq_msg::Msg::from_static(b"hi").get_mut().is_none());
+    /// ```
+    pub fn get_mut(&mut self) -> Option<&mut [u8]> {
+        match self.control & KIND_MASK {
+            KIND_INLINE => {
+                let len = usize::from(self.inline_len);
+                Some(&mut self.inline_bytes_mut()[..len])
+            }
+            KIND_SHARED if self.control & FLAG_WRITABLE != 0 && self.is_unique() => {
+                // SAFETY: shared frames hold `ext`, whose `data` is valid for
+                // `len` bytes. FLAG_WRITABLE is set only by the builder, whose
+                // bodies are allocated writable and keep that provenance
+                // (`ext_data`). The count is 1 (an acquire load, so every other
+                // holder's accesses happened before their release), and `&mut
+                // self` is that one reference, so no other handle can read the
+                // bytes while the slice lives or be made from this one.
+                Some(unsafe {
+                    let ext = self.head.ext;
+                    slice::from_raw_parts_mut(ext.data.as_ptr(), ext.len)
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Drops the first `n` bytes of the frame without copying the rest (an
+    /// inline frame moves at most [`INLINE_CAPACITY`] bytes), like
+    /// `bytes::Buf::advance`: a received frame's header is stripped where it
+    /// landed.
+    ///
+    /// # Panics
+    ///
+    /// When `n` is more than [`len`](Self::len).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let body = vec![1u8, 2, 3, 4, 5, 6, 7, 8, 9, 10].repeat(10);
+    /// let mut m = ferrozmq_msg::Msg::from(body);
+    /// let start = m.as_ptr();
+    /// m.advance(3);
+    /// assert_eq!(&m[..3], &[4, 5, 6]);
+    /// assert_eq!(m.len(), 97);
+    /// assert_eq!(m.as_ptr(), start.wrapping_add(3)); // the same bytes
+    /// ```
+    pub fn advance(&mut self, n: usize) {
+        let len = self.len();
+        assert!(n <= len, "advance({n}) past the end of a {len}-byte frame");
+        if self.control & KIND_MASK == KIND_INLINE {
+            self.inline_bytes_mut().copy_within(n..len, 0);
+            self.set_inline_len(len - n);
+        } else {
+            // SAFETY: non-inline frames hold `ext`; `n <= len`, so the new
+            // start is inside (or one past the end of) the same body, which
+            // stays alive through the unchanged header.
+            unsafe {
+                self.head.ext.data = self.head.ext.data.add(n);
+            }
+            self.head.ext.len = len - n;
         }
     }
 

@@ -85,7 +85,7 @@ impl MsgMut {
         }
         let body = storage::new_chunk(capacity)?;
         Ok(Self {
-            msg: Msg::shared(body, 0),
+            msg: Msg::shared_writable(body, 0),
             capacity,
         })
     }
@@ -106,7 +106,7 @@ impl MsgMut {
         }
         let body = storage::new_received(alloc, capacity)?;
         Ok(Self {
-            msg: Msg::shared(body, 0),
+            msg: Msg::shared_writable(body, 0),
             capacity,
         })
     }

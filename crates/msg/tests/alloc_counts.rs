@@ -146,6 +146,51 @@ fn received_block_returns_to_its_allocator_after_the_socket_is_gone() {
 }
 
 #[test]
+fn a_unique_received_block_is_written_and_trimmed_where_it_landed() {
+    let tally = Arc::new(Metered::default());
+    let socket_side: Arc<dyn RecvAllocator> = tally.clone();
+    let mut m = MsgMut::new_in(&socket_side, 1_000).unwrap();
+    m.put_slice(&[1; 1_000]);
+    let mut msg = m.freeze();
+    let start = msg.as_ptr();
+    let (_, allocs, frees) = counted(|| {
+        let body = msg.get_mut().expect("a unique block is writable");
+        body[40] = 9;
+        msg.advance(40);
+    });
+    assert_eq!((allocs, frees), (0, 0));
+    assert_eq!(msg.len(), 960);
+    assert_eq!((msg[0], msg[1]), (9, 1));
+    assert_eq!(msg.as_ptr(), start.wrapping_add(40));
+    // A second handle makes it read-only until that handle goes.
+    let other = msg.clone();
+    assert!(msg.get_mut().is_none());
+    drop(other);
+    assert!(msg.get_mut().is_some());
+    drop(msg);
+    assert_eq!((tally.freed(), tally.live()), (1, 0));
+
+    // An owner's bytes are only lent: never writable, even when unique.
+    let mut owned = Msg::from(vec![5u8; 100]);
+    assert!(owned.get_mut().is_none());
+    owned.advance(99);
+    assert_eq!(&owned[..], &[5]);
+    // Inline frames move their bytes; advancing to the end leaves none.
+    let mut small = Msg::copy_from_slice(b"0123456789");
+    small.get_mut().unwrap()[9] = b'x';
+    small.advance(4);
+    assert_eq!(&small[..], b"45678x");
+    small.advance(6);
+    assert!(small.is_empty());
+}
+
+#[test]
+#[should_panic(expected = "past the end")]
+fn advancing_past_the_end_panics() {
+    Msg::from_static(b"abc").advance(4);
+}
+
+#[test]
 fn multipart_of_inline_frames_makes_no_allocation_and_a_third_spills_once() {
     use ferrozmq_msg::INLINE_FRAMES;
     assert_eq!(INLINE_FRAMES, 2);

@@ -292,17 +292,6 @@ pub struct Connection {
     /// CURVE's MESSAGE phase, receiving side (the sending side is in the
     /// encoder). `None` on NULL and PLAIN connections.
     rx: Option<Box<CurveRx>>,
-    /// Where CURVE's opened bodies go.
-    recv_allocator: AllocatorRef,
-}
-
-/// The receive allocator, printed by name.
-struct AllocatorRef(Arc<dyn RecvAllocator>);
-
-impl core::fmt::Debug for AllocatorRef {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.0.name())
-    }
 }
 
 impl Connection {
@@ -334,7 +323,6 @@ impl Connection {
         let mut exchange = Exchange::new(greeting);
         let mut encoder = Encoder::new(config.encoder);
         encoder.push_raw(exchange.start());
-        let recv_allocator = AllocatorRef(config.recv_allocator.clone());
         let decoder = Decoder::new(
             config.recv_allocator,
             DecoderConfig {
@@ -376,7 +364,6 @@ impl Connection {
             pong: None,
             auth_pending: false,
             rx: None,
-            recv_allocator,
         })
     }
 
@@ -620,7 +607,7 @@ impl Connection {
         // CURVE: every frame after the handshake is a MESSAGE, whatever its
         // outer flags (libzmq sends data frames); only the inner flags count.
         let frame = match self.rx.as_deref_mut() {
-            Some(rx) if self.phase == Phase::Traffic => rx.open(&frame, self.rx_mid_message)?,
+            Some(rx) if self.phase == Phase::Traffic => rx.open(frame, self.rx_mid_message)?,
             _ => frame,
         };
         if frame.is_command() {
@@ -722,11 +709,10 @@ impl Connection {
     }
 
     fn complete(&mut self, peer: Peer, now: Instant) {
-        if let Some((tx, mut rx)) = self.handshake.take_cipher() {
+        if let Some((tx, rx)) = self.handshake.take_cipher() {
             // The handshake's last command is already queued: it goes out
             // in clear, everything after it sealed.
             self.encoder.set_seal(tx);
-            rx.set_allocator(self.recv_allocator.0.clone());
             self.rx = Some(Box::new(rx));
         }
         self.phase = Phase::Traffic;

@@ -19,7 +19,7 @@ use crypto_box::aead::AeadInPlace;
 use crypto_box::aead::generic_array::GenericArray;
 use crypto_box::{PublicKey, SalsaBox, SecretKey};
 use ferrozmq_alloc::{Heap, RecvAllocator};
-use ferrozmq_msg::Msg;
+use ferrozmq_msg::{Msg, Storage};
 use ferrozmq_wire::{
     AuthDecision, Config, ConfigError, Connection, ConnectionError, Credentials, CurveKey,
     CurveKeyPair, Event, HandshakeError, Mechanism, MechanismName, MessageError, Metadata,
@@ -648,6 +648,40 @@ fn curve_traffic_both_ways_multipart_and_1_mib() {
     traffic(&mut w, true);
     traffic(&mut w, false);
     traffic(&mut w, true);
+}
+
+/// A CURVE feed lands in the receiving socket's allocator once: the
+/// 64 KiB body is opened in the block the decoder filled (header stripped
+/// in place), not copied into a second one.
+#[test]
+fn curve_bodies_are_opened_in_the_receive_allocators_block() {
+    let (c, mut s, _, _) = curve_configs(SocketType::Push, SocketType::Pull);
+    let metered = Arc::new(ferrozmq_test_support::Metered::default());
+    s.recv_allocator = metered.clone();
+    let mut w = Wire::new(c, s).established();
+    let before = metered.live() + metered.freed();
+    let body: Vec<u8> = (0..65_536u32).map(|i| (i * 13) as u8).collect();
+    w.c.send(Msg::from(body.clone())).unwrap();
+    w.c.send(Msg::from_static(b"small")).unwrap();
+    let (_, es) = w.run();
+    let [Event::Message(big), Event::Message(small)] = &es[..] else {
+        panic!("{es:?}");
+    };
+    assert_eq!((&big[..], big.more()), (&body[..], false));
+    assert_eq!(
+        (&small[..], small.storage()),
+        (&b"small"[..], Storage::Inline)
+    );
+    // One block for the big MESSAGE (the small one was inline-sized only
+    // after opening: its 38-byte frame took a block, given back at once).
+    assert_eq!(metered.live() + metered.freed() - before, 2);
+    assert_eq!(metered.live(), 1);
+    // The block the decoder filled holds the whole MESSAGE frame: the
+    // 33-byte header (name, nonce, tag, flags) and the body (plus the
+    // block's own header).
+    assert!((65_536 + 33..65_536 + 33 + 64).contains(&metered.largest()));
+    drop(es);
+    assert_eq!(metered.live(), 0);
 }
 
 #[test]

@@ -17,14 +17,12 @@ use crypto_box::aead::AeadInPlace;
 use crypto_box::aead::generic_array::GenericArray;
 use crypto_box::{PublicKey, SalsaBox, SecretKey};
 use crypto_secretbox::{KeyInit, XSalsa20Poly1305};
-use ferrozmq_alloc::RecvAllocator;
-use ferrozmq_msg::{INLINE_CAPACITY, Msg, MsgMut};
+use ferrozmq_msg::{INLINE_CAPACITY, Msg};
 use rand_core::{OsRng, RngCore};
 use zeroize::Zeroizing;
 
 use crate::error::MessageError;
 use crate::frame::{MAX_HEADER_LEN, encode_frame_header};
-use crate::sync::Arc;
 
 /// A box's overhead: the Poly1305 tag.
 pub(crate) const TAG_LEN: usize = 16;
@@ -226,13 +224,7 @@ pub(crate) struct CurveRx {
     cipher: SalsaBox,
     prefix: &'static [u8; 16],
     last: u64,
-    alloc: Option<Arc<dyn RecvAllocator>>,
-    /// Where a MESSAGE is decrypted (the received frame is immutable).
-    scratch: Vec<u8>,
 }
-
-/// Scratch capacity kept between messages; more is released after use.
-const SCRATCH_KEEP: usize = 64 * 1024;
 
 impl CurveRx {
     pub(crate) fn new(cipher: SalsaBox, prefix: &'static [u8; 16], last: u64) -> Self {
@@ -240,21 +232,20 @@ impl CurveRx {
             cipher,
             prefix,
             last,
-            alloc: None,
-            scratch: Vec::new(),
         }
-    }
-
-    /// Where opened bodies that do not fit inline are allocated.
-    pub(crate) fn set_allocator(&mut self, alloc: Arc<dyn RecvAllocator>) {
-        self.alloc = Some(alloc);
     }
 
     /// Checks and opens one MESSAGE; `mid_message` says whether the
     /// previous frame had MORE set. The frame comes back with the inner
     /// MORE and COMMAND flags.
-    pub(crate) fn open(&mut self, frame: &Msg, mid_message: bool) -> Result<Msg, MessageError> {
-        let body: &[u8] = frame;
+    ///
+    /// The body is decrypted where the decoder put it (the receiving
+    /// socket's allocator block) and the MESSAGE header stripped without a
+    /// copy: a CURVE feed lands in that block once, like a NULL one. A
+    /// payload small enough to sit inline is moved into the handle so the
+    /// block goes back at once.
+    pub(crate) fn open(&mut self, mut frame: Msg, mid_message: bool) -> Result<Msg, MessageError> {
+        let body: &[u8] = &frame;
         if !body.starts_with(MESSAGE_NAME) {
             return Err(MessageError::NotMessage);
         }
@@ -270,45 +261,38 @@ impl CurveRx {
                 last: self.last,
             });
         }
-        let tag = &body[16..MESSAGE_HEADER_LEN];
-        self.scratch.clear();
-        self.scratch.extend_from_slice(&body[MESSAGE_HEADER_LEN..]);
+        if frame.get_mut().is_none() {
+            // Bytes we may not write (static, a caller's own buffer, or
+            // shared): never a frame from the decoder. One copy.
+            frame = Msg::copy_from_slice(&frame);
+        }
+        let Some(body) = frame.get_mut() else {
+            return Err(MessageError::Forged { nonce });
+        };
+        let (header, sealed) = body.split_at_mut(MESSAGE_HEADER_LEN);
         let opened = self.cipher.decrypt_in_place_detached(
             GenericArray::from_slice(&short_nonce(self.prefix, nonce)),
             b"",
-            &mut self.scratch,
-            GenericArray::from_slice(tag),
+            sealed,
+            GenericArray::from_slice(&header[16..]),
         );
         if opened.is_err() {
             return Err(MessageError::Forged { nonce });
         }
         self.last = nonce;
-        let flags = self.scratch[0];
+        let flags = sealed[0];
         let (more, command) = (flags & 0x01 != 0, flags & 0x02 != 0);
         if command && (more || mid_message) {
             return Err(MessageError::CommandInsideMessage);
         }
-        let payload = &self.scratch[1..];
-        let mut msg = match &self.alloc {
-            Some(alloc) if payload.len() > INLINE_CAPACITY => {
-                match MsgMut::new_in(alloc, payload.len()) {
-                    Ok(mut m) => {
-                        m.put_slice(payload);
-                        m.freeze()
-                    }
-                    // The ciphertext frame already passed the allocator and
-                    // the size limit; an exhausted allocator here falls back
-                    // to the global heap rather than fail the connection.
-                    Err(_) => Msg::copy_from_slice(payload),
-                }
-            }
-            _ => Msg::copy_from_slice(payload),
+        frame.advance(MESSAGE_HEADER_LEN + 1);
+        let mut msg = if frame.len() <= INLINE_CAPACITY {
+            Msg::copy_from_slice(&frame)
+        } else {
+            frame
         };
         msg.set_more(more);
         msg.set_command(command);
-        if self.scratch.capacity() > SCRATCH_KEEP {
-            self.scratch = Vec::new();
-        }
         Ok(msg)
     }
 }
@@ -360,13 +344,13 @@ mod tests {
         assert_eq!(&out[2..10], b"\x07MESSAGE");
         assert_eq!(&out[10..18], &3u64.to_be_bytes());
         let frame = Msg::copy_from_slice(&out[2..]);
-        let m = rx.open(&frame, false).unwrap();
+        let m = rx.open(frame.clone(), false).unwrap();
         assert_eq!(
             (&m[..], m.more(), m.is_command()),
             (&b"hi"[..], true, false)
         );
         assert_eq!(
-            rx.open(&frame, false),
+            rx.open(frame, false),
             Err(MessageError::NonceNotIncreasing { nonce: 3, last: 3 })
         );
     }
