@@ -37,14 +37,18 @@
 //! # Spare chunks
 //!
 //! libzmq keeps one spare chunk, so a steady stream allocates nothing. That
-//! is not enough for a writer held at the high-water mark: the pipe drains
-//! to the low-water mark (half the capacity) before the writer is woken,
-//! retiring many chunks, and the refill needs as many back. So a retired
-//! chunk is kept as a spare while the backlog is longer than one chunk (the
-//! refill that follows will want it), and once the backlog fits in one
-//! chunk the consumer keeps at most one spare and frees the rest. Memory
-//! thus follows the backlog down, and never exceeds what a full queue
-//! holds.
+//! is not enough when the backlog comes in bursts: a tcp reader decodes a
+//! whole read (up to a thousand small messages) into the pipe at once, and
+//! a writer held at the high-water mark refills what the reader drained to
+//! the low-water mark. Each burst needs several chunks, and freeing them
+//! when the backlog falls would allocate them again on the next burst. So a
+//! retired chunk is kept as a spare while the backlog is longer than one
+//! chunk, and once it fits in one chunk (the trough between bursts) the
+//! consumer keeps as many spares as the burst just ended had chunks in
+//! flight at its peak and frees the rest. Bursts of a steady size thus
+//! allocate nothing; memory follows the recent peak down one burst later,
+//! never exceeds what a full queue holds, and an idle pipe keeps what its
+//! last burst used.
 //!
 //! # Why a pop sees every push it must (the handoffs)
 //!
@@ -113,11 +117,19 @@ pub(super) struct Chunked<T> {
     /// reached, oldest first.
     chunks: Ring<Chunk<T>>,
     /// Retired, empty chunks for the producer to reuse.
-    spares: Mutex<Vec<Chunk<T>>>,
+    spares: Mutex<Spares<T>>,
     capacity: usize,
     chunk_len: usize,
     /// Slots of the first chunk, at most `chunk_len`.
     first_len: usize,
+}
+
+/// Retired chunks and how many the current burst has needed.
+struct Spares<T> {
+    chunks: Vec<Chunk<T>>,
+    /// The most chunks in flight (published and not yet the consumer's
+    /// head, plus the new tail) since the last trough.
+    peak: usize,
 }
 
 /// Keeps the producer's and the consumer's fields on cache lines of their
@@ -191,7 +203,10 @@ impl<T> Chunked<T> {
                 popped: AtomicUsize::new(0),
             }),
             chunks: Ring::new(handles),
-            spares: Mutex::new(Vec::new()),
+            spares: Mutex::new(Spares {
+                chunks: Vec::new(),
+                peak: 0,
+            }),
             capacity,
             chunk_len,
             first_len,
@@ -294,8 +309,12 @@ impl<T> Chunked<T> {
         Arc::new(Ring::new(self.chunk_len))
     }
 
+    /// A spare for the producer's next tail, if any; notes how many chunks
+    /// this burst has in flight.
     fn take_spare(&self) -> Option<Chunk<T>> {
-        lock(&self.spares).pop()
+        let mut spares = lock(&self.spares);
+        spares.peak = spares.peak.max(self.chunks.len() + 1);
+        spares.chunks.pop()
     }
 
     /// Keeps `chunk`, which the producer has left and the consumer drained,
@@ -305,13 +324,14 @@ impl<T> Chunked<T> {
         let backlog = self.len();
         let mut spares = lock(&self.spares);
         if backlog <= self.chunk_len {
-            // Winding down: one spare at most.
-            spares.truncate(1);
-            if !spares.is_empty() {
+            // A trough: keep what the burst just ended needed, at least one.
+            let keep = core::mem::take(&mut spares.peak).max(1);
+            spares.chunks.truncate(keep);
+            if spares.chunks.len() >= keep {
                 return;
             }
         }
-        spares.push(chunk);
+        spares.chunks.push(chunk);
     }
 }
 
@@ -341,7 +361,7 @@ mod tests {
             usize::from(head.chunk.is_some())
                 + usize::from(head.next.is_some())
                 + self.chunks.len()
-                + lock(&self.spares).len()
+                + lock(&self.spares).chunks.len()
         }
     }
 
@@ -402,17 +422,39 @@ mod tests {
     }
 
     #[test]
-    fn storage_follows_the_backlog_down() {
+    fn storage_follows_the_recent_peak_down() {
         let q = Chunked::with_chunk_len(100, 10, 10);
         (0..100).for_each(|i| q.push(i).unwrap());
         assert_eq!(q.chunks_held(), 10);
-        for i in 0..100 {
-            assert_eq!(q.pop(), Some(i));
-        }
-        // The tail chunk (now also the head) and one spare.
-        assert_eq!(q.chunks_held(), 2);
-        (0..100).for_each(|i| q.push(i).unwrap());
+        assert!((0..100).all(|i| q.pop() == Some(i)));
+        // The tail chunk (now also the head) and the spares the next burst
+        // of the same size needs.
         assert_eq!(q.chunks_held(), 10);
+        // A smaller burst: the spares follow it down at its trough.
+        (0..25).for_each(|i| q.push(i).unwrap());
+        assert!((0..25).all(|i| q.pop() == Some(i)));
+        assert_eq!(q.chunks_held(), 3);
+        (0..5).for_each(|i| q.push(i).unwrap());
+        assert!((0..5).all(|i| q.pop() == Some(i)));
+        assert_eq!(q.chunks_held(), 3, "no chunk moved, none retired");
+    }
+
+    /// A reader that gets a burst of a thousand messages per read (a tcp
+    /// decode) and drains it before the next: once the first burst has
+    /// made its chunks, every later one reuses them.
+    #[test]
+    fn bursts_of_a_steady_size_reuse_their_chunks() {
+        let q = Chunked::with_chunk_len(1000, 10, 10);
+        let mut held = Vec::new();
+        let mut next = 0;
+        for _ in 0..20 {
+            (0..95).for_each(|i| q.push(next + i).unwrap());
+            assert!((0..95).all(|i| q.pop() == Some(next + i)));
+            next += 95;
+            held.push(q.chunks_held());
+        }
+        assert!(held.iter().all(|&n| n <= 11), "{held:?}");
+        assert_eq!(held[1..].iter().min(), held[1..].iter().max(), "{held:?}");
     }
 
     /// A writer held at the high-water mark refills what the reader drained
@@ -522,7 +564,7 @@ mod loom_tests {
             producer.join().unwrap();
             assert_eq!(got, [0, 1, 2]);
             assert_eq!((q.pop(), q.len()), (None, 0));
-            assert!(lock(&q.spares).len() <= 1);
+            assert!(lock(&q.spares).chunks.len() <= 2);
         });
     }
 
