@@ -325,6 +325,10 @@ struct EventLoop {
     touched: Vec<Token>,
     /// Sessions that ran out of rounds: handled again next turn.
     again: Vec<Token>,
+    /// The list being worked through while `busy_listeners` or `again`
+    /// fills for the next turn; swapped so that neither loses its capacity
+    /// (a steady turn allocates nothing).
+    draining: Vec<Token>,
     /// Session deadlines, earliest first; an entry is live while it
     /// matches `scheduled`.
     timers: BinaryHeap<Reverse<(Instant, Token)>>,
@@ -345,6 +349,7 @@ impl EventLoop {
             busy_listeners: Vec::new(),
             touched: Vec::new(),
             again: Vec::new(),
+            draining: Vec::new(),
             timers: BinaryHeap::new(),
             scheduled: HashMap::new(),
             sessions: 0,
@@ -403,9 +408,12 @@ impl EventLoop {
                 let writable = event.is_writable() || event.is_write_closed() || event.is_error();
                 arrivals += self.handle_io(event.token(), readable, writable, now);
             }
-            for token in core::mem::take(&mut self.busy_listeners) {
+            let mut listeners = core::mem::take(&mut self.draining);
+            core::mem::swap(&mut listeners, &mut self.busy_listeners);
+            for token in listeners.drain(..) {
                 arrivals += self.handle_io(token, true, false, now);
             }
+            self.draining = listeners;
             if woken || !self.shared.commands.is_empty() {
                 while let Some(command) = self.shared.commands.pop() {
                     match self.handle_command(command, now) {
@@ -591,7 +599,9 @@ impl EventLoop {
     /// Sessions with rounds left from the last turn, and those whose
     /// deadline passed.
     fn handle_timers(&mut self, now: Instant) {
-        for token in core::mem::take(&mut self.again) {
+        let mut again = core::mem::take(&mut self.draining);
+        core::mem::swap(&mut again, &mut self.again);
+        for token in again.drain(..) {
             if let Some(Entry::Session(s)) = self.entries.get_mut(&token)
                 && s.wants_again()
             {
@@ -599,6 +609,7 @@ impl EventLoop {
                 self.touched.push(token);
             }
         }
+        self.draining = again;
         while let Some(&Reverse((t, token))) = self.timers.peek() {
             if t > now {
                 break;
