@@ -51,11 +51,13 @@ tasks:
                            run one cargo-fuzz target for N s (default 60), or every
                            target for 20 s with --smoke
   bench [ARGS]             cargo bench -p ferrozmq-benches with ARGS
-  compare [--quick] [--runs N] [--no-readme]
+  compare [--quick] [--runs N] [--no-readme] [--cpu]
                            ferrozmq's perf tools against libzmq's and the raw socket
                            limits, alternating, medians of N runs (default 3; ~10 min);
                            rewrites README.md's performance table unless --no-readme;
-                           --quick: a quarter of the messages, one run (~1 min)
+                           --quick: a quarter of the messages, one run (~1 min);
+                           --cpu: instead, CPU time, context switches and syscalls per
+                           message of each side under `perf stat` (~3 min)
   scale [--quick] [ARGS]   cost per message of one busy peer among 10, 1 000 and
                            10 000 (PUSH/PULL, ROUTER/DEALER, PUB/SUB over inproc and
                            tcp), medians, ratios to 10 peers (~30 s, plus ~30 s of

@@ -50,6 +50,7 @@ use serde_json::Value;
 use crate::Result;
 use crate::command::Cmd;
 
+mod cpu;
 mod machine;
 mod plan;
 mod report;
@@ -61,7 +62,7 @@ use machine::Machine;
 use plan::{Results, Setup, plan};
 /// The median of the figures, for the other measuring tasks.
 pub(crate) use report::median;
-use report::{Report, format_figure, render, rewrite_section};
+use report::{Report, format_figure, render, rewrite_between, rewrite_section};
 use tools::run_once;
 
 /// The packages holding the tools.
@@ -78,7 +79,7 @@ const DEADLINE: Duration = Duration::from_secs(60);
 const QUICK_DEADLINE: Duration = Duration::from_secs(30);
 
 /// The usage of this task, for errors.
-const USAGE: &str = "usage: cargo xtask compare [--quick] [--runs N] [--no-readme]";
+const USAGE: &str = "usage: cargo xtask compare [--quick] [--runs N] [--no-readme] [--cpu]";
 
 /// The command-line options.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +90,8 @@ pub struct Options {
     pub runs: usize,
     /// Whether to rewrite the README's section.
     pub readme: bool,
+    /// Only the CPU-per-message table (`cpu.rs`), under `perf stat`.
+    pub cpu: bool,
 }
 
 /// Parses the task's arguments.
@@ -100,6 +103,7 @@ pub fn parse_args(args: &[String]) -> std::result::Result<Options, String> {
     let mut quick = false;
     let mut runs = None;
     let mut readme = true;
+    let mut cpu = false;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         let value = match arg.as_str() {
@@ -109,6 +113,10 @@ pub fn parse_args(args: &[String]) -> std::result::Result<Options, String> {
             }
             "--no-readme" => {
                 readme = false;
+                continue;
+            }
+            "--cpu" => {
+                cpu = true;
                 continue;
             }
             "--runs" => iter.next().map(String::as_str),
@@ -130,6 +138,7 @@ pub fn parse_args(args: &[String]) -> std::result::Result<Options, String> {
         quick,
         runs: runs.unwrap_or(if quick { 1 } else { 3 }),
         readme,
+        cpu,
     })
 }
 
@@ -153,6 +162,27 @@ pub fn run(root: &Path, args: &[String]) -> Result {
         DEADLINE
     };
     let started = Instant::now();
+    if options.cpu {
+        let header = format!(
+            "CPU per message, measured {} on {} with `{command}`, medians of {} rounds{}.",
+            machine.date,
+            machine.describe(),
+            options.runs,
+            if options.quick { " (quick)" } else { "" }
+        );
+        let section = cpu::measure(&bins, options.runs, options.quick, deadline, &header);
+        println!("\n{section}");
+        if options.readme {
+            let path = root.join("README.md");
+            let readme = fs::read_to_string(&path)?;
+            fs::write(
+                &path,
+                rewrite_between(&readme, cpu::BEGIN, cpu::END, &section)?,
+            )?;
+            println!("compare: README.md's CPU section rewritten");
+        }
+        return Ok(());
+    }
     let mut results = Results::new();
     let mut serial = 0;
     for group in plan() {
@@ -167,7 +197,7 @@ pub fn run(root: &Path, args: &[String]) -> Result {
                     continue;
                 }
                 serial += 1;
-                let outcome = run_once(&setup, &bins, options.quick, deadline, serial);
+                let outcome = run_once(&setup, &bins, options.quick, deadline, serial, None);
                 let shown = match &outcome {
                     Ok(v) => format_figure(setup.pattern.metric(), setup.size, *v),
                     Err(e) => format!("FAILED: {e}"),

@@ -19,9 +19,11 @@ fn arguments_parse_with_defaults() {
         Options {
             quick: false,
             runs: 3,
-            readme: true
+            readme: true,
+            cpu: false
         }
     );
+    assert!(parse_args(&args(&["--cpu"])).unwrap().cpu);
     let o = parse_args(&args(&["--quick", "--no-readme"])).unwrap();
     assert_eq!((o.quick, o.runs, o.readme), (true, 1, false));
     assert_eq!(parse_args(&args(&["--runs", "5"])).unwrap().runs, 5);

@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -18,6 +19,16 @@ use super::plan::{Impl, Metric, Pattern, Setup, Transport};
 struct Proc {
     exe: PathBuf,
     args: Vec<String>,
+}
+
+/// The counters `perf stat` reads for `cargo xtask compare --cpu`: CPU time
+/// of every thread of the process, context switches, system calls.
+pub(super) const PERF_EVENTS: &str = "task-clock,context-switches,raw_syscalls:sys_enter";
+
+/// Where `perf stat` writes the counters of the process at `index` in a
+/// pair (0: the binding side, 1: the connecting side) under `dir`.
+pub(super) fn perf_file(dir: &Path, index: usize) -> PathBuf {
+    dir.join(format!("side{index}.perf"))
 }
 
 /// Where the first process of a pair will be listening.
@@ -34,6 +45,7 @@ pub(super) fn run_once(
     quick: bool,
     deadline: Duration,
     serial: usize,
+    perf: Option<&Path>,
 ) -> std::result::Result<f64, String> {
     let exe = |who: Impl, tool: &str| {
         let name = format!("{}{tool}", who.prefix());
@@ -91,7 +103,7 @@ pub(super) fn run_once(
         };
         (vec![local, remote], Some(listen), measured)
     };
-    let outcome = run_procs(&procs, listen.as_ref(), measured, deadline);
+    let outcome = run_procs(&procs, listen.as_ref(), measured, deadline, perf);
     if let Some(Listen::Ipc(path)) = &listen {
         let _ = fs::remove_file(path);
     }
@@ -105,12 +117,14 @@ fn free_port() -> std::io::Result<u16> {
 
 /// Starts `procs` in order (the second once the first listens at `listen`),
 /// waits for all within `deadline`, and returns the stdout of
-/// `procs[measured]`. Any failure kills the rest.
+/// `procs[measured]`. Any failure kills the rest. With `perf`, each runs
+/// under `perf stat`, its counters written to [`perf_file`].
 fn run_procs(
     procs: &[Proc],
     listen: Option<&Listen>,
     measured: usize,
     deadline: Duration,
+    perf: Option<&Path>,
 ) -> std::result::Result<String, String> {
     let start = Instant::now();
     let mut children: Vec<(String, Child)> = Vec::new();
@@ -125,7 +139,22 @@ fn run_procs(
                 .exe
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            let child = Command::new(&proc.exe)
+            let mut command = match perf {
+                Some(dir) => {
+                    let mut c = Command::new("perf");
+                    c.args(["stat", "-x,", "-e", PERF_EVENTS, "-o"])
+                        .arg(perf_file(dir, i))
+                        .arg("--")
+                        .arg(&proc.exe);
+                    c
+                }
+                None => Command::new(&proc.exe),
+            };
+            // A group of its own: on failure the whole group is killed, so
+            // a tool under `perf stat` does not outlive its parent and hold
+            // the output pipe open.
+            let child = command
+                .process_group(0)
                 .args(&proc.args)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
@@ -158,7 +187,11 @@ fn run_procs(
     let mut outputs = Vec::new();
     for (name, mut child) in children {
         if result.is_err() {
-            // An error only means it has already exited.
+            // Errors only mean it has already exited.
+            let _ = Command::new("kill")
+                .args(["-KILL", &format!("-{}", child.id())])
+                .stderr(Stdio::null())
+                .status();
             let _ = child.kill();
         }
         match child.wait_with_output() {
