@@ -137,10 +137,11 @@ pub enum SocketEventKind {
     /// Authentication failed, with its ZAP status code (RFC 27 §Reply
     /// Format: 300 temporary failure, 400 authentication failure, 500
     /// internal error). On a server: the ZAP handler refused the peer,
-    /// which was sent ERROR with the code (not for 300, which closes
-    /// silently, as libzmq does). On a client: the server's ERROR carried
-    /// the code. A `Disconnected` with the full error follows; other peers
-    /// are not affected.
+    /// which was sent ERROR with the code (not for 300: the connection
+    /// closes without a word; libzmq 4.3 sends nothing either but leaves it
+    /// open until a handshake timer ends it). On a client: the server's
+    /// ERROR carried the code. A `Disconnected` with the full error
+    /// follows; other peers are not affected.
     HandshakeFailedAuth {
         /// The ZAP status code: 300, 400 or 500.
         status_code: u16,

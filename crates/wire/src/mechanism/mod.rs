@@ -261,7 +261,9 @@ pub(crate) fn error_msg(reason: &[u8]) -> Msg {
 }
 
 /// The failure for a refused authentication: as libzmq's
-/// `zap_client_common_handshake_t`, a 3xx status closes silently, any other
+/// `zap_client_common_handshake_t`, a 3xx status sends nothing (and the
+/// connection closes; libzmq 4.3 leaves it open and silent until a
+/// handshake timer ends it), any other
 /// sends ERROR (spelt by `error`) with the three-digit status code.
 pub(crate) fn refuse(
     status_code: u16,

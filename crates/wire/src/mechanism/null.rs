@@ -8,7 +8,7 @@
 //! for a decision before it sends READY, as libzmq's `null_mechanism_t`
 //! does: the peer's READY may arrive meanwhile and waits; an accepted peer
 //! then gets our READY, a refused one ERROR with the status code (none for
-//! 3xx, libzmq closes silently then).
+//! 3xx, which closes without a word; libzmq sends nothing either).
 
 use crate::SocketType;
 use crate::auth::{AuthDecision, AuthRequest, Credentials};
