@@ -202,11 +202,12 @@ pub struct SocketEvent {
     /// What happened.
     pub kind: SocketEventKind,
     /// With [`SocketEventKind::HandshakeSucceeded`]: the user id the ZAP
-    /// handler gave this peer when it accepted it (RFC 27 §Reply Format;
-    /// libzmq exposes it as the `User-Id` message property), which is how
-    /// an application learns who a PLAIN or CURVE client is. Empty when no
-    /// handler was asked or it gave none, on the client side, and with
-    /// every other event.
+    /// handler gave this peer when it accepted it (RFC 27 §Reply Format).
+    /// Empty when no handler was asked or it gave none, on the client
+    /// side, and with every other event. Per message, as libzmq's
+    /// `User-Id` message property: [`PeerProperties::user_id`](crate::PeerProperties::user_id),
+    /// from [`Socket::recv_multipart_with_properties`](crate::Socket::recv_multipart_with_properties)
+    /// or [`Socket::peer_properties`](crate::Socket::peer_properties).
     pub user_id: Vec<u8>,
 }
 

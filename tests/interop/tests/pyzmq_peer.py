@@ -16,6 +16,7 @@ Usage: pyzmq_peer.py key=value ...
   user=..., password=... PLAIN: what a client sends, what a server admits
   status=300|400|500   server: the ZAP status of a refusal (400 by default)
   metadata=Name:Value  client: ZMQ_METADATA, sent in its READY/INITIATE
+  routing_id=...       client: ZMQ_ROUTING_ID, its READY's Identity
   expect=ok|refused    client: exchange messages, or wait to be refused
                        (a refused client does not reconnect)
 
@@ -171,6 +172,8 @@ def main():
     sock.rcvtimeo = TIMEOUT_MS
     sock.sndtimeo = TIMEOUT_MS
     secure(sock, opts, server)
+    if "routing_id" in opts:
+        sock.routing_id = opts["routing_id"].encode()
     if "metadata" in opts:
         # ZMQ_METADATA (libzmq 4.3, draft): properties for our READY or
         # INITIATE; the name must start with X-.

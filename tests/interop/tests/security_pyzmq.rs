@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 
 use ferrozmq_msg::{Msg, Multipart};
 use ferrozmq_socket::{
-    Authenticator, Context, CurveKeyPair, CurveKeys, SessionError, Socket, SocketEventKind,
-    SocketMonitor, SocketOption, SocketType, ZAP_ENDPOINT,
+    Authenticator, Context, CurveKey, CurveKeyPair, CurveKeys, SessionError, Socket,
+    SocketEventKind, SocketMonitor, SocketOption, SocketType, ZAP_ENDPOINT,
 };
 use ferrozmq_test_support::TempDir;
 use ferrozmq_wire::{ConnectionError, HandshakeError};
@@ -708,6 +708,58 @@ mod curve_wrong_server_key {
             good.finish();
         }
     }
+}
+
+/// libzmq's message properties, read on our side per message
+/// ([`Socket::recv_multipart_with_properties`]): a pyzmq CURVE client with
+/// a routing id and application metadata (ZMQ_METADATA, libzmq 4.3),
+/// whose user id our ZAP handler sets.
+#[test]
+fn libzmq_client_properties_per_message() {
+    let Some(python) = python() else { return };
+    let sec = Sec::curve();
+    let ctx = Context::new().unwrap();
+    let Sec::Curve { client, .. } = &sec else {
+        unreachable!()
+    };
+    let key = client.public.to_z85();
+    // The user id is the client's key in Z85, as the credentials frame says.
+    let handler = ZapRep::start(&ctx, |req| {
+        let key = CurveKey::from_bytes(req[6].clone().try_into().unwrap());
+        (200, key.to_z85().into_bytes())
+    });
+    let server = socket(&ctx, SocketType::Rep);
+    sec.serve(&server);
+    server.bind("tcp://127.0.0.1:0").unwrap();
+    let at = server.last_endpoint().unwrap().to_string();
+    let mut args = vec![
+        arg("role", "client"),
+        arg("type", "REQ"),
+        arg("endpoint", &at),
+        arg("mechanism", "curve"),
+        arg("routing_id", "py-client"),
+        arg("metadata", "X-Hello:World"),
+    ];
+    args.extend(sec.py_client(false));
+    let client = Peer::start(&python, &args);
+    for body in messages() {
+        let (msg, props) = server.recv_multipart_with_properties().unwrap();
+        assert_eq!(
+            msg.iter().map(|f| f.to_vec()).collect::<Vec<_>>(),
+            std::slice::from_ref(&body)
+        );
+        let props = props.expect("a tcp peer has properties");
+        assert_eq!(props.user_id(), Some(key.as_bytes()));
+        assert_eq!(props.get("User-Id"), Some(key.as_bytes()));
+        assert_eq!(props.get("x-hello"), Some(&b"World"[..]));
+        assert_eq!(props.get("Socket-Type"), Some(&b"REQ"[..]));
+        assert_eq!(props.get("Identity"), Some(&b"py-client"[..]));
+        assert_eq!(props.get("Routing-Id"), Some(&b"py-client"[..]));
+        assert_eq!(props.get("Peer-Address"), Some(&b"127.0.0.1"[..]));
+        send(&server, &body);
+    }
+    client.finish();
+    handler.finish();
 }
 
 /// Our [`Authenticator`] (allow/deny lists, PLAIN passwords, CURVE keys)
