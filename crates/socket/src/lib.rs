@@ -111,7 +111,7 @@ pub use pipe::{
 };
 #[cfg(not(loom))]
 pub use poll::{PollError, PollEvents, PollItem, Poller, PollerEvent, poll};
-pub use properties::{PEER_ADDRESS, PeerProperties, ROUTING_ID, SOCKET_TYPE, USER_ID};
+pub use properties::PeerProperties;
 #[cfg(not(loom))]
 pub use proxy::{BURST as PROXY_BURST, ProxyError, ProxySideStats, proxy, proxy_steerable};
 pub use signal::{Parker, Signal};

@@ -20,21 +20,6 @@ use ferrozmq_wire::{Metadata, SocketType};
 
 use crate::sync::StdArc;
 
-/// The property name of the ZAP handler's user id (libzmq
-/// `ZMQ_MSG_PROPERTY_USER_ID`).
-pub const USER_ID: &str = "User-Id";
-/// The property name of the peer's address (libzmq
-/// `ZMQ_MSG_PROPERTY_PEER_ADDRESS`): the IP address (no port) over tcp,
-/// `:uid:gid:pid` over ipc, the address the ZAP handler was given.
-pub const PEER_ADDRESS: &str = "Peer-Address";
-/// The property name of the peer's socket type (RFC 37; libzmq
-/// `ZMQ_MSG_PROPERTY_SOCKET_TYPE`).
-pub const SOCKET_TYPE: &str = "Socket-Type";
-/// The property name of the peer's routing id (libzmq
-/// `ZMQ_MSG_PROPERTY_ROUTING_ID`); `Identity`, its name in READY, is the
-/// same property.
-pub const ROUTING_ID: &str = "Routing-Id";
-
 /// The properties of one connection to a peer (see the module docs): a
 /// cheap handle (one `Arc`), the same for every message of that
 /// connection. A reconnection brings new properties.
@@ -78,6 +63,21 @@ struct Inner {
 }
 
 impl PeerProperties {
+    /// The property name of the ZAP handler's user id (libzmq
+    /// `ZMQ_MSG_PROPERTY_USER_ID`).
+    pub const USER_ID: &'static str = "User-Id";
+    /// The property name of the peer's address (libzmq
+    /// `ZMQ_MSG_PROPERTY_PEER_ADDRESS`): the IP address (no port) over
+    /// tcp, `:uid:gid:pid` over ipc: the address the ZAP handler is given.
+    pub const PEER_ADDRESS: &'static str = "Peer-Address";
+    /// The property name of the peer's socket type (RFC 37; libzmq
+    /// `ZMQ_MSG_PROPERTY_SOCKET_TYPE`).
+    pub const SOCKET_TYPE: &'static str = "Socket-Type";
+    /// The property name of the peer's routing id (libzmq
+    /// `ZMQ_MSG_PROPERTY_ROUTING_ID`); `Identity`, its name in READY, is
+    /// the same property.
+    pub const ROUTING_ID: &'static str = "Routing-Id";
+
     /// The properties of a connection whose handshake completed.
     pub(crate) fn from_handshake(
         peer: &ferrozmq_wire::PeerInfo,
@@ -114,19 +114,19 @@ impl PeerProperties {
     pub fn get(&self, name: &str) -> Option<&[u8]> {
         let is = |known: &str| name.eq_ignore_ascii_case(known);
         let me = &*self.0;
-        if is(USER_ID) {
+        if is(Self::USER_ID) {
             return self.user_id();
         }
-        if is(PEER_ADDRESS) {
+        if is(Self::PEER_ADDRESS) {
             return me.peer_address.as_deref().map(str::as_bytes);
         }
         if let Some(v) = me.auth.get(name) {
             return Some(v);
         }
-        if is(SOCKET_TYPE) {
+        if is(Self::SOCKET_TYPE) {
             return Some(me.socket_type.name().as_bytes());
         }
-        if is(ROUTING_ID) || is("Identity") {
+        if is(Self::ROUTING_ID) || is("Identity") {
             return Some(&me.routing_id);
         }
         me.metadata.as_ref()?.get(name)
@@ -151,7 +151,8 @@ impl PeerProperties {
         &self.0.routing_id
     }
 
-    /// The peer's address, as [`PEER_ADDRESS`] says; `None` over inproc.
+    /// The peer's address, as [`PEER_ADDRESS`](Self::PEER_ADDRESS) says;
+    /// `None` over inproc.
     pub fn peer_address(&self) -> Option<&str> {
         self.0.peer_address.as_deref()
     }
@@ -228,6 +229,14 @@ mod tests {
         assert_eq!(p.get("identity"), Some(&b"rid"[..]));
         assert_eq!(p.get("X-Missing"), None);
         assert_eq!(p.user_id(), Some(&b"alice"[..]));
+        for (name, want) in [
+            (PeerProperties::USER_ID, &b"alice"[..]),
+            (PeerProperties::PEER_ADDRESS, b"10.0.0.1"),
+            (PeerProperties::SOCKET_TYPE, b"DEALER"),
+            (PeerProperties::ROUTING_ID, b"rid"),
+        ] {
+            assert_eq!(p.get(name), Some(want), "{name}");
+        }
     }
 
     #[test]
