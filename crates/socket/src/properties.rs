@@ -109,8 +109,9 @@ impl PeerProperties {
     /// The value of property `name` (case-insensitive): `User-Id`,
     /// `Peer-Address`, the ZAP handler's metadata, then the peer's READY
     /// properties (`Socket-Type`, `Identity`, `X-...`). `Routing-Id` and
-    /// `Identity` name the same property; `Socket-Type` is known over
-    /// inproc too.
+    /// `Identity` name the same property, absent when the peer's type does
+    /// not send it (or, over inproc, when it has none); `Socket-Type` is
+    /// known over inproc too.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
         let is = |known: &str| name.eq_ignore_ascii_case(known);
         let me = &*self.0;
@@ -127,7 +128,12 @@ impl PeerProperties {
             return Some(me.socket_type.name().as_bytes());
         }
         if is(Self::ROUTING_ID) || is("Identity") {
-            return Some(&me.routing_id);
+            // As sent: a REQ or DEALER sends it even empty, a PUSH never
+            // (RFC 37 §The Identity Property; libzmq does the same).
+            return match &me.metadata {
+                Some(m) => m.get("Identity"),
+                None => (!me.routing_id.is_empty()).then_some(&me.routing_id[..]),
+            };
         }
         me.metadata.as_ref()?.get(name)
     }
@@ -244,6 +250,12 @@ mod tests {
         let p = props(b"", &[], &[("User-Id", b"mallory")]);
         assert_eq!(p.get("User-Id"), None);
         assert_eq!(p.user_id(), None);
+        // No Identity in its READY: none (a PUSH sends none).
+        assert_eq!(p.get("Identity"), None);
+        assert_eq!(
+            PeerProperties::inproc(SocketType::Push, Vec::new()).get("Routing-Id"),
+            None
+        );
     }
 
     #[test]

@@ -2410,6 +2410,8 @@ mod security {
             (props.get("Socket-Type"), props.user_id()),
             (Some(&b"PUSH"[..]), None)
         );
+        // A PUSH sends no Identity (RFC 37), so there is none.
+        assert_eq!(props.get("Identity"), None);
         drop(push);
         event(&mut pull_events, |k, _| {
             matches!(k, SocketEventKind::Disconnected(_)).then_some(())
