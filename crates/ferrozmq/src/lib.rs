@@ -182,7 +182,12 @@
 //! deny lists, PLAIN passwords and CURVE keys per domain). A refusal is a
 //! [`SocketEventKind::HandshakeFailedAuth`] with the status code on both
 //! sides; the user id a handler gives an accepted client comes with
-//! [`SocketEventKind::HandshakeSucceeded`].
+//! [`SocketEventKind::HandshakeSucceeded`], and with every message that
+//! client sends, as libzmq's `User-Id` message property: the
+//! [`PeerProperties`] of [`Socket::recv_multipart_with_properties`] and
+//! [`Socket::peer_properties`] (also `Peer-Address`, `Socket-Type`,
+//! `Identity` and the peer's application metadata, names compared
+//! case-insensitively).
 //!
 //! ```
 //! use std::time::Duration;
@@ -222,6 +227,9 @@
 //! req.connect(&rep.last_endpoint().unwrap().to_string())?;
 //! req.send(Msg::from_static(b"hello"))?; // encrypted on the wire
 //! assert_eq!(rep.recv()?, b"hello");
+//! let from = rep.peer_properties().expect("the sender's properties");
+//! assert_eq!(from.get("user-id"), Some(&b"alice"[..]));
+//! assert_eq!(from.get("Socket-Type"), Some(&b"REQ"[..]));
 //! let user_id = loop {
 //!     let event = events.recv_timeout(Duration::from_secs(10)).expect("an event");
 //!     if let SocketEventKind::HandshakeSucceeded { .. } = event.kind {
@@ -295,11 +303,12 @@ pub use ferrozmq_socket::{
     AsyncSocket, Authenticator, AuthenticatorError, BindError, CommandError, ConnectError,
     ConnectionError, Context, CurveKey, CurveKeyPair, CurveKeys, DisconnectError, Endpoint,
     EndpointError, Error, FrameError, GreetingError, HandshakeError, KeyError, MONITOR_CAPACITY,
-    MetadataError, OptionError, Options, PROXY_BURST, PollError, PollEvents, PollItem, Poller,
-    PollerEvent, ProxyError, ProxySideStats, RecvError, RecvFuture, RecvMultipartFuture, RoutingId,
-    SecurityError, SecurityMechanism, SendError, SendFlags, SendFuture, SendMultipartFuture,
-    SessionError, Socket, SocketError, SocketEvent, SocketEventKind, SocketMonitor, SocketOption,
-    SocketType, UnbindError, ZAP_ENDPOINT, ZapError, poll, proxy, proxy_steerable,
+    MetadataError, OptionError, Options, PROXY_BURST, PeerProperties, PollError, PollEvents,
+    PollItem, Poller, PollerEvent, ProxyError, ProxySideStats, RecvError, RecvFuture,
+    RecvMultipartFuture, RoutingId, SecurityError, SecurityMechanism, SendError, SendFlags,
+    SendFuture, SendMultipartFuture, SessionError, Socket, SocketError, SocketEvent,
+    SocketEventKind, SocketMonitor, SocketOption, SocketType, UnbindError, ZAP_ENDPOINT, ZapError,
+    poll, proxy, proxy_steerable,
 };
 
 /// The README's examples, compiled and run as doctests so they stay true.

@@ -31,6 +31,7 @@ use std::collections::HashMap;
 use crate::endpoint::{Endpoint, InprocEndpoint};
 use crate::error::{BindError, ConnectError};
 use crate::pipe::{Item, PeerMeta, PipeReader, PipeWriter};
+use crate::properties::PeerProperties;
 use crate::signal::Signal;
 use crate::socket::{Hub, NewPeer, Origin, PeerWake, PipeSettings};
 use crate::sync::{Mutex, StdArc, lock};
@@ -204,7 +205,7 @@ impl Registry {
         let _ = tx.try_send(Item::Attached(Box::new(PeerMeta {
             socket_type: SocketType::Dealer,
             routing_id: Vec::new(),
-            metadata: None,
+            properties: PeerProperties::inproc(SocketType::Dealer, Vec::new()),
         })));
         b.hub.offer(NewPeer {
             tx: their_tx,

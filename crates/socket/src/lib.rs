@@ -19,6 +19,14 @@
 //! thread never waits for it. Refusals are
 //! [`SocketEventKind::HandshakeFailedAuth`]; a handler's user id comes with
 //! [`SocketEventKind::HandshakeSucceeded`].
+//!
+//! Message properties (libzmq's `zmq_msg_gets`): the peer a received
+//! message came from is known by its [`PeerProperties`] (`User-Id` from
+//! the ZAP handler, `Peer-Address`, `Socket-Type`, `Identity`, the
+//! application metadata of its READY), from
+//! [`Socket::recv_multipart_with_properties`] or, after any receive,
+//! [`Socket::peer_properties`]. They stay with the peer, so a receive
+//! costs nothing more for them.
 
 #[cfg(not(loom))]
 mod authenticator;
@@ -47,6 +55,7 @@ mod peer;
 mod pipe;
 #[cfg(not(loom))]
 mod poll;
+mod properties;
 #[cfg(not(loom))]
 mod proxy;
 mod readiness;
@@ -102,6 +111,7 @@ pub use pipe::{
 };
 #[cfg(not(loom))]
 pub use poll::{PollError, PollEvents, PollItem, Poller, PollerEvent, poll};
+pub use properties::PeerProperties;
 #[cfg(not(loom))]
 pub use proxy::{BURST as PROXY_BURST, ProxyError, ProxySideStats, proxy, proxy_steerable};
 pub use signal::{Parker, Signal};

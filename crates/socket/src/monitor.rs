@@ -137,10 +137,11 @@ pub enum SocketEventKind {
     /// Authentication failed, with its ZAP status code (RFC 27 §Reply
     /// Format: 300 temporary failure, 400 authentication failure, 500
     /// internal error). On a server: the ZAP handler refused the peer,
-    /// which was sent ERROR with the code (not for 300, which closes
-    /// silently, as libzmq does). On a client: the server's ERROR carried
-    /// the code. A `Disconnected` with the full error follows; other peers
-    /// are not affected.
+    /// which was sent ERROR with the code (not for 300: the connection
+    /// closes without a word; libzmq 4.3 sends nothing either but leaves it
+    /// open until a handshake timer ends it). On a client: the server's
+    /// ERROR carried the code. A `Disconnected` with the full error
+    /// follows; other peers are not affected.
     HandshakeFailedAuth {
         /// The ZAP status code: 300, 400 or 500.
         status_code: u16,
@@ -201,11 +202,12 @@ pub struct SocketEvent {
     /// What happened.
     pub kind: SocketEventKind,
     /// With [`SocketEventKind::HandshakeSucceeded`]: the user id the ZAP
-    /// handler gave this peer when it accepted it (RFC 27 §Reply Format;
-    /// libzmq exposes it as the `User-Id` message property), which is how
-    /// an application learns who a PLAIN or CURVE client is. Empty when no
-    /// handler was asked or it gave none, on the client side, and with
-    /// every other event.
+    /// handler gave this peer when it accepted it (RFC 27 §Reply Format).
+    /// Empty when no handler was asked or it gave none, on the client
+    /// side, and with every other event. Per message, as libzmq's
+    /// `User-Id` message property: [`PeerProperties::user_id`](crate::PeerProperties::user_id),
+    /// from [`Socket::recv_multipart_with_properties`](crate::Socket::recv_multipart_with_properties)
+    /// or [`Socket::peer_properties`](crate::Socket::peer_properties).
     pub user_id: Vec<u8>,
 }
 

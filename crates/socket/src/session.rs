@@ -45,6 +45,7 @@ use crate::endpoint::Endpoint;
 use crate::io_thread::SessionSignal;
 use crate::monitor::{Monitor, SessionError, SocketEventKind};
 use crate::pipe::{Item, PeerMeta, PipeReader, PipeWriter, TryRecvError, TrySendError};
+use crate::properties::PeerProperties;
 use crate::signal::Signal;
 use crate::socket::PeerWake;
 use crate::sync::StdArc;
@@ -503,7 +504,7 @@ impl Session {
                     let meta = PeerMeta {
                         socket_type: peer.socket_type,
                         routing_id: peer.identity.clone(),
-                        metadata: Some(peer.metadata.clone()),
+                        properties: PeerProperties::from_handshake(&peer, e.stream.peer_address()),
                     };
                     to_socket(
                         &mut self.to_socket,

@@ -2091,7 +2091,9 @@ over! {
 // `test_security_zap.cpp` check them, with the handler a plain REP socket.
 // ---------------------------------------------------------------------------
 
-use security::{curve_push_pull, curve_without_handler, plain_req_rep};
+use security::{
+    curve_push_pull, curve_without_handler, peer_properties_per_message, plain_req_rep,
+};
 
 mod security {
     use std::sync::atomic::AtomicBool;
@@ -2119,6 +2121,16 @@ mod security {
             ctx: &Context,
             policy: impl Fn(&[Vec<u8>]) -> (&'static str, Vec<u8>) + Send + 'static,
         ) -> Self {
+            Self::start_with_metadata(ctx, Vec::new(), policy)
+        }
+
+        /// [`start`](Self::start), each reply carrying `metadata` (ZMTP
+        /// property encoding, RFC 27 §Reply Format).
+        fn start_with_metadata(
+            ctx: &Context,
+            metadata: Vec<u8>,
+            policy: impl Fn(&[Vec<u8>]) -> (&'static str, Vec<u8>) + Send + 'static,
+        ) -> Self {
             let rep = socket(ctx, SocketType::Rep);
             set(
                 &rep,
@@ -2137,8 +2149,14 @@ mod security {
                     };
                     assert_eq!(req[0], b"1.0", "ZAP version");
                     let (status, user_id) = policy(&req[2..]);
-                    let reply: [&[u8]; 6] =
-                        [b"1.0", &req[1], status.as_bytes(), b"text", &user_id, b""];
+                    let reply: [&[u8]; 6] = [
+                        b"1.0",
+                        &req[1],
+                        status.as_bytes(),
+                        b"text",
+                        &user_id,
+                        &metadata,
+                    ];
                     send(&rep, &reply);
                     r.lock().unwrap().push(req);
                 }
@@ -2298,6 +2316,145 @@ mod security {
     over! {
         /// PLAIN REQ/REP through a ZAP handler, a wrong password refused.
         plain_with_zap_over => plain_req_rep(tcp, ipc)
+    }
+
+    /// libzmq's message properties (`zmq_msg_gets`), per message: a PLAIN
+    /// ROUTER with a ZAP handler naming each client and attaching
+    /// metadata, two DEALER clients; then a CURVE PULL read frame by
+    /// frame, whose client leaves before its last message is read; inproc
+    /// peers have their socket type and routing id only.
+    pub(super) fn peer_properties_per_message(tr: Tr) {
+        let ctx = ctx();
+        // RFC 27 §Reply Format: metadata in ZMTP property encoding.
+        let mut role = vec![6];
+        role.extend(b"X-Role\x00\x00\x00\x05staff");
+        let handler = Handler::start_with_metadata(&ctx, role, |req| {
+            let user = req[4].clone();
+            ("200", [&b"user-"[..], &user].concat())
+        });
+        let router = socket(&ctx, SocketType::Router);
+        set(&router, SocketOption::PlainServer(true));
+        let at = bind(&router, tr, "props-router");
+        let clients: Vec<Socket> = ["alice", "bob"]
+            .iter()
+            .map(|name| {
+                let c = plain_client(&ctx, SocketType::Dealer, name, "pw");
+                set(&c, SocketOption::RoutingId(Some(rid(name.as_bytes()))));
+                connect(&c, &at);
+                c
+            })
+            .collect();
+        // Interleaved, so each message must name its own sender.
+        for round in 0..3u8 {
+            for c in &clients {
+                send(c, &[&[round]]);
+            }
+        }
+        let mut seen = Vec::new();
+        for _ in 0..6 {
+            let (msg, props) = router.recv_multipart_with_properties().unwrap();
+            let props = props.expect("a tcp or ipc peer has properties");
+            let id = msg[0].to_vec();
+            assert_eq!(props.routing_id(), &id[..]);
+            assert_eq!(props.get("Routing-Id"), Some(&id[..]));
+            assert_eq!(props.get("identity"), Some(&id[..]));
+            assert_eq!(props.user_id(), Some(&[&b"user-"[..], &id].concat()[..]));
+            assert_eq!(props.get("USER-ID"), props.user_id());
+            assert_eq!(props.get("Socket-Type"), Some(&b"DEALER"[..]));
+            assert_eq!(props.socket_type(), SocketType::Dealer);
+            assert_eq!(props.get("x-role"), Some(&b"staff"[..]));
+            assert_eq!(props.get("X-Missing"), None);
+            match tr {
+                Tr::Tcp => assert_eq!(props.get("Peer-Address"), Some(&b"127.0.0.1"[..])),
+                _ => {
+                    let text = props.peer_address().expect("ipc: the peer's credentials");
+                    assert!(
+                        text.ends_with(&format!(":{}", std::process::id())),
+                        "{text}"
+                    );
+                }
+            }
+            // The same through `peer_properties`, asked after the receive.
+            let again = router.peer_properties().unwrap();
+            assert_eq!(again.user_id(), props.user_id());
+            seen.push((id, msg[1][0]));
+        }
+        seen.sort();
+        let want: Vec<(Vec<u8>, u8)> = [b"alice", &b"bob"[..]]
+            .iter()
+            .flat_map(|n| (0..3).map(move |r| (n.to_vec(), r)))
+            .collect();
+        assert_eq!(seen, want);
+        assert_eq!(handler.requests().len(), 2);
+        drop(handler);
+
+        // CURVE without a handler: no user id; frame by frame.
+        let server_keys = CurveKeyPair::generate();
+        let pull = socket(&ctx, SocketType::Pull);
+        set(&pull, SocketOption::CurveServer(true));
+        set(
+            &pull,
+            SocketOption::CurveSecretKey(server_keys.secret.clone()),
+        );
+        let mut pull_events = pull.monitor();
+        let at = bind(&pull, tr, "props-pull");
+        assert!(pull.peer_properties().is_none(), "nothing received yet");
+        let me = CurveKeyPair::generate();
+        let push = curve_client(&ctx, SocketType::Push, &me, &server_keys.public);
+        connect(&push, &at);
+        send(&push, &[b"one", b"two"]);
+        send(&push, &[b"last"]);
+        assert_eq!(pull.recv().unwrap(), b"one"[..]);
+        let props = pull.peer_properties().unwrap();
+        assert_eq!(
+            (props.get("Socket-Type"), props.user_id()),
+            (Some(&b"PUSH"[..]), None)
+        );
+        // A PUSH sends no Identity (RFC 37), so there is none.
+        assert_eq!(props.get("Identity"), None);
+        drop(push);
+        event(&mut pull_events, |k, _| {
+            matches!(k, SocketEventKind::Disconnected(_)).then_some(())
+        });
+        assert_eq!(pull.recv().unwrap(), b"two"[..]);
+        assert_eq!(pull.recv().unwrap(), b"last"[..]);
+        // The peer is gone once its pipe is found empty; its last
+        // message's properties stay.
+        assert!(pull.try_recv().unwrap_err().is_again());
+        let props = pull.peer_properties().expect("kept after the peer left");
+        assert_eq!(props.get("socket-type"), Some(&b"PUSH"[..]));
+
+        // Over inproc: the socket type and routing id only. A readiness
+        // question reads the next message ahead; the properties stay those
+        // of the message handed out.
+        let inproc_pull = socket(&ctx, SocketType::Pull);
+        inproc_pull.bind("inproc://props").unwrap();
+        let pushers: Vec<Socket> = [b"p1", b"p2"]
+            .iter()
+            .map(|id| {
+                let s = socket(&ctx, SocketType::Push);
+                set(&s, SocketOption::RoutingId(Some(rid(*id))));
+                s.connect("inproc://props").unwrap();
+                send(&s, &[*id]);
+                s
+            })
+            .collect();
+        for _ in &pushers {
+            let (msg, props) = inproc_pull.recv_multipart_with_properties().unwrap();
+            let props = props.unwrap();
+            assert_eq!(props.get("Socket-Type"), Some(&b"PUSH"[..]));
+            assert_eq!(props.get("Routing-Id"), Some(&msg[0][..]));
+            assert_eq!((props.peer_address(), props.metadata()), (None, None));
+            let _ = inproc_pull.events();
+            let after = inproc_pull.peer_properties().unwrap();
+            assert_eq!(after.routing_id(), &msg[0][..]);
+        }
+    }
+
+    over! {
+        /// Message properties: user id, ZAP metadata, address, READY
+        /// properties, per message and after the peer left.
+        peer_properties_over => peer_properties_per_message(tcp, ipc)
     }
 
     /// RFC 26 PUSH/PULL: the ZAP handler sees the client's long-term key;

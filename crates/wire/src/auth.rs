@@ -127,7 +127,9 @@ pub enum AuthDecision {
     /// Refused. The connection fails with
     /// [`HandshakeError::AuthRefused`](crate::HandshakeError::AuthRefused).
     /// As libzmq's `zap_client_common_handshake_t` does, a 3xx status
-    /// (temporary failure) closes without telling the peer; any other
+    /// (temporary failure) sends the peer nothing, and the connection
+    /// closes (libzmq 4.3 leaves it open and silent until a handshake
+    /// timer ends it); any other
     /// status sends ERROR whose reason is the three digits (`400`), which
     /// tells the client not to retry with the same credentials.
     Refuse {

@@ -386,9 +386,17 @@ fn plain_wrong_password_is_refused_with_error_400() {
             reason: "bad password".into()
         })
     );
-    // libzmq's ERROR carries the status code as its reason.
+    // The ERROR carries the status code as its reason, in libzmq's PLAIN
+    // form (`^RROR`, libzmq `plain_server_t::produce_error`): the only one
+    // libzmq's PLAIN client recognises. Ours reads it as a peer error.
     let (flags, error) = w.next_to_c();
-    assert_eq!((flags, &error[..]), (0x04, &b"\x05ERROR\x03400"[..]));
+    assert_eq!(
+        (flags, &error[..]),
+        (
+            0x04,
+            &[0x5E, b'R', b'R', b'O', b'R', 3, b'4', b'0', b'0'][..]
+        )
+    );
     let err = w.deliver_to_c(flags, &error).unwrap_err();
     assert_eq!(
         err,
@@ -397,6 +405,37 @@ fn plain_wrong_password_is_refused_with_error_400() {
         })
     );
     assert!(err.to_string().contains("400"));
+}
+
+#[test]
+fn plain_server_refuses_a_socket_type_in_libzmqs_error_form() {
+    let mut w = Wire::new(
+        config(SocketType::Push, plain_client("a", "b")),
+        config(SocketType::Push, Mechanism::PlainServer),
+    );
+    let (flags, hello) = w.next_to_s();
+    w.deliver_to_s(flags, &hello).unwrap();
+    let (flags, welcome) = w.next_to_c();
+    w.deliver_to_c(flags, &welcome).unwrap();
+    let (flags, initiate) = w.next_to_s();
+    assert_eq!(
+        w.deliver_to_s(flags, &initiate).unwrap_err(),
+        ConnectionError::Handshake(HandshakeError::IncompatibleSocketType {
+            ours: SocketType::Push,
+            peer: SocketType::Push
+        })
+    );
+    let (flags, error) = w.next_to_c();
+    assert_eq!(
+        (flags, &error[..]),
+        (0x04, &b"\x5eRROR\x18incompatible socket type"[..])
+    );
+    assert_eq!(
+        w.deliver_to_c(flags, &error).unwrap_err(),
+        ConnectionError::Handshake(HandshakeError::PeerError {
+            reason: b"incompatible socket type".to_vec()
+        })
+    );
 }
 
 #[test]

@@ -12,15 +12,20 @@ Usage: pyzmq_peer.py key=value ...
   mechanism=curve|plain
   secret=Z85           CURVE: our long-term secret key (public derived)
   serverkey=Z85        CURVE client: the server's public key
-  allow=Z85            CURVE server: the one client key ZAP admits (400 else)
+  allow=Z85            CURVE server: the one client key ZAP admits
   user=..., password=... PLAIN: what a client sends, what a server admits
+  status=300|400|500   server: the ZAP status of a refusal (400 by default)
+  metadata=Name:Value  client: ZMQ_METADATA, sent in its READY/INITIATE
+  routing_id=...       client: ZMQ_ROUTING_ID, its READY's Identity
   expect=ok|refused    client: exchange messages, or wait to be refused
+                       (a refused client does not reconnect)
 
 Each exchange is the messages of `messages()`: REQ sends each and expects it
 echoed; REP echoes; PUSH sends; PULL checks each in order. Prints, one per
 line and flushed: `BOUND <endpoint>` once a server listens, `AUTH_FAILED
-<status>` for each ZMQ_EVENT_HANDSHAKE_FAILED_AUTH and `PROTOCOL_FAILED
-<code>` for each ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, `OK` after a full
+<status>` for each ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, `PROTOCOL_FAILED
+<code>` for each ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL and `NO_DETAIL
+<errno>` for each ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, `OK` after a full
 exchange (then it exits 0), `ERROR <why>` before exiting 1. Every wait is
 bounded by TIMEOUT_MS.
 """
@@ -53,7 +58,7 @@ def fail(why):
 def zap_handler(ctx, opts, ready):
     """An RFC 27 handler as applications write it: REP at
     inproc://zeromq.zap.01, answering 200 to the allowed credentials and
-    400 to anything else."""
+    `status` (400 by default) to anything else."""
     rep = ctx.socket(zmq.REP)
     rep.linger = 0
     rep.bind("inproc://zeromq.zap.01")
@@ -71,7 +76,8 @@ def zap_handler(ctx, opts, ready):
             ok = creds == [opts.get("user", "").encode(), opts.get("password", "").encode()]
         else:
             ok = False
-        status = [b"200", b"OK"] if ok else [b"400", b"refused"]
+        refusal = opts.get("status", "400").encode()
+        status = [b"200", b"OK"] if ok else [refusal, b"refused"]
         user_id = b"py-user" if ok else b""
         rep.send_multipart([version, request_id] + status + [user_id, b""])
     rep.close()
@@ -99,11 +105,14 @@ def secure(sock, opts, server):
 def watch_auth(monitor, until_refused):
     """Reports handshake failures: ZMQ_EVENT_HANDSHAKE_FAILED_AUTH as
     `AUTH_FAILED <status>`, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL as
-    `PROTOCOL_FAILED <code>`. Returns after the first one when
+    `PROTOCOL_FAILED <code>`, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL (the
+    peer closed during the handshake) as `NO_DETAIL <errno>`. Returns
+    after the first one when
     `until_refused`, else drains what is queued."""
     names = {
         zmq.EVENT_HANDSHAKE_FAILED_AUTH: "AUTH_FAILED",
         zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL: "PROTOCOL_FAILED",
+        zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL: "NO_DETAIL",
     }
     while monitor.poll(TIMEOUT_MS if until_refused else 0):
         event = recv_monitor_message(monitor)
@@ -163,6 +172,14 @@ def main():
     sock.rcvtimeo = TIMEOUT_MS
     sock.sndtimeo = TIMEOUT_MS
     secure(sock, opts, server)
+    if "routing_id" in opts:
+        sock.routing_id = opts["routing_id"].encode()
+    if "metadata" in opts:
+        # ZMQ_METADATA (libzmq 4.3, draft): properties for our READY or
+        # INITIATE; the name must start with X-.
+        sock.setsockopt(zmq.METADATA, opts["metadata"].encode())
+    if opts.get("expect") == "refused":
+        sock.reconnect_ivl = -1
     monitor = sock.get_monitor_socket()
     if server:
         sock.bind(opts["endpoint"])

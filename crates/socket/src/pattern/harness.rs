@@ -11,6 +11,7 @@ use crate::error::{RecvError, SendError};
 use crate::options::{Options, SocketOption};
 use crate::pattern::AnyPattern;
 use crate::pipe::{Item, PeerMeta, PipeReader, PipeWriter, TryRecvError, pipe};
+use crate::properties::PeerProperties;
 use crate::readiness::Readiness;
 use crate::signal::Signal;
 use crate::socket::{Engine, Hub, NewPeer, Origin, PeerWake};
@@ -96,7 +97,7 @@ impl Harness {
         let meta = PeerMeta {
             socket_type: peer_type,
             routing_id: routing_id.to_vec(),
-            metadata: None,
+            properties: PeerProperties::inproc(peer_type, routing_id.to_vec()),
         };
         let far = self.far(i);
         // A refused peer's pipe is gone: nobody to tell.

@@ -40,8 +40,9 @@ pub(crate) struct XPub {
     /// it leaves.
     manual_subs: Mtrie,
     /// Messages for the application, with the peer a manual-mode
-    /// subscription came from.
-    pending: VecDeque<(Multipart, Option<PeerKey>)>,
+    /// subscription came from, and the peer each came from (its
+    /// properties).
+    pending: VecDeque<(Multipart, Option<PeerKey>, PeerKey)>,
     verbose_subs: bool,
     verbose_unsubs: bool,
     manual: bool,
@@ -87,7 +88,7 @@ impl XPub {
             Item::Cancel(topic) => self.on_subscription(key, false, &topic),
             // The peer subscribes again when it reconnects.
             Item::Lost => self.forget(key),
-            Item::Msg(msg) if self.receives => self.pending.push_back((msg, None)),
+            Item::Msg(msg) if self.receives => self.pending.push_back((msg, None, key)),
             Item::Msg(_) | Item::Attached(_) => {}
         }
     }
@@ -101,7 +102,7 @@ impl XPub {
             }
             if self.receives {
                 self.pending
-                    .push_back((notice(subscribe, topic), Some(key)));
+                    .push_back((notice(subscribe, topic), Some(key), key));
             }
             return;
         }
@@ -111,7 +112,8 @@ impl XPub {
             self.subs.remove(topic, key) != Removed::ValuesRemain || self.verbose_unsubs
         };
         if self.receives && notify {
-            self.pending.push_back((notice(subscribe, topic), None));
+            self.pending
+                .push_back((notice(subscribe, topic), None, key));
         }
     }
 
@@ -122,7 +124,7 @@ impl XPub {
         let pending = &mut self.pending;
         let mut cancel = |topic: &[u8]| {
             if receives {
-                pending.push_back((notice(false, topic), None));
+                pending.push_back((notice(false, topic), None, key));
             }
         };
         if self.manual {
@@ -171,11 +173,12 @@ impl Pattern for XPub {
         Ok(())
     }
 
-    fn try_recv(&mut self, _peers: &mut Peers) -> Result<Multipart, RecvError> {
+    fn try_recv(&mut self, peers: &mut Peers) -> Result<Multipart, RecvError> {
         if !self.receives {
             return Err(RecvError::NotSupported);
         }
-        let (msg, from) = self.pending.pop_front().ok_or(RecvError::WouldBlock)?;
+        let (msg, from, origin) = self.pending.pop_front().ok_or(RecvError::WouldBlock)?;
+        peers.last_from = Some(origin);
         if self.manual {
             self.last_peer = from.filter(|&key| self.dist.contains(key));
         }

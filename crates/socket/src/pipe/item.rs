@@ -12,7 +12,9 @@
 //! that came before the loss.
 
 use ferrozmq_msg::{Msg, Multipart};
-use ferrozmq_wire::{Metadata, SocketType};
+use ferrozmq_wire::SocketType;
+
+use crate::properties::PeerProperties;
 
 /// One item of a socket's pipes (see the module docs).
 #[derive(Debug)]
@@ -42,8 +44,7 @@ pub(crate) struct PeerMeta {
     pub(crate) socket_type: SocketType,
     /// Its `Identity` property (ZMQ_ROUTING_ID); empty when it has none.
     pub(crate) routing_id: Vec<u8>,
-    /// Every property it sent; `None` over inproc. Carried for the
-    /// message properties (libzmq's `zmq_msg_gets`), not read yet.
-    #[allow(dead_code)]
-    pub(crate) metadata: Option<Metadata>,
+    /// What a receiver may ask about the peer (libzmq's message
+    /// properties): every property it sent, its ZAP user id, its address.
+    pub(crate) properties: PeerProperties,
 }

@@ -11,7 +11,7 @@ use ferrozmq_alloc::{Cache, RecvAllocator};
 use ferrozmq_msg::{Msg, Multipart};
 use ferrozmq_wire::{Config, SocketType};
 
-use super::{Engine, Frames, Hub, NewPeer, Origin, PeerWake};
+use super::{Engine, Frames, Hub, NewPeer, Origin, PeerKey, PeerWake};
 use crate::context::ContextInner;
 use crate::endpoint::Endpoint;
 use crate::error::{BindError, ConnectError, DisconnectError, RecvError, SendError, UnbindError};
@@ -21,6 +21,7 @@ use crate::monitor::{Monitor, MonitorHub, SocketMonitor};
 use crate::options::{OptionError, Options, SecurityError, SocketOption};
 use crate::pattern::AnyPattern;
 use crate::pipe::{Item, PeerMeta, conflating_pipe, pipe};
+use crate::properties::PeerProperties;
 use crate::session::{Reconnect, SessionParts};
 use crate::signal::Signal;
 use crate::sync::StdArc;
@@ -51,8 +52,9 @@ pub(crate) struct Base {
     pending: Multipart,
     /// The rest of a received message, handed out frame by frame.
     inbox: VecDeque<Msg>,
-    /// A whole message taken by a readiness question, for the next receive.
-    stash: Option<Multipart>,
+    /// A whole message taken by a readiness question, for the next
+    /// receive, with the peer it came from.
+    stash: Option<(Multipart, Option<PeerKey>)>,
     last_endpoint: Option<Endpoint>,
     binds: Vec<Bind>,
     connects: Vec<Connect>,
@@ -213,12 +215,23 @@ impl Base {
         self.engine.try_send(msg)
     }
 
-    /// One non-blocking try of the pattern's receive: a whole message.
-    fn try_recv(&mut self) -> Result<Multipart, RecvError> {
+    /// One non-blocking try of the pattern's receive: a whole message, and
+    /// the peer it came from.
+    fn try_recv(&mut self) -> Result<(Multipart, Option<PeerKey>), RecvError> {
         match self.stash.take() {
-            Some(msg) => Ok(msg),
-            None => self.engine.try_recv(),
+            Some(stashed) => Ok(stashed),
+            None => {
+                let msg = self.engine.try_recv()?;
+                Ok((msg, self.engine.peers.last_from))
+            }
         }
+    }
+
+    /// The properties of the peer the message last handed out (whole, or
+    /// its first frame) came from.
+    pub(crate) fn peer_properties(&self) -> Option<PeerProperties> {
+        let peers = &self.engine.peers;
+        peers.properties(peers.delivered?)
     }
 
     /// The next frame (the rest of its message kept for the next calls),
@@ -232,7 +245,8 @@ impl Base {
                 Frames::One(self.inbox.pop_front())
             });
         }
-        let mut msg = self.try_recv()?;
+        let (mut msg, from) = self.try_recv()?;
+        self.engine.peers.delivered = from;
         msg.mark_more();
         if whole {
             return Ok(Frames::All(msg));
@@ -249,8 +263,8 @@ impl Base {
             return true;
         }
         match self.try_recv() {
-            Ok(msg) => {
-                self.stash = Some(msg);
+            Ok(stashed) => {
+                self.stash = Some(stashed);
                 true
             }
             Err(_) => false,
@@ -304,14 +318,15 @@ impl Base {
 
     /// Who this socket is, as its inproc peers learn it.
     fn meta(&self) -> PeerMeta {
+        let routing_id = self
+            .options
+            .routing_id()
+            .map(|id| id.as_bytes().to_vec())
+            .unwrap_or_default();
         PeerMeta {
             socket_type: self.socket_type,
-            routing_id: self
-                .options
-                .routing_id()
-                .map(|id| id.as_bytes().to_vec())
-                .unwrap_or_default(),
-            metadata: None,
+            properties: PeerProperties::inproc(self.socket_type, routing_id.clone()),
+            routing_id,
         }
     }
 

@@ -42,6 +42,7 @@ use crate::monitor::{MONITOR_CAPACITY, SocketMonitor};
 use crate::options::{OptionError, Options, SocketOption};
 use crate::pipe::deadline_after;
 use crate::poll::{FdWake, PollEvents, PollItem};
+use crate::properties::PeerProperties;
 use crate::readiness::{Readiness, TaskSlot};
 use crate::signal::Signal;
 use crate::sync::{Mutex, MutexGuard, OnceLock, StdArc, lock};
@@ -480,10 +481,54 @@ impl Socket {
             .map(|parts| parts.into_multipart())
     }
 
+    /// [`recv_multipart`](Self::recv_multipart) with the properties of the
+    /// peer the message came from, libzmq's message properties
+    /// (`zmq_msg_gets`; see [`PeerProperties`]): taken under the same lock
+    /// as the message, so another thread's receive cannot come between.
+    /// `None` when the socket does not know the peer (it left before its
+    /// message was read, which a queued XPUB notice allows).
+    ///
+    /// The properties stay with the peer, not with the message (a [`Msg`]
+    /// has no room for them): no receive pays for them.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](Self::recv).
+    pub fn recv_multipart_with_properties(
+        &self,
+    ) -> Result<(Multipart, Option<PeerProperties>), RecvError> {
+        self.recv_timeout_then(None, true, |base, parts| {
+            (parts.into_multipart(), base.peer_properties())
+        })
+    }
+
+    /// The properties of the peer the last message received came from
+    /// (taken whole, or its first frame with [`recv`](Self::recv)): as
+    /// [`recv_multipart_with_properties`](Self::recv_multipart_with_properties)
+    /// gives them, for a message received another way. `None` before any
+    /// receive. With several threads receiving on one socket, "last" is
+    /// whichever receive came last: use
+    /// [`recv_multipart_with_properties`](Self::recv_multipart_with_properties)
+    /// there.
+    pub fn peer_properties(&self) -> Option<PeerProperties> {
+        self.base().peer_properties()
+    }
+
     /// The frames of the next message (or the rest of the current one):
     /// all of them with `whole`, otherwise they stay in the socket's inbox
     /// and the first is handed out. `timeout`: `None` for RCVTIMEO.
     fn recv_timeout(&self, timeout: Option<Duration>, whole: bool) -> Result<Frames, RecvError> {
+        self.recv_timeout_then(timeout, whole, |_, frames| frames)
+    }
+
+    /// [`recv_timeout`](Self::recv_timeout), then `then` with the frames
+    /// under the same lock.
+    fn recv_timeout_then<T>(
+        &self,
+        timeout: Option<Duration>,
+        whole: bool,
+        then: impl FnOnce(&Base, Frames) -> T,
+    ) -> Result<T, RecvError> {
         let mut base = self.base();
         let timeout = timeout.or_else(|| base.options().rcvtimeo());
         let mut deadline = Deadline::new(timeout);
@@ -491,7 +536,7 @@ impl Socket {
             // Before the look: a change after it moves the epoch.
             let epoch = self.hub.readiness.epoch();
             match base.try_recv_frames(whole) {
-                Ok(frames) => return Ok(frames),
+                Ok(frames) => return Ok(then(&base, frames)),
                 Err(RecvError::WouldBlock) => {}
                 Err(e) => return Err(e),
             }

@@ -25,6 +25,7 @@ use ferrozmq_msg::Msg;
 use ferrozmq_wire::SocketType;
 
 use crate::pipe::{Item, PipeReader, PipeWriter};
+use crate::properties::PeerProperties;
 use crate::readiness::Readiness;
 use crate::signal::Signal;
 use crate::sync::{AtomicBool, AtomicUsize, Mutex, Ordering, StdArc, lock};
@@ -195,6 +196,9 @@ pub(crate) struct Peer {
     pub(crate) announced_id: Option<Vec<u8>>,
     /// ROUTER: the id was named by ZMQ_CONNECT_ROUTING_ID and stays.
     pub(crate) fixed_id: bool,
+    /// What the last `Attached` said about the peer, for the messages
+    /// read after it (see `properties.rs`).
+    properties: Option<PeerProperties>,
 }
 
 impl Peer {
@@ -214,6 +218,17 @@ pub(crate) struct Peers {
     /// Peers found gone by a strategy during an operation; the socket
     /// detaches and removes them once the operation is over.
     gone: Vec<PeerKey>,
+    /// The peer the last message read from a pipe came from: set by the
+    /// strategies with each message (one store), for the message
+    /// properties.
+    pub(crate) last_from: Option<PeerKey>,
+    /// The peer of the message the socket last handed to the application
+    /// (it differs from `last_from` while a message read ahead waits).
+    pub(crate) delivered: Option<PeerKey>,
+    /// The properties of removed peers that `last_from` or `delivered`
+    /// still names (at most two): a peer that sent one message and left
+    /// is still known for that message.
+    departed: Vec<(PeerKey, PeerProperties)>,
 }
 
 struct Slot {
@@ -250,6 +265,7 @@ impl Peers {
             routing_id: None,
             announced_id: new.routing_id,
             fixed_id: false,
+            properties: None,
         });
         self.len += 1;
         key
@@ -264,6 +280,14 @@ impl Peers {
         }
         let peer = slot.peer.take()?;
         slot.generation = slot.generation.wrapping_add(1);
+        if let Some(props) = &peer.properties
+            && (self.last_from == Some(key) || self.delivered == Some(key))
+        {
+            let (last, delivered) = (self.last_from, self.delivered);
+            self.departed
+                .retain(|(k, _)| Some(*k) == last || Some(*k) == delivered);
+            self.departed.push((key, props.clone()));
+        }
         self.free.push(key.index);
         self.len -= 1;
         // A late notification of the old pipes must not name a new tenant.
@@ -297,6 +321,19 @@ impl Peers {
         })
     }
 
+    /// The properties of the peer under `key`, also shortly after it left
+    /// (see `departed`).
+    pub(crate) fn properties(&self, key: PeerKey) -> Option<PeerProperties> {
+        match self.get(key) {
+            Some(peer) => peer.properties.clone(),
+            None => self
+                .departed
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, p)| p.clone()),
+        }
+    }
+
     /// How many peers there are.
     pub(crate) fn len(&self) -> usize {
         self.len
@@ -314,6 +351,7 @@ impl Peers {
             Item::Attached(meta) => {
                 peer.socket_type = Some(meta.socket_type);
                 peer.announced_id = Some(meta.routing_id.clone());
+                peer.properties = Some(meta.properties.clone());
             }
             Item::Lost | Item::Subscribe(_) | Item::Cancel(_) => {}
         }
@@ -366,6 +404,80 @@ pub(crate) fn test_keys(n: u32) -> Vec<PeerKey> {
             generation: 0,
         })
         .collect()
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::pipe::{PeerMeta, pipe};
+
+    /// A peer whose socket-side pipes are in `peers`, and the session's
+    /// end that feeds it.
+    fn peer(peers: &mut Peers, hub: &StdArc<Hub>) -> (PeerKey, PipeWriter<Item>) {
+        let wake = PeerWake::new(hub);
+        let session = StdArc::new(Readiness::new()) as StdArc<dyn Signal>;
+        let (to_socket, rx) = pipe::<Item>(4, wake.signal(), StdArc::clone(&session));
+        let (tx, _from_socket) = pipe::<Item>(4, session, wake.signal());
+        let key = peers.insert(NewPeer {
+            tx,
+            rx,
+            wake,
+            origin: Origin::Connected(0),
+            routing_id: None,
+        });
+        (key, to_socket)
+    }
+
+    fn attached(peers: &mut Peers, key: PeerKey, id: &[u8]) {
+        let meta = PeerMeta {
+            socket_type: SocketType::Push,
+            routing_id: id.to_vec(),
+            properties: PeerProperties::inproc(SocketType::Push, id.to_vec()),
+        };
+        assert!(peers.note(key, &Item::Attached(Box::new(meta))));
+    }
+
+    fn routing_id(peers: &Peers, key: PeerKey) -> Option<Vec<u8>> {
+        peers.properties(key).map(|p| p.routing_id().to_vec())
+    }
+
+    #[test]
+    fn properties_follow_attached_and_outlive_a_peer_still_named() {
+        let hub = Hub::new();
+        let mut peers = Peers::default();
+        let (a, _ta) = peer(&mut peers, &hub);
+        let (b, _tb) = peer(&mut peers, &hub);
+        let (c, _tc) = peer(&mut peers, &hub);
+        assert_eq!(routing_id(&peers, a), None, "nothing attached yet");
+        attached(&mut peers, a, b"a");
+        attached(&mut peers, b, b"b");
+        attached(&mut peers, c, b"c");
+        // A reconnection's `Attached` replaces the properties.
+        attached(&mut peers, a, b"a2");
+        assert_eq!(routing_id(&peers, a).as_deref(), Some(&b"a2"[..]));
+
+        peers.delivered = Some(a);
+        peers.last_from = Some(b);
+        peers.remove(a);
+        peers.remove(b);
+        peers.remove(c);
+        assert_eq!(routing_id(&peers, a).as_deref(), Some(&b"a2"[..]));
+        assert_eq!(routing_id(&peers, b).as_deref(), Some(&b"b"[..]));
+        assert_eq!(routing_id(&peers, c), None, "no longer named: dropped");
+        assert_eq!(peers.departed.len(), 2);
+
+        // The slot's next tenant is a different key.
+        let (d, _td) = peer(&mut peers, &hub);
+        assert_ne!(d, a);
+        assert_eq!(routing_id(&peers, d), None);
+        // Removals keep only what is still named.
+        peers.delivered = Some(d);
+        peers.last_from = Some(d);
+        attached(&mut peers, d, b"d");
+        peers.remove(d);
+        assert_eq!(peers.departed.len(), 1);
+        assert_eq!(routing_id(&peers, d).as_deref(), Some(&b"d"[..]));
+    }
 }
 
 #[cfg(all(test, loom))]

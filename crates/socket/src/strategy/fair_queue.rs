@@ -6,7 +6,8 @@
 //! over 10 000 peers of which one has a message looks at the active ones
 //! only: O(1) per message once the idle ones have said `Empty`. Control
 //! items come out in order with the messages; the round robin moves on
-//! after a message, not after a control item.
+//! after a message, not after a control item. Each message read notes its
+//! peer in [`Peers::last_from`] (the message properties).
 
 use crate::pipe::{Item, TryRecvError};
 use crate::socket::{PeerKey, Peers};
@@ -56,6 +57,7 @@ impl FairQueue {
                 Ok(item) => {
                     if matches!(item, Item::Msg(_)) {
                         self.current += 1;
+                        peers.last_from = Some(key);
                     }
                     return Some((key, item));
                 }
@@ -74,7 +76,12 @@ impl FairQueue {
     pub(crate) fn recv_from(&mut self, key: PeerKey, peers: &mut Peers) -> Option<Item> {
         let peer = peers.get_mut(key)?;
         match peer.rx.try_recv() {
-            Ok(item) => Some(item),
+            Ok(item) => {
+                if matches!(item, Item::Msg(_)) {
+                    peers.last_from = Some(key);
+                }
+                Some(item)
+            }
             Err(TryRecvError::Empty) => {
                 self.set.deactivate(key);
                 None

@@ -26,7 +26,7 @@ use crate::mechanism::curve::{
     HELLO_LEN, READY_MIN_LEN, Session, WELCOME_LEN, long_nonce, open, random_secret, random16,
     seal, short_nonce,
 };
-use crate::mechanism::{CurveRx, CurveTx, Handshake, Step, check_peer, parse_metadata};
+use crate::mechanism::{CurveRx, CurveTx, Handshake, Step, check_peer, error_msg, parse_metadata};
 use crate::metadata::Metadata;
 
 enum State {
@@ -215,7 +215,7 @@ impl Handshake for CurveClient {
                     part: "box",
                 })?;
                 let metadata = parse_metadata("READY", &plain)?;
-                let peer = check_peer(self.socket_type, metadata, out)?;
+                let peer = check_peer(self.socket_type, metadata, error_msg, out)?;
                 let session = session.clone();
                 self.state = State::Done {
                     session,

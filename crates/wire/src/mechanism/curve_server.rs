@@ -41,7 +41,7 @@ use crate::mechanism::curve::{
     random_secret, random16, seal, seal_cookie, short_nonce,
 };
 use crate::mechanism::{
-    CurveRx, CurveTx, Handshake, Peer, Step, check_peer, parse_metadata, refuse,
+    CurveRx, CurveTx, Handshake, Peer, Step, check_peer, error_msg, parse_metadata, refuse,
 };
 use crate::metadata::Metadata;
 
@@ -223,7 +223,7 @@ impl CurveServer {
             return Err(HandshakeError::VouchMismatch);
         }
         let metadata = parse_metadata("INITIATE", &plain[128..])?;
-        let peer = check_peer(self.socket_type, metadata, out)?;
+        let peer = check_peer(self.socket_type, metadata, error_msg, out)?;
         if self.authenticate {
             self.state = State::AwaitAuth {
                 session,
@@ -321,7 +321,7 @@ impl Handshake for CurveServer {
             AuthDecision::Refuse {
                 status_code,
                 reason,
-            } => Err(refuse(status_code, reason, out)),
+            } => Err(refuse(status_code, reason, error_msg, out)),
         }
     }
 

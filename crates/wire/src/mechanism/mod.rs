@@ -22,6 +22,8 @@ pub(crate) use null::NullHandshake;
 
 use core::fmt;
 
+use ferrozmq_msg::Msg;
+
 use crate::SocketType;
 use crate::auth::{AuthDecision, AuthRequest, Password};
 use crate::command::Command;
@@ -247,23 +249,35 @@ pub(crate) fn parse_metadata(
         .map_err(|error| HandshakeError::Malformed(CommandError::Metadata { command, error }))
 }
 
+/// How a side spells the ERROR commands it sends: [`error_msg`] (RFC 23
+/// §Error Handling, every mechanism but one) or the PLAIN server's
+/// libzmq form (see `plain.rs`).
+pub(crate) type ErrorMsg = fn(&[u8]) -> Msg;
+
+/// An ERROR command as RFC 23 and RFC 37 lay it out: `\x05ERROR`, reason
+/// length, reason.
+pub(crate) fn error_msg(reason: &[u8]) -> Msg {
+    Command::Error { reason }.to_msg()
+}
+
 /// The failure for a refused authentication: as libzmq's
-/// `zap_client_common_handshake_t`, a 3xx status closes silently, any other
-/// sends ERROR with the three-digit status code.
-pub(crate) fn refuse(status_code: u16, reason: String, out: &mut Encoder) -> HandshakeError {
+/// `zap_client_common_handshake_t`, a 3xx status sends nothing (and the
+/// connection closes; libzmq 4.3 leaves it open and silent until a
+/// handshake timer ends it), any other
+/// sends ERROR (spelt by `error`) with the three-digit status code.
+pub(crate) fn refuse(
+    status_code: u16,
+    reason: String,
+    error: ErrorMsg,
+    out: &mut Encoder,
+) -> HandshakeError {
     let code = if (300..600).contains(&status_code) {
         status_code
     } else {
         500
     };
     if !(300..400).contains(&code) {
-        let digits = code.to_string();
-        out.push_control(
-            Command::Error {
-                reason: digits.as_bytes(),
-            }
-            .to_msg(),
-        );
+        out.push_control(error(code.to_string().as_bytes()));
     }
     HandshakeError::AuthRefused {
         status_code: code,
@@ -298,16 +312,17 @@ pub(crate) fn local_metadata(
 
 /// Checks the peer's metadata against our socket type (RFC 37 §The
 /// Socket-Type Property, libzmq `mechanism_t::check_socket_type`) and
-/// extracts its identity. On refusal an ERROR goes to the peer first, as the
-/// same RFC clause asks ("SHOULD handle errors by returning an ERROR command,
-/// and then disconnecting the peer").
+/// extracts its identity. On refusal an ERROR (spelt by `error`) goes to
+/// the peer first, as the same RFC clause asks ("SHOULD handle errors by
+/// returning an ERROR command, and then disconnecting the peer").
 pub(crate) fn check_peer(
     ours: SocketType,
     metadata: Metadata,
+    error: ErrorMsg,
     out: &mut Encoder,
 ) -> Result<Peer, HandshakeError> {
     let refuse = |out: &mut Encoder, reason: &[u8], e: HandshakeError| {
-        out.push_control(Command::Error { reason }.to_msg());
+        out.push_control(error(reason));
         Err(e)
     };
     let Some(name) = metadata.get(metadata::SOCKET_TYPE) else {

@@ -8,7 +8,7 @@
 //! for a decision before it sends READY, as libzmq's `null_mechanism_t`
 //! does: the peer's READY may arrive meanwhile and waits; an accepted peer
 //! then gets our READY, a refused one ERROR with the status code (none for
-//! 3xx, libzmq closes silently then).
+//! 3xx, which closes without a word; libzmq sends nothing either).
 
 use crate::SocketType;
 use crate::auth::{AuthDecision, AuthRequest, Credentials};
@@ -16,7 +16,7 @@ use crate::command::{Command, ready_msg};
 use crate::encoder::Encoder;
 use crate::error::HandshakeError;
 use crate::greeting::MechanismName;
-use crate::mechanism::{Handshake, Peer, Step, check_peer, parse_metadata, refuse};
+use crate::mechanism::{Handshake, Peer, Step, check_peer, error_msg, parse_metadata, refuse};
 use crate::metadata::Metadata;
 
 /// NULL's handshake state.
@@ -95,7 +95,7 @@ impl Handshake for NullHandshake {
             AuthDecision::Refuse {
                 status_code,
                 reason,
-            } => Err(refuse(status_code, reason, out)),
+            } => Err(refuse(status_code, reason, error_msg, out)),
         }
     }
 
@@ -107,7 +107,7 @@ impl Handshake for NullHandshake {
         match cmd {
             Command::Ready { metadata } => {
                 let metadata = parse_metadata("READY", metadata)?;
-                let mut peer = check_peer(self.socket_type, metadata, out)?;
+                let mut peer = check_peer(self.socket_type, metadata, error_msg, out)?;
                 if self.waiting {
                     self.ready = Some(peer);
                     return Ok(Step::Continue);

@@ -14,11 +14,19 @@
 //! libzmq's PLAIN server sends its ERROR as `^RROR` + reason (frame `04 09
 //! 5E 'RROR' 03 '400'`): `plain_common.hpp` spells the prefix
 //! `"\x05ERROR"`, and C's hex escape swallows the `E` (`\x05E` is `0x5E`).
-//! Its PLAIN client expects the same bytes, so libzmq agrees with itself.
-//! Our client reads both forms, so the status code of a libzmq refusal
-//! surfaces as [`HandshakeError::PeerError`]; our server sends the RFC's
-//! `\x05ERROR`, which a libzmq client takes for an unexpected command (its
-//! handshake fails either way).
+//! Its PLAIN client recognises only those bytes, so libzmq agrees with
+//! itself and with no one else. Our server sends the same form, every
+//! ERROR of it (a refused authentication, a refused socket type): every
+//! libzmq-based client (pyzmq, CZMQ, the bindings) then reports a refusal
+//! as libzmq's own server would make it report it, with
+//! `ZMQ_EVENT_HANDSHAKE_FAILED_AUTH` and the status code, where RFC 24's
+//! `\x05ERROR` would be an unexpected command to it. A client following
+//! the RFC fails the handshake either way: the RFC's ERROR or a command it
+//! cannot parse both end it. Our client reads both forms (`parse_quirk`),
+//! so the status code of a refusal surfaces as
+//! [`HandshakeError::PeerError`] from either kind of server.
+
+use ferrozmq_msg::{Msg, MsgMut};
 
 use crate::SocketType;
 use crate::auth::{AuthDecision, AuthRequest, Credentials, Password};
@@ -26,7 +34,7 @@ use crate::command::{Command, ready_msg};
 use crate::encoder::Encoder;
 use crate::error::HandshakeError;
 use crate::greeting::MechanismName;
-use crate::mechanism::{Handshake, Step, check_peer, parse_metadata, refuse};
+use crate::mechanism::{Handshake, Step, check_peer, error_msg, parse_metadata, refuse};
 use crate::metadata::Metadata;
 
 fn unexpected(cmd: &Command<'_>) -> HandshakeError {
@@ -74,10 +82,28 @@ impl PlainClient {
     }
 }
 
+/// The bytes libzmq's PLAIN ERROR starts with (see the module docs):
+/// `"\x05ERROR"` as a C compiler reads it.
+const LIBZMQ_ERROR_PREFIX: &[u8] = b"^RROR";
+
 /// libzmq's PLAIN ERROR (see the module docs): `^RROR`, reason length,
-/// reason.
+/// reason, as libzmq `plain_server_t::produce_error` writes it (a reason
+/// over 255 bytes is cut, as for [`Command::to_msg`]).
+fn libzmq_error_msg(reason: &[u8]) -> Msg {
+    let reason = &reason[..reason.len().min(255)];
+    let mut m = MsgMut::with_capacity(LIBZMQ_ERROR_PREFIX.len() + 1 + reason.len());
+    m.put_slice(LIBZMQ_ERROR_PREFIX);
+    m.put_slice(&[reason.len() as u8]);
+    m.put_slice(reason);
+    let mut msg = m.freeze();
+    msg.set_command(true);
+    msg
+}
+
+/// Reads libzmq's PLAIN ERROR (see the module docs) as libzmq
+/// `plain_client_t::process_error` does.
 fn libzmq_error(body: &[u8]) -> Option<Command<'_>> {
-    let rest = body.strip_prefix(b"^RROR")?;
+    let rest = body.strip_prefix(LIBZMQ_ERROR_PREFIX)?;
     let (&len, reason) = rest.split_first()?;
     let reason = reason.get(..usize::from(len))?;
     Some(Command::Error { reason })
@@ -140,7 +166,7 @@ impl Handshake for PlainClient {
             }
             (ClientState::ExpectReady, Command::Ready { metadata }) => {
                 let metadata = parse_metadata("READY", metadata)?;
-                check_peer(self.socket_type, metadata, out).map(Step::Done)
+                check_peer(self.socket_type, metadata, error_msg, out).map(Step::Done)
             }
             (_, other) => Err(unexpected(&other)),
         }
@@ -240,7 +266,7 @@ impl Handshake for PlainServer {
                 },
             ) => {
                 let metadata = parse_metadata("INITIATE", data)?;
-                let mut peer = check_peer(self.socket_type, metadata, out)?;
+                let mut peer = check_peer(self.socket_type, metadata, libzmq_error_msg, out)?;
                 out.push_control(ready_msg(&self.local));
                 peer.user_id = core::mem::take(&mut self.user_id);
                 peer.auth_properties = core::mem::take(&mut self.auth_properties);
@@ -268,7 +294,7 @@ impl Handshake for PlainServer {
             AuthDecision::Refuse {
                 status_code,
                 reason,
-            } => Err(refuse(status_code, reason, out)),
+            } => Err(refuse(status_code, reason, libzmq_error_msg, out)),
         }
     }
 }
@@ -297,5 +323,16 @@ mod tests {
         assert_eq!(libzmq_error(body), Some(Command::Error { reason: b"400" }));
         assert_eq!(libzmq_error(b"\x5eRROR\x05400"), None);
         assert_eq!(libzmq_error(b"\x05ERROR\x03400"), None);
+    }
+
+    #[test]
+    fn our_server_error_is_libzmqs() {
+        let m = libzmq_error_msg(b"400");
+        assert!(m.is_command());
+        assert_eq!(&m[..], b"\x5eRROR\x03400");
+        assert_eq!(libzmq_error(&m), Some(Command::Error { reason: b"400" }));
+        let long = [b'x'; 300];
+        let m = libzmq_error_msg(&long);
+        assert_eq!((m.len(), m[5]), (5 + 1 + 255, 255));
     }
 }
