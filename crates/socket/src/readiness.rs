@@ -21,6 +21,11 @@ use smallvec::SmallVec;
 use crate::signal::Signal;
 use crate::sync::{AtomicUsize, Condvar, Mutex, Ordering, StdArc, fence, lock};
 
+/// How many times [`Readiness::wait`] looks at the epoch before it sleeps:
+/// half with a spin hint, half yielding the core.
+#[cfg(not(loom))]
+const SPINS: u32 = 64;
+
 /// A change counter any number of threads and tasks can wait on: a
 /// socket's one wait (see the `socket` module). A waiter reads
 /// [`epoch`](Self::epoch) *before* it looks at its pipes, and after finding
@@ -177,6 +182,36 @@ impl Readiness {
         self.waiting.fetch_sub(1, Ordering::Relaxed);
         drop(waiters);
         moved
+    }
+
+    /// Like [`wait`](Self::wait), after watching the epoch for a moment.
+    pub(crate) fn spin_then_wait(&self, seen: usize, deadline: Option<Instant>) -> bool {
+        self.spin(seen) || self.wait(seen, deadline)
+    }
+
+    /// Watches the epoch for a moment before a waiter sleeps: a busy peer
+    /// usually moves it within microseconds, and a sleep costs the waiter
+    /// and its waker a system call and a context switch each. True when it
+    /// moved.
+    #[cfg(not(loom))]
+    fn spin(&self, seen: usize) -> bool {
+        for i in 0..SPINS {
+            if self.epoch.load(Ordering::Acquire) != seen {
+                return true;
+            }
+            if i < SPINS / 2 {
+                core::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+        false
+    }
+
+    /// loom explores every interleaving of a spin: the model waits at once.
+    #[cfg(loom)]
+    fn spin(&self, _seen: usize) -> bool {
+        false
     }
 
     /// Arms `slot` with `waker` after a look (begun at epoch `seen`) found

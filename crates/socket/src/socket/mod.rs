@@ -548,7 +548,7 @@ impl Socket {
                 });
             }
             drop(base);
-            self.hub.readiness.wait(epoch, deadline.at());
+            self.hub.readiness.spin_then_wait(epoch, deadline.at());
             base = self.base();
         }
     }
