@@ -71,7 +71,7 @@ pub fn format_figure(metric: Metric, size: usize, value: f64) -> String {
 
 /// A sample as a table cell: the median, with how many runs failed, or why
 /// all of them did.
-fn cell(metric: Metric, size: usize, sample: Option<&Sample>) -> String {
+pub(crate) fn cell(metric: Metric, size: usize, sample: Option<&Sample>) -> String {
     let Some(sample) = sample else {
         return "-".into();
     };
@@ -94,7 +94,8 @@ fn cell(metric: Metric, size: usize, sample: Option<&Sample>) -> String {
     }
 }
 
-fn ratio_cell(r: Option<f64>) -> String {
+/// A ratio for a table cell, two decimals, or `-`.
+pub(crate) fn ratio_cell(r: Option<f64>) -> String {
     r.map_or_else(|| "-".into(), |r| format!("{r:.2}"))
 }
 
@@ -427,19 +428,36 @@ fn list_unmet(out: &mut String, targets: &[Target]) {
 ///
 /// When the markers are missing, repeated or out of order.
 pub fn rewrite_section(readme: &str, body: &str) -> std::result::Result<String, String> {
+    rewrite_between(readme, BEGIN, END, body)
+}
+
+/// `readme` with the text between the lines `begin` and `end` replaced by
+/// `body`.
+///
+/// # Errors
+///
+/// When the markers are missing, repeated or out of order.
+pub(crate) fn rewrite_between(
+    readme: &str,
+    begin_marker: &str,
+    end_marker: &str,
+    body: &str,
+) -> std::result::Result<String, String> {
     let find_once = |marker: &str| match readme.match_indices(marker).collect::<Vec<_>>()[..] {
         [(i, _)] => Ok(i),
         [] => Err(format!(
-            "README.md has no `{marker}` line: put `{BEGIN}` and `{END}` in its performance section"
+            "README.md has no `{marker}` line: put `{begin_marker}` and `{end_marker}` in it"
         )),
         _ => Err(format!("README.md has `{marker}` more than once")),
     };
-    let begin = find_once(BEGIN)?;
-    let end = find_once(END)?;
+    let begin = find_once(begin_marker)?;
+    let end = find_once(end_marker)?;
     if end < begin {
-        return Err(format!("README.md has `{END}` before `{BEGIN}`"));
+        return Err(format!(
+            "README.md has `{end_marker}` before `{begin_marker}`"
+        ));
     }
-    let head = &readme[..begin + BEGIN.len()];
+    let head = &readme[..begin + begin_marker.len()];
     let tail = &readme[end..];
     Ok(format!("{head}\n{}\n{tail}", body.trim()))
 }

@@ -15,15 +15,19 @@ use super::plan::{Impl, Metric, Pattern, Setup, Transport};
 
 /// One process to start.
 #[derive(Debug)]
-struct Proc {
-    exe: PathBuf,
-    args: Vec<String>,
+pub(crate) struct Proc {
+    /// The executable.
+    pub(crate) exe: PathBuf,
+    /// Its arguments.
+    pub(crate) args: Vec<String>,
 }
 
 /// Where the first process of a pair will be listening.
 #[derive(Debug, Clone)]
-enum Listen {
+pub(crate) enum Listen {
+    /// A loopback tcp port.
     Tcp(u16),
+    /// An ipc socket file.
     Ipc(PathBuf),
 }
 
@@ -99,14 +103,14 @@ pub(super) fn run_once(
 }
 
 /// A loopback port that was free a moment ago.
-fn free_port() -> std::io::Result<u16> {
+pub(crate) fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// Starts `procs` in order (the second once the first listens at `listen`),
 /// waits for all within `deadline`, and returns the stdout of
 /// `procs[measured]`. Any failure kills the rest.
-fn run_procs(
+pub(crate) fn run_procs(
     procs: &[Proc],
     listen: Option<&Listen>,
     measured: usize,
@@ -193,7 +197,7 @@ fn run_procs(
 
 /// Waits until the first process listens at `listen`, failing if it exits
 /// first or the deadline passes.
-fn wait_listening(
+pub(crate) fn wait_listening(
     listen: &Listen,
     children: &mut [(String, Child)],
     start: Instant,
