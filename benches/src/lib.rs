@@ -18,10 +18,84 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .unwrap_or_else(|e| perf::fail("runtime", &e))
 }
 
+/// The ZAP handler a server of `mechanism` needs in `ctx`: PLAIN asks one
+/// always (libzmq's rule, see the socket crate's `zap.rs`), so an
+/// [`Authenticator`](ferrozmq::Authenticator) admitting
+/// [`perf::PLAIN_USERNAME`] runs while the guard lives; NULL and CURVE
+/// need none (without a handler every CURVE client that proves its key
+/// gets in, as with libzmq). Keep it until the socket closes.
+pub fn zap_handler(
+    ctx: &ferrozmq::Context,
+    mechanism: perf::Mechanism,
+) -> Option<ferrozmq::Authenticator> {
+    (mechanism == perf::Mechanism::Plain).then(|| {
+        let auth =
+            ferrozmq::Authenticator::start(ctx).unwrap_or_else(|e| perf::fail("zap_handler", &e));
+        auth.configure_plain(
+            "*",
+            std::collections::HashMap::from([(
+                perf::PLAIN_USERNAME.to_owned(),
+                perf::PLAIN_PASSWORD.to_owned(),
+            )]),
+        );
+        auth
+    })
+}
+
+/// Sets `mechanism` on `socket`, as the server (the binding tool) or the
+/// client (the connecting one): PLAIN's server flag or credentials, or
+/// CURVE's keys from [`perf::curve_secrets`]. The client's `server_key`
+/// replaces the server's public key derived from the seed (a server not
+/// of ours made its own). Exits as libzmq's tools do when a call fails.
+pub fn secure(
+    socket: &ferrozmq::Socket,
+    mechanism: perf::Mechanism,
+    server: bool,
+    server_key: Option<ferrozmq::CurveKey>,
+) {
+    use ferrozmq::{CurveKey, CurveKeyPair, SocketOption};
+    let options = match mechanism {
+        perf::Mechanism::Null => vec![],
+        perf::Mechanism::Plain if server => vec![SocketOption::PlainServer(true)],
+        perf::Mechanism::Plain => vec![
+            SocketOption::PlainUsername(perf::PLAIN_USERNAME.into()),
+            SocketOption::PlainPassword(perf::PLAIN_PASSWORD.into()),
+        ],
+        perf::Mechanism::Curve { seed } => {
+            let (server_secret, client_secret) = perf::curve_secrets(seed);
+            let ours = CurveKeyPair::from_secret(CurveKey::from_bytes(server_secret));
+            if server {
+                vec![
+                    SocketOption::CurveServer(true),
+                    SocketOption::CurveSecretKey(ours.secret),
+                ]
+            } else {
+                let client = CurveKeyPair::from_secret(CurveKey::from_bytes(client_secret));
+                vec![
+                    SocketOption::CurveServerKey(server_key.unwrap_or(ours.public)),
+                    SocketOption::CurvePublicKey(client.public),
+                    SocketOption::CurveSecretKey(client.secret),
+                ]
+            }
+        }
+    };
+    for option in options {
+        socket
+            .set_option(option)
+            .unwrap_or_else(|e| perf::fail("zmq_setsockopt", &e));
+    }
+}
+
 /// The throughput tools' receiving socket (`local_thr`): a PULL, or with
-/// `pubsub` a SUB subscribed to everything with no RCVHWM, bound to
-/// `endpoint`. Exits as libzmq's tools do when a call fails.
-pub fn thr_receiver(ctx: &ferrozmq::Context, pubsub: bool, endpoint: &str) -> ferrozmq::Socket {
+/// `pubsub` a SUB subscribed to everything with no RCVHWM, the server of
+/// `mechanism` (see [`zap_handler`] for PLAIN), bound to `endpoint`.
+/// Exits as libzmq's tools do when a call fails.
+pub fn thr_receiver(
+    ctx: &ferrozmq::Context,
+    pubsub: bool,
+    mechanism: perf::Mechanism,
+    endpoint: &str,
+) -> ferrozmq::Socket {
     use ferrozmq::{SocketOption, SocketType};
     let kind = if pubsub {
         SocketType::Sub
@@ -37,16 +111,22 @@ pub fn thr_receiver(ctx: &ferrozmq::Context, pubsub: bool, endpoint: &str) -> fe
         s.subscribe(b"")
             .unwrap_or_else(|e| perf::fail("zmq_setsockopt", &e));
     }
+    secure(&s, mechanism, true, None);
     s.bind(endpoint)
         .unwrap_or_else(|e| perf::fail("zmq_bind", &e));
     s
 }
 
 /// The throughput tools' sending socket (`remote_thr`): a PUSH, or with
-/// `pubsub` a PUB with no SNDHWM, connected to `endpoint`; with `pubsub`
-/// it waits a second for the subscription (the slow joiner). Exits as
-/// libzmq's tools do when a call fails.
-pub fn thr_sender(ctx: &ferrozmq::Context, pubsub: bool, endpoint: &str) -> ferrozmq::Socket {
+/// `pubsub` a PUB with no SNDHWM, the client of `mechanism`, connected to
+/// `endpoint`; with `pubsub` it waits a second for the subscription (the
+/// slow joiner). Exits as libzmq's tools do when a call fails.
+pub fn thr_sender(
+    ctx: &ferrozmq::Context,
+    pubsub: bool,
+    mechanism: perf::Mechanism,
+    endpoint: &str,
+) -> ferrozmq::Socket {
     use ferrozmq::{SocketOption, SocketType};
     let kind = if pubsub {
         SocketType::Pub
@@ -60,6 +140,7 @@ pub fn thr_sender(ctx: &ferrozmq::Context, pubsub: bool, endpoint: &str) -> ferr
         s.set_option(SocketOption::SndHwm(0))
             .unwrap_or_else(|e| perf::fail("zmq_setsockopt", &e));
     }
+    secure(&s, mechanism, false, None);
     s.connect(endpoint)
         .unwrap_or_else(|e| perf::fail("zmq_connect", &e));
     if pubsub {

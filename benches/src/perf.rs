@@ -1,7 +1,8 @@
 //! What the libzmq-compatible perf tools (`src/bin/*`) share: argument
 //! parsing, libzmq's failure reports and exit codes, its message-size check,
 //! the microsecond clock their figures are computed from, and libzmq's
-//! result lines. The `async_*` tools (the same contract over
+//! result lines, and the security flags of ferrozmq's and OMQ.rs's tools
+//! ([`Mechanism`], `cargo xtask secbench`). The `async_*` tools (the same contract over
 //! `AsyncSocket` on a tokio current-thread runtime, from
 //! the benches library's `runtime`) share all of it. libzmq's tools include
 //! this file too, so it names nothing of ferrozmq's nor tokio's.
@@ -44,7 +45,22 @@ pub struct ThrArgs {
 /// `bind-to` or `connect-to`). A wrong argument count prints libzmq's usage
 /// line and our `pubsub` form and exits 1; a bad number exits 1 too.
 pub fn thr_args(tool: &str, endpoint: &str) -> ThrArgs {
-    let args: Vec<String> = std::env::args().collect();
+    thr_args_from(tool, endpoint, std::env::args().collect(), "")
+}
+
+/// [`thr_args`] with the security flags ([`split_security`]) anywhere
+/// after the program name, for ferrozmq's and OMQ.rs's tools.
+pub fn secure_thr_args(tool: &str, endpoint: &str) -> (ThrArgs, Mechanism) {
+    let (args, mechanism, _) = split_security(tool, std::env::args().collect(), &[]);
+    (
+        thr_args_from(tool, endpoint, args, SECURITY_USAGE),
+        mechanism,
+    )
+}
+
+/// Parses `args` (the program name first) as [`thr_args`] does; `flags`
+/// is the usage of any further flags the tool took out of them.
+fn thr_args_from(tool: &str, endpoint: &str, args: Vec<String>, flags: &str) -> ThrArgs {
     let pubsub = match args.len() {
         4 => false,
         5 if args[4] == "pubsub" => true,
@@ -52,6 +68,9 @@ pub fn thr_args(tool: &str, endpoint: &str) -> ThrArgs {
             let line = format!("{tool} <{endpoint}> <message-size> <message-count>");
             println!("usage: {line}");
             println!("   or: {line} pubsub");
+            if !flags.is_empty() {
+                println!("   and any of: {flags}");
+            }
             process::exit(1);
         }
     };
@@ -61,6 +80,109 @@ pub fn thr_args(tool: &str, endpoint: &str) -> ThrArgs {
         message_count: parse(tool, &args[3], "message-count", 1),
         pubsub,
     }
+}
+
+/// The security mechanism a pair of tools runs with: the trailing
+/// `--mechanism null|plain|curve` of ferrozmq's and OMQ.rs's tools (libzmq's
+/// take none: the `zmq` crate's libzmq has no CURVE), CURVE with
+/// `--key-seed N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mechanism {
+    /// NULL (RFC 23), the default.
+    Null,
+    /// PLAIN (RFC 24) as [`PLAIN_USERNAME`] with [`PLAIN_PASSWORD`]; the
+    /// server admits exactly those.
+    Plain,
+    /// CURVE (RFC 26) with the key pairs [`curve_secrets`] derives from
+    /// `seed`: both tools of a pair derive the same ones, so no key is
+    /// written anywhere nor passed but as the seed.
+    Curve {
+        /// The `--key-seed` (the runner picks a new one per run).
+        seed: u64,
+    },
+}
+
+/// The PLAIN client's username, which the PLAIN server admits.
+pub const PLAIN_USERNAME: &str = "perf";
+
+/// The PLAIN client's password.
+pub const PLAIN_PASSWORD: &str = "perf";
+
+/// The usage of the security flags, after a tool's own arguments.
+pub const SECURITY_USAGE: &str = "[--mechanism null|plain|curve] [--key-seed N]";
+
+/// The CURVE secret keys (server's, client's) of a pair of tools, from
+/// their `--key-seed`: 64 bytes of splitmix64 (Steele, Lea and Flood,
+/// "Fast splittable pseudorandom number generators") from the seed. Any 32
+/// bytes are a Curve25519 secret key (clamped when used). Benchmark keys,
+/// reproducible from the seed by design: never keys to trust.
+pub fn curve_secrets(seed: u64) -> ([u8; 32], [u8; 32]) {
+    let mut state = seed;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut keys = [[0u8; 32]; 2];
+    for key in &mut keys {
+        for chunk in key.chunks_exact_mut(8) {
+            chunk.copy_from_slice(&next().to_le_bytes());
+        }
+    }
+    (keys[0], keys[1])
+}
+
+/// Takes the security flags out of `args` (the program name first) and
+/// returns the rest, the mechanism and the values of `extra`, flags of the
+/// tool's own that take a value (`--server-key`), in `extra`'s order; exits
+/// 1 saying why on a bad flag, and on CURVE without `--key-seed`.
+pub fn split_security(
+    tool: &str,
+    args: Vec<String>,
+    extra: &[&str],
+) -> (Vec<String>, Mechanism, Vec<Option<String>>) {
+    let refuse = |why: String| -> ! {
+        eprintln!("{tool}: {why}");
+        process::exit(1);
+    };
+    let mut rest = Vec::new();
+    let mut name = None;
+    let mut seed = None;
+    let mut found = vec![None; extra.len()];
+    let mut iter = args.into_iter();
+    while let Some(arg) = iter.next() {
+        let flag = arg.as_str();
+        let slot = extra.iter().position(|e| *e == flag);
+        if flag != "--mechanism" && flag != "--key-seed" && slot.is_none() {
+            rest.push(arg);
+            continue;
+        }
+        let Some(value) = iter.next() else {
+            refuse(format!("{flag} needs a value"));
+        };
+        match (flag, slot) {
+            ("--mechanism", _) => name = Some(value),
+            ("--key-seed", _) => {
+                seed = Some(value.parse::<u64>().unwrap_or_else(|_| {
+                    refuse(format!("--key-seed must be a whole number, not {value:?}"))
+                }));
+            }
+            (_, Some(i)) => found[i] = Some(value),
+            _ => unreachable!("only the flags above get here"),
+        }
+    }
+    let mechanism = match (name.as_deref(), seed) {
+        (None | Some("null"), _) => Mechanism::Null,
+        (Some("plain"), _) => Mechanism::Plain,
+        (Some("curve"), Some(seed)) => Mechanism::Curve { seed },
+        (Some("curve"), None) => refuse("--mechanism curve needs --key-seed N".into()),
+        (Some(other), _) => refuse(format!(
+            "--mechanism must be null, plain or curve, not {other:?}"
+        )),
+    };
+    (rest, mechanism, found)
 }
 
 /// Reports a failed call as libzmq's tools do (`error in zmq_bind: …`) and
@@ -101,9 +223,26 @@ pub struct LatArgs {
 /// Reads `tool`'s command line (`endpoint` names its first argument); a
 /// wrong argument count prints libzmq's usage line and exits 1.
 pub fn lat_args(tool: &str, endpoint: &str) -> LatArgs {
-    let args: Vec<String> = std::env::args().collect();
+    lat_args_from(tool, endpoint, std::env::args().collect(), "")
+}
+
+/// [`lat_args`] with the security flags ([`split_security`]) anywhere
+/// after the program name, for ferrozmq's and OMQ.rs's tools.
+pub fn secure_lat_args(tool: &str, endpoint: &str) -> (LatArgs, Mechanism) {
+    let (args, mechanism, _) = split_security(tool, std::env::args().collect(), &[]);
+    (
+        lat_args_from(tool, endpoint, args, SECURITY_USAGE),
+        mechanism,
+    )
+}
+
+/// Parses `args` (the program name first) as [`lat_args`] does.
+fn lat_args_from(tool: &str, endpoint: &str, args: Vec<String>, flags: &str) -> LatArgs {
     if args.len() != 4 {
         println!("usage: {tool} <{endpoint}> <message-size> <roundtrip-count>");
+        if !flags.is_empty() {
+            println!("   and any of: {flags}");
+        }
         process::exit(1);
     }
     LatArgs {

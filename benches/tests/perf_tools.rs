@@ -123,6 +123,144 @@ fn local_thr_and_remote_thr_pubsub() {
 }
 
 #[test]
+fn local_thr_and_remote_thr_plain_and_curve() {
+    thr_pair("thr-plain", &["--mechanism", "plain"]);
+    thr_pair("thr-curve", &["--mechanism", "curve", "--key-seed", "7"]);
+}
+
+#[test]
+fn curve_pairs_with_different_seeds_never_handshake() {
+    // The client derives another server key than the server has: the
+    // handshake fails and nothing arrives, so the receiver is still
+    // waiting when the sender has given up (LINGER would keep it forever,
+    // so the test only checks that nothing is printed within a second).
+    let (endpoint, path) = ipc_endpoint("thr-seeds");
+    let local = spawn(
+        env!("CARGO_BIN_EXE_local_thr"),
+        &[
+            &endpoint,
+            "64",
+            "10",
+            "--mechanism",
+            "curve",
+            "--key-seed",
+            "1",
+        ],
+    );
+    wait_for_bind(&path);
+    let mut remote = spawn(
+        env!("CARGO_BIN_EXE_remote_thr"),
+        &[
+            &endpoint,
+            "64",
+            "10",
+            "--mechanism",
+            "curve",
+            "--key-seed",
+            "2",
+        ],
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let mut local = local;
+    for child in [&mut local, &mut remote] {
+        assert!(child.try_wait().unwrap().is_none(), "a tool exited");
+        child.kill().unwrap();
+    }
+    let out = local.wait_with_output().unwrap();
+    let _ = remote.wait();
+    let _ = std::fs::remove_file(path);
+    assert!(
+        out.stdout.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn security_flags_are_checked() {
+    for (args, why) in [
+        (
+            &["--mechanism", "curve"][..],
+            "--mechanism curve needs --key-seed N",
+        ),
+        (
+            &["--mechanism", "gssapi"],
+            "--mechanism must be null, plain or curve, not \"gssapi\"",
+        ),
+        (
+            &["--mechanism", "curve", "--key-seed", "x"],
+            "--key-seed must be a whole number",
+        ),
+        (&["--key-seed"], "--key-seed needs a value"),
+    ] {
+        let mut all = vec!["ipc:///nowhere", "64", "10"];
+        all.extend_from_slice(args);
+        let out = finish(spawn(env!("CARGO_BIN_EXE_local_thr"), &all), "local_thr");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with(&format!("local_thr: {why}")),
+            "{args:?}: {stderr:?}"
+        );
+    }
+}
+
+#[test]
+fn local_lat_and_remote_lat_curve() {
+    let (endpoint, path) = ipc_endpoint("lat-curve");
+    let args = [
+        endpoint.as_str(),
+        "64",
+        "100",
+        "--mechanism",
+        "curve",
+        "--key-seed",
+        "3",
+    ];
+    let local = spawn(env!("CARGO_BIN_EXE_local_lat"), &args);
+    wait_for_bind(&path);
+    let remote = spawn(env!("CARGO_BIN_EXE_remote_lat"), &args);
+    let remote_out = finish(remote, "remote_lat");
+    let local_out = finish(local, "local_lat");
+    let _ = std::fs::remove_file(path);
+    assert!(lines(&local_out, "local_lat").is_empty());
+    check_lat(&lines(&remote_out, "remote_lat"), 64, 100);
+}
+
+#[test]
+fn handshake_client_counts_curve_and_plain_handshakes() {
+    for (name, flags) in [
+        (
+            "hs-curve",
+            &["--mechanism", "curve", "--key-seed", "11"][..],
+        ),
+        ("hs-plain", &["--mechanism", "plain"]),
+    ] {
+        let (endpoint, path) = ipc_endpoint(name);
+        let mut server_args = vec![endpoint.as_str(), "60"];
+        server_args.extend_from_slice(flags);
+        let mut server = spawn(env!("CARGO_BIN_EXE_handshake_server"), &server_args);
+        wait_for_bind(&path);
+        let mut client_args = vec![endpoint.as_str(), "20", "60"];
+        client_args.extend_from_slice(flags);
+        let out = finish(
+            spawn(env!("CARGO_BIN_EXE_handshake_client"), &client_args),
+            "handshake_client",
+        );
+        server.kill().unwrap();
+        let _ = server.wait();
+        let _ = std::fs::remove_file(path);
+        let lines = lines(&out, "handshake_client");
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert_eq!(lines[0], "handshake count: 20");
+        let us: u64 = field(&lines[1], "elapsed: ", " [us]");
+        assert!(us > 0);
+        let rate: f64 = field(&lines[2], "mean rate: ", " [handshakes/s]");
+        assert!((rate - 20.0 / us as f64 * 1e6).abs() < 0.01, "{lines:?}");
+    }
+}
+
+#[test]
 fn local_lat_and_remote_lat() {
     let (endpoint, path) = ipc_endpoint("lat");
     let args = [endpoint.as_str(), "64", "100"];
@@ -199,6 +337,16 @@ fn wrong_argument_count_prints_libzmq_usage_and_exits_1() {
         (
             env!("CARGO_BIN_EXE_inproc_lat"),
             "usage: inproc_lat <message-size> <roundtrip-count>",
+        ),
+        (
+            env!("CARGO_BIN_EXE_handshake_server"),
+            "usage: handshake_server <bind-to> <seconds> [--mechanism null|plain|curve] \
+             [--key-seed N]",
+        ),
+        (
+            env!("CARGO_BIN_EXE_handshake_client"),
+            "usage: handshake_client <connect-to> <max-handshakes> <max-seconds> \
+             [--mechanism null|plain|curve] [--key-seed N] [--server-key Z85]",
         ),
     ];
     for (exe, usage) in cases {

@@ -3,7 +3,8 @@
 //! `ci` runs the whole gate; `tidy` checks house rules; `interop`, `loom`,
 //! `fuzz`, `bench`, `allocs`, `conns`, `pollcost` and `soak` run the slow checks
 //! with the right flags; `compare` measures ferrozmq against libzmq, OMQ.rs and the raw
-//! socket limits and writes the README's performance table, and `scale` the cost
+//! socket limits and writes the README's performance table, `secbench` what
+//! PLAIN and CURVE cost, and `scale` the cost
 //! per message among many idle peers (neither is part of `ci`: they take
 //! minutes). Run `cargo xtask help` for the flags. It depends on
 //! nothing but std and `serde_json`, so it builds in a
@@ -22,6 +23,7 @@ mod metadata;
 mod pollcost;
 mod pyzmq;
 mod scale;
+mod secbench;
 mod soak;
 mod tidy;
 mod tool;
@@ -58,6 +60,12 @@ tasks:
                            --quick: a quarter of the messages, one run (~1 min);
                            --cpu: instead, CPU time, context switches and syscalls per
                            message of each side under `perf stat` (~3 min)
+  secbench [--quick] [--runs N] [--no-readme]
+                           PLAIN and CURVE throughput beside NULL, ferrozmq's and
+                           OMQ.rs's (tcp PUSH/PULL, 64 B to 1 MiB), and handshakes/s
+                           against ferrozmq's, libzmq's (pyzmq) and OMQ.rs's servers,
+                           medians of N runs (default 3; ~4 min); rewrites
+                           README.md's security performance section unless --no-readme
   scale [--quick] [ARGS]   cost per message of one busy peer among 10, 1 000 and
                            10 000 (PUSH/PULL, ROUTER/DEALER, PUB/SUB over inproc and
                            tcp), medians, ratios to 10 peers (~30 s, plus ~30 s of
@@ -105,6 +113,7 @@ fn main() -> ExitCode {
         "compare" => compare::run(&root, rest),
         "allocs" => allocs::run(&root, rest),
         "scale" => scale::run(&root, rest),
+        "secbench" => secbench::run(&root, rest),
         "conns" => conns::run(&root, rest),
         "pollcost" => pollcost::run(&root, rest),
         "soak" => soak::run(&root, rest),

@@ -37,6 +37,13 @@
 //! benchmark runs both on one thread and so times no handoff between
 //! threads.
 //!
+//! With `--mechanism plain` or `--mechanism curve --key-seed N` (the
+//! flags of ferrozmq's tools, `cargo xtask secbench`) the pair runs
+//! OMQ.rs's PLAIN or CURVE (its `plain` and `curve` features) instead of
+//! NULL, the binding side the server, with the credentials and the
+//! seed-derived key pairs of ferrozmq's tools (see [`secured`]); a seventh
+//! tool, `omq_handshake_server`, is a server for the handshake rate.
+//!
 //! The tools share argument parsing and failure reports with ferrozmq's
 //! ([`perf`]) and libzmq's result lines with the libzmq tools ([`report`]),
 //! the same source files included by path: this package may depend on
@@ -44,14 +51,16 @@
 
 use std::time::Duration;
 
-use omq_tokio::{Error, Message, Options, Socket, TrySendError};
+use omq_tokio::{
+    CurveKeypair, CurvePublicKey, CurveSecretKey, Error, Message, Options, Socket, TrySendError,
+};
 
 #[path = "../../src/perf.rs"]
 pub mod perf;
 #[path = "../../libzmq/src/report.rs"]
 pub mod report;
 
-use perf::fail;
+use perf::{Mechanism, fail};
 
 /// The runtime every tool runs on: one `current_thread` tokio runtime, as
 /// OMQ.rs's benchmark peer builds by default.
@@ -80,6 +89,38 @@ pub fn options(size: usize) -> Options {
 /// closes: an infinite linger, as libzmq's default.
 pub fn lingering(options: Options) -> Options {
     options.linger_forever()
+}
+
+/// `options` with `mechanism`, as the server (the binding tool) or the
+/// client: PLAIN admitting exactly [`perf::PLAIN_USERNAME`] with its
+/// password (OMQ.rs decides in the socket, where ferrozmq's and libzmq's
+/// servers ask a ZAP handler), or CURVE with the key pairs of
+/// [`perf::curve_secrets`], as ferrozmq's tools derive them.
+pub fn secured(options: Options, mechanism: Mechanism, server: bool) -> Options {
+    let pair = |secret: [u8; 32]| {
+        let secret = CurveSecretKey::from_bytes(secret);
+        CurveKeypair {
+            public: secret.derive_public(),
+            secret,
+        }
+    };
+    match mechanism {
+        Mechanism::Null => options,
+        Mechanism::Plain if server => {
+            options.plain_server_credentials([(perf::PLAIN_USERNAME, perf::PLAIN_PASSWORD)])
+        }
+        Mechanism::Plain => options.plain_client(perf::PLAIN_USERNAME, perf::PLAIN_PASSWORD),
+        Mechanism::Curve { seed } => {
+            let (server_secret, client_secret) = perf::curve_secrets(seed);
+            let server_pair = pair(server_secret);
+            if server {
+                options.curve_server(server_pair)
+            } else {
+                let public: CurvePublicKey = server_pair.public;
+                options.curve_client(pair(client_secret), public)
+            }
+        }
+    }
 }
 
 /// How long a PUB waits for its subscriber before it gives up.

@@ -29,6 +29,33 @@ fn throughput_pairs_push_pull_and_pubsub_over_tcp_and_ipc() {
 }
 
 #[test]
+fn throughput_and_latency_pairs_with_plain_and_curve() {
+    let curve = ["--mechanism", "curve", "--key-seed", "5"];
+    for flags in [&["--mechanism", "plain"][..], &curve] {
+        let mut args = vec!["1000", "1000"];
+        args.extend_from_slice(flags);
+        let out = pair(
+            env!("CARGO_BIN_EXE_omq_local_thr"),
+            env!("CARGO_BIN_EXE_omq_remote_thr"),
+            &tcp(),
+            &args,
+            "local",
+        );
+        check(&out, 1000, "message count: 1000", &[" [msg/s]", " [Mb/s]"]);
+    }
+    let mut args = vec!["64", "100"];
+    args.extend_from_slice(&curve);
+    let out = pair(
+        env!("CARGO_BIN_EXE_omq_local_lat"),
+        env!("CARGO_BIN_EXE_omq_remote_lat"),
+        &tcp(),
+        &args,
+        "remote",
+    );
+    check(&out, 64, "roundtrip count: 100", &[" [us]"]);
+}
+
+#[test]
 fn latency_pairs_over_tcp_and_ipc() {
     let (ipc_endpoint, _path) = ipc("lat");
     for endpoint in [tcp(), ipc_endpoint] {
@@ -69,6 +96,7 @@ fn wrong_argument_counts_print_usage_and_exit_1() {
         env!("CARGO_BIN_EXE_omq_remote_lat"),
         env!("CARGO_BIN_EXE_omq_inproc_thr"),
         env!("CARGO_BIN_EXE_omq_inproc_lat"),
+        env!("CARGO_BIN_EXE_omq_handshake_server"),
     ] {
         let out = ferrozmq_test_support::process::finish(spawn(exe, &["1"]), DEADLINE, exe);
         assert_eq!(out.status.code(), Some(1), "{exe}");

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! local_thr <bind-to> <message-size> <message-count> [pubsub]
+//!     [--mechanism null|plain|curve] [--key-seed N]
 //! ```
 //!
 //! A PULL socket binds to `<bind-to>` and receives `<message-count>` messages
@@ -27,6 +28,13 @@
 //! (no limit) so that, with `remote_thr … pubsub` setting SNDHWM to 0 too,
 //! nothing is dropped and the count is reached.
 //!
+//! With `--mechanism plain` or `--mechanism curve --key-seed N` (ours,
+//! anywhere after the tool's name; `cargo xtask secbench`) both tools of
+//! the pair run PLAIN or CURVE instead of NULL: the binding side is the
+//! server (for PLAIN with a ZAP handler admitting the client's fixed
+//! credentials), and CURVE's key pairs come from the seed (see
+//! `perf::curve_secrets`), so both tools derive the same ones.
+//!
 //! Exit status as libzmq's: 1 with the usage line on a wrong argument count;
 //! 255 (libzmq's `return -1`) when a socket call fails or a message of the
 //! wrong size arrives. We also refuse arguments that are not numbers and a
@@ -35,19 +43,23 @@
 use std::time::Instant;
 
 use ferrozmq::Context;
-use ferrozmq_benches::perf::{ThrArgs, check_size, elapsed_us, fail, print_thr, thr_args};
-use ferrozmq_benches::thr_receiver;
+use ferrozmq_benches::perf::{ThrArgs, check_size, elapsed_us, fail, print_thr, secure_thr_args};
+use ferrozmq_benches::{thr_receiver, zap_handler};
 
 fn main() {
-    let ThrArgs {
-        endpoint: bind_to,
-        message_size,
-        message_count,
-        pubsub,
-    } = thr_args("local_thr", "bind-to");
+    let (
+        ThrArgs {
+            endpoint: bind_to,
+            message_size,
+            message_count,
+            pubsub,
+        },
+        mechanism,
+    ) = secure_thr_args("local_thr", "bind-to");
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
-    let s = thr_receiver(&ctx, pubsub, &bind_to);
+    let _zap = zap_handler(&ctx, mechanism);
+    let s = thr_receiver(&ctx, pubsub, mechanism, &bind_to);
 
     let msg = s.recv().unwrap_or_else(|e| fail("zmq_recvmsg", &e));
     check_size(msg.len(), message_size);

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! remote_lat <connect-to> <message-size> <roundtrip-count>
+//!     [--mechanism null|plain|curve] [--key-seed N]
 //! ```
 //!
 //! A REQ socket connects to `<connect-to>` and `<roundtrip-count>` times sends
@@ -21,6 +22,9 @@
 //! where the latency is libzmq's one-way figure,
 //! `elapsed_us / (roundtrip_count * 2)`, printed with `%.3f`.
 //!
+//! With `--mechanism plain` or `--mechanism curve --key-seed N` (ours, as
+//! `local_thr`'s) the pair runs PLAIN or CURVE, the binding side the server.
+//!
 //! Exit status as libzmq's: 1 with the usage line on a wrong argument count;
 //! 255 (libzmq's `return -1`) when a socket call fails or a message of the
 //! wrong size arrives. We also refuse arguments that are not numbers and a
@@ -29,19 +33,24 @@
 use std::time::Instant;
 
 use ferrozmq::{Context, Msg, SocketType};
-use ferrozmq_benches::perf::{LatArgs, check_size, fail, lat_args, print_lat};
+use ferrozmq_benches::perf::{LatArgs, check_size, fail, print_lat, secure_lat_args};
+use ferrozmq_benches::secure;
 
 fn main() {
-    let LatArgs {
-        endpoint: connect_to,
-        message_size,
-        roundtrip_count,
-    } = lat_args("remote_lat", "connect-to");
+    let (
+        LatArgs {
+            endpoint: connect_to,
+            message_size,
+            roundtrip_count,
+        },
+        mechanism,
+    ) = secure_lat_args("remote_lat", "connect-to");
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
     let s = ctx
         .socket(SocketType::Req)
         .unwrap_or_else(|e| fail("zmq_socket", &e));
+    secure(&s, mechanism, false, None);
     s.connect(&connect_to)
         .unwrap_or_else(|e| fail("zmq_connect", &e));
 

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! remote_thr <connect-to> <message-size> <message-count> [pubsub]
+//!     [--mechanism null|plain|curve] [--key-seed N]
 //! ```
 //!
 //! A PUSH socket connects to `<connect-to>` and sends `<message-count>`
@@ -27,6 +28,13 @@
 //! a PUB drops what it sends before then, and `local_thr` would never reach
 //! its count).
 //!
+//! With `--mechanism plain` or `--mechanism curve --key-seed N` (ours,
+//! anywhere after the tool's name; `cargo xtask secbench`) both tools of
+//! the pair run PLAIN or CURVE instead of NULL: the binding side is the
+//! server (for PLAIN with a ZAP handler admitting the client's fixed
+//! credentials), and CURVE's key pairs come from the seed (see
+//! `perf::curve_secrets`), so both tools derive the same ones.
+//!
 //! As with libzmq, closing the context lingers until everything queued is
 //! delivered, also when the sends all went into the queue before the
 //! connection was up.
@@ -36,19 +44,22 @@
 //! arguments that are not numbers and a count of 0.
 
 use ferrozmq::{Context, Msg};
-use ferrozmq_benches::perf::{ThrArgs, fail, thr_args};
+use ferrozmq_benches::perf::{ThrArgs, fail, secure_thr_args};
 use ferrozmq_benches::thr_sender;
 
 fn main() {
-    let ThrArgs {
-        endpoint: connect_to,
-        message_size,
-        message_count,
-        pubsub,
-    } = thr_args("remote_thr", "connect-to");
+    let (
+        ThrArgs {
+            endpoint: connect_to,
+            message_size,
+            message_count,
+            pubsub,
+        },
+        mechanism,
+    ) = secure_thr_args("remote_thr", "connect-to");
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
-    let s = thr_sender(&ctx, pubsub, &connect_to);
+    let s = thr_sender(&ctx, pubsub, mechanism, &connect_to);
 
     let template = vec![0u8; message_size];
     for _ in 0..message_count {

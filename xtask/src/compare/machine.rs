@@ -9,8 +9,8 @@ use crate::command::Cmd;
 
 /// What the run ran on.
 #[derive(Debug, Clone)]
-pub(super) struct Machine {
-    pub(super) date: String,
+pub(crate) struct Machine {
+    pub(crate) date: String,
     cpu: String,
     cores: usize,
     kernel: String,
@@ -18,7 +18,7 @@ pub(super) struct Machine {
 }
 
 impl Machine {
-    pub(super) fn probe(root: &Path) -> Machine {
+    pub(crate) fn probe(root: &Path) -> Machine {
         let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         let cpu = cpuinfo
             .lines()
@@ -56,7 +56,7 @@ impl Machine {
         }
     }
 
-    pub(super) fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!(
             "{}, {} cores, Linux {}, load average {} when it started",
             self.cpu, self.cores, self.kernel, self.load

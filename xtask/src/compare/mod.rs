@@ -58,12 +58,18 @@ mod report;
 mod tests;
 mod tools;
 
-use machine::Machine;
+/// What `cargo xtask secbench` shares with this task: the machine's
+/// description, the figures' formats and ratios, the README rewrite and
+/// the runner of tool processes.
+pub(crate) use machine::Machine;
+pub(crate) use plan::{Metric, Sample, size_label};
 use plan::{Results, Setup, plan};
 /// The median of the figures, for the other measuring tasks.
 pub(crate) use report::median;
-use report::{Report, format_figure, render, rewrite_between, rewrite_section};
+use report::{Report, render, rewrite_section};
+pub(crate) use report::{cell, format_figure, ratio, ratio_cell, rewrite_between};
 use tools::run_once;
+pub(crate) use tools::{Listen, Proc, figure, free_port, run_procs, wait_listening};
 
 /// The packages holding the tools.
 const PACKAGES: [&str; 3] = [
@@ -77,9 +83,6 @@ const DEADLINE: Duration = Duration::from_secs(60);
 
 /// How long one run may take with `--quick`.
 const QUICK_DEADLINE: Duration = Duration::from_secs(30);
-
-/// The usage of this task, for errors.
-const USAGE: &str = "usage: cargo xtask compare [--quick] [--runs N] [--no-readme] [--cpu]";
 
 /// The command-line options.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +103,22 @@ pub struct Options {
 ///
 /// An unknown argument, or `--runs` without a whole number of at least 1.
 pub fn parse_args(args: &[String]) -> std::result::Result<Options, String> {
+    parse_options("compare", args)
+}
+
+/// Parses the arguments of measuring task `task`, which takes
+/// `[--quick] [--runs N] [--no-readme]` as this one does.
+///
+/// # Errors
+///
+/// An unknown argument, or `--runs` without a whole number of at least 1.
+pub(crate) fn parse_options(task: &str, args: &[String]) -> std::result::Result<Options, String> {
+    // `--cpu` is compare's own.
+    let cpu_flag = task == "compare";
+    let usage = format!(
+        "usage: cargo xtask {task} [--quick] [--runs N] [--no-readme]{}",
+        if cpu_flag { " [--cpu]" } else { "" }
+    );
     let mut quick = false;
     let mut runs = None;
     let mut readme = true;
@@ -115,21 +134,21 @@ pub fn parse_args(args: &[String]) -> std::result::Result<Options, String> {
                 readme = false;
                 continue;
             }
-            "--cpu" => {
+            "--cpu" if cpu_flag => {
                 cpu = true;
                 continue;
             }
             "--runs" => iter.next().map(String::as_str),
             other => match other.strip_prefix("--runs=") {
                 Some(v) => Some(v),
-                None => return Err(format!("compare: unknown argument `{other}`\n{USAGE}")),
+                None => return Err(format!("{task}: unknown argument `{other}`\n{usage}")),
             },
         };
         match value.and_then(|v| v.parse::<usize>().ok()) {
             Some(n) if n >= 1 => runs = Some(n),
             _ => {
                 return Err(format!(
-                    "compare: `--runs` needs a whole number of at least 1\n{USAGE}"
+                    "{task}: `--runs` needs a whole number of at least 1\n{usage}"
                 ));
             }
         }
@@ -154,7 +173,7 @@ pub fn run(root: &Path, args: &[String]) -> Result {
         .chain(args.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
-    let bins = build(root)?;
+    let bins = build(root, &PACKAGES, 2)?;
     let machine = Machine::probe(root);
     let deadline = if options.quick {
         QUICK_DEADLINE
@@ -246,10 +265,15 @@ pub fn run(root: &Path, args: &[String]) -> Result {
     Ok(())
 }
 
-/// Builds the tools in release and returns each binary's path by name.
-fn build(root: &Path) -> Result<BTreeMap<String, PathBuf>> {
-    let mut cmd = Cmd::cargo(root).args(["build", "--release", "-j2", "--bins"]);
-    for package in PACKAGES {
+/// Builds the binaries of `packages` in release with `jobs` jobs and
+/// returns each binary's path by name.
+pub(crate) fn build(
+    root: &Path,
+    packages: &[&str],
+    jobs: usize,
+) -> Result<BTreeMap<String, PathBuf>> {
+    let mut cmd = Cmd::cargo(root).args(["build", "--release", &format!("-j{jobs}"), "--bins"]);
+    for package in packages {
         cmd = cmd.args(["-p", package]);
     }
     let messages = cmd

@@ -282,7 +282,7 @@ pub fn plan() -> Vec<Vec<Setup>> {
 }
 
 /// `64 B`, `1 KiB`, `64 KiB`, `1 MiB`, `256 MiB`.
-pub(super) fn size_label(size: usize) -> String {
+pub(crate) fn size_label(size: usize) -> String {
     if size >= 1 << 20 && size.is_multiple_of(1 << 20) {
         format!("{} MiB", size >> 20)
     } else if size >= 1 << 10 && size.is_multiple_of(1 << 10) {

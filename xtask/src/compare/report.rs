@@ -71,7 +71,7 @@ pub fn format_figure(metric: Metric, size: usize, value: f64) -> String {
 
 /// A sample as a table cell: the median, with how many runs failed, or why
 /// all of them did.
-fn cell(metric: Metric, size: usize, sample: Option<&Sample>) -> String {
+pub(crate) fn cell(metric: Metric, size: usize, sample: Option<&Sample>) -> String {
     let Some(sample) = sample else {
         return "-".into();
     };
@@ -94,7 +94,8 @@ fn cell(metric: Metric, size: usize, sample: Option<&Sample>) -> String {
     }
 }
 
-fn ratio_cell(r: Option<f64>) -> String {
+/// A ratio for a table cell, two decimals, or `-`.
+pub(crate) fn ratio_cell(r: Option<f64>) -> String {
     r.map_or_else(|| "-".into(), |r| format!("{r:.2}"))
 }
 
@@ -436,7 +437,7 @@ pub fn rewrite_section(readme: &str, body: &str) -> std::result::Result<String, 
 /// # Errors
 ///
 /// When the markers are missing, repeated or out of order.
-pub fn rewrite_between(
+pub(crate) fn rewrite_between(
     readme: &str,
     begin_marker: &str,
     end_marker: &str,

@@ -16,9 +16,11 @@ use super::plan::{Impl, Metric, Pattern, Setup, Transport};
 
 /// One process to start.
 #[derive(Debug)]
-struct Proc {
-    exe: PathBuf,
-    args: Vec<String>,
+pub(crate) struct Proc {
+    /// The executable.
+    pub(crate) exe: PathBuf,
+    /// Its arguments.
+    pub(crate) args: Vec<String>,
 }
 
 /// The counters `perf stat` reads for `cargo xtask compare --cpu`: CPU time
@@ -33,8 +35,10 @@ pub(super) fn perf_file(dir: &Path, index: usize) -> PathBuf {
 
 /// Where the first process of a pair will be listening.
 #[derive(Debug, Clone)]
-enum Listen {
+pub(crate) enum Listen {
+    /// A loopback tcp port.
     Tcp(u16),
+    /// An ipc socket file.
     Ipc(PathBuf),
 }
 
@@ -111,7 +115,7 @@ pub(super) fn run_once(
 }
 
 /// A loopback port that was free a moment ago.
-fn free_port() -> std::io::Result<u16> {
+pub(crate) fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
@@ -119,7 +123,7 @@ fn free_port() -> std::io::Result<u16> {
 /// waits for all within `deadline`, and returns the stdout of
 /// `procs[measured]`. Any failure kills the rest. With `perf`, each runs
 /// under `perf stat`, its counters written to [`perf_file`].
-fn run_procs(
+pub(crate) fn run_procs(
     procs: &[Proc],
     listen: Option<&Listen>,
     measured: usize,
@@ -226,7 +230,7 @@ fn run_procs(
 
 /// Waits until the first process listens at `listen`, failing if it exits
 /// first or the deadline passes.
-fn wait_listening(
+pub(crate) fn wait_listening(
     listen: &Listen,
     children: &mut [(String, Child)],
     start: Instant,

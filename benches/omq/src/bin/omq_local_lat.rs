@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! omq_local_lat <bind-to> <message-size> <roundtrip-count>
+//!     [--mechanism null|plain|curve] [--key-seed N]
 //! ```
 //!
 //! A REP socket binds to `<bind-to>`, then `<roundtrip-count>` times
@@ -11,28 +12,26 @@
 //! delivered. It prints nothing; `remote_lat` (any implementation's)
 //! measures.
 
-use std::process;
-
-use ferrozmq_omq_perf::perf::{check_size, fail, parse};
-use ferrozmq_omq_perf::{lingering, options, runtime};
+use ferrozmq_omq_perf::perf::{LatArgs, check_size, fail, secure_lat_args};
+use ferrozmq_omq_perf::{lingering, options, runtime, secured};
 use omq_tokio::{Socket, SocketType};
 
-/// libzmq's usage line, printed on a wrong argument count.
-const USAGE: &str = "usage: omq_local_lat <bind-to> <message-size> <roundtrip-count>";
-
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.len() != 4 {
-        println!("{USAGE}");
-        process::exit(1);
-    }
-    let bind_to = args[1].as_str();
-    let message_size: usize = parse("omq_local_lat", &args[2], "message-size", 0);
-    let roundtrip_count: u64 = parse("omq_local_lat", &args[3], "roundtrip-count", 1);
+    let (
+        LatArgs {
+            endpoint: bind_to,
+            message_size,
+            roundtrip_count,
+        },
+        mechanism,
+    ) = secure_lat_args("omq_local_lat", "bind-to");
 
     runtime().block_on(async {
-        let s = Socket::new(SocketType::Rep, lingering(options(message_size)));
-        s.bind(bind_to).await.unwrap_or_else(|e| fail("bind", &e));
+        let opts = secured(options(message_size), mechanism, true);
+        let s = Socket::new(SocketType::Rep, lingering(opts));
+        s.bind(bind_to.as_str())
+            .await
+            .unwrap_or_else(|e| fail("bind", &e));
         for _ in 0..roundtrip_count {
             let msg = s.recv().await.unwrap_or_else(|e| fail("recv", &e));
             check_size(msg.byte_len(), message_size);

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! omq_local_thr <bind-to> <message-size> <message-count> [pubsub]
+//!     [--mechanism null|plain|curve] [--key-seed N]
 //! ```
 //!
 //! A PULL socket binds to `<bind-to>` and receives `<message-count>`
@@ -14,17 +15,20 @@
 
 use std::time::Instant;
 
-use ferrozmq_omq_perf::perf::{ThrArgs, check_size, elapsed_us, fail, thr_args};
-use ferrozmq_omq_perf::{Receiver, options, report, runtime};
+use ferrozmq_omq_perf::perf::{ThrArgs, check_size, elapsed_us, fail, secure_thr_args};
+use ferrozmq_omq_perf::{Receiver, options, report, runtime, secured};
 use omq_tokio::{Socket, SocketType};
 
 fn main() {
-    let ThrArgs {
-        endpoint: bind_to,
-        message_size,
-        message_count,
-        pubsub,
-    } = thr_args("omq_local_thr", "bind-to");
+    let (
+        ThrArgs {
+            endpoint: bind_to,
+            message_size,
+            message_count,
+            pubsub,
+        },
+        mechanism,
+    ) = secure_thr_args("omq_local_thr", "bind-to");
 
     runtime().block_on(async {
         let socket_type = if pubsub {
@@ -32,7 +36,7 @@ fn main() {
         } else {
             SocketType::Pull
         };
-        let s = Socket::new(socket_type, options(message_size));
+        let s = Socket::new(socket_type, secured(options(message_size), mechanism, true));
         if pubsub {
             s.subscribe(&b""[..])
                 .await

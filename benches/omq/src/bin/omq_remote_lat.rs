@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! omq_remote_lat <connect-to> <message-size> <roundtrip-count>
+//!     [--mechanism null|plain|curve] [--key-seed N]
 //! ```
 //!
 //! A REQ socket connects to `<connect-to>`; one zeroed message of
@@ -11,29 +12,28 @@
 //! being what is sent next. It prints libzmq's three lines with the one-way
 //! figure `elapsed_us / (roundtrip_count * 2)`.
 
-use std::process;
 use std::time::Instant;
 
-use ferrozmq_omq_perf::perf::{check_size, elapsed_us, fail, parse};
-use ferrozmq_omq_perf::{options, report, runtime};
+use ferrozmq_omq_perf::perf::{LatArgs, check_size, elapsed_us, fail, secure_lat_args};
+use ferrozmq_omq_perf::{options, report, runtime, secured};
 use omq_tokio::{Message, Socket, SocketType};
 
-/// libzmq's usage line, printed on a wrong argument count.
-const USAGE: &str = "usage: omq_remote_lat <connect-to> <message-size> <roundtrip-count>";
-
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.len() != 4 {
-        println!("{USAGE}");
-        process::exit(1);
-    }
-    let connect_to = args[1].as_str();
-    let message_size: usize = parse("omq_remote_lat", &args[2], "message-size", 0);
-    let roundtrip_count: u64 = parse("omq_remote_lat", &args[3], "roundtrip-count", 1);
+    let (
+        LatArgs {
+            endpoint: connect_to,
+            message_size,
+            roundtrip_count,
+        },
+        mechanism,
+    ) = secure_lat_args("omq_remote_lat", "connect-to");
 
     runtime().block_on(async {
-        let s = Socket::new(SocketType::Req, options(message_size));
-        s.connect(connect_to)
+        let s = Socket::new(
+            SocketType::Req,
+            secured(options(message_size), mechanism, false),
+        );
+        s.connect(connect_to.as_str())
             .await
             .unwrap_or_else(|e| fail("connect", &e));
 

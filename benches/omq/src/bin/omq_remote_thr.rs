@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! omq_remote_thr <connect-to> <message-size> <message-count> [pubsub]
+//!     [--mechanism null|plain|curve] [--key-seed N]
 //! ```
 //!
 //! A PUSH socket connects to `<connect-to>` and sends `<message-count>`
@@ -15,17 +16,20 @@
 //! the SUB's subscription before it sends (the other tools wait one second
 //! for it; OMQ.rs can tell when it has arrived). It prints nothing.
 
-use ferrozmq_omq_perf::perf::{ThrArgs, fail, thr_args};
-use ferrozmq_omq_perf::{SUBSCRIBER_WAIT, lingering, options, runtime, send};
+use ferrozmq_omq_perf::perf::{ThrArgs, fail, secure_thr_args};
+use ferrozmq_omq_perf::{SUBSCRIBER_WAIT, lingering, options, runtime, secured, send};
 use omq_tokio::{Message, Socket, SocketType};
 
 fn main() {
-    let ThrArgs {
-        endpoint: connect_to,
-        message_size,
-        message_count,
-        pubsub,
-    } = thr_args("omq_remote_thr", "connect-to");
+    let (
+        ThrArgs {
+            endpoint: connect_to,
+            message_size,
+            message_count,
+            pubsub,
+        },
+        mechanism,
+    ) = secure_thr_args("omq_remote_thr", "connect-to");
 
     runtime().block_on(async {
         let (socket_type, mut opts) = if pubsub {
@@ -34,7 +38,7 @@ fn main() {
             (SocketType::Push, options(message_size))
         };
         opts.xpub_nodrop = pubsub;
-        let s = Socket::new(socket_type, lingering(opts));
+        let s = Socket::new(socket_type, lingering(secured(opts, mechanism, false)));
         s.connect(connect_to.as_str())
             .await
             .unwrap_or_else(|e| fail("connect", &e));

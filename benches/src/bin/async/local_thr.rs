@@ -6,18 +6,22 @@
 use std::time::Instant;
 
 use ferrozmq::{AsyncSocket, Context};
-use ferrozmq_benches::perf::{ThrArgs, check_size, elapsed_us, fail, print_thr, thr_args};
-use ferrozmq_benches::{runtime, thr_receiver};
+use ferrozmq_benches::perf::{ThrArgs, check_size, elapsed_us, fail, print_thr, secure_thr_args};
+use ferrozmq_benches::{runtime, thr_receiver, zap_handler};
 
 fn main() {
-    let ThrArgs {
-        endpoint,
-        message_size,
-        message_count,
-        pubsub,
-    } = thr_args("async_local_thr", "bind-to");
+    let (
+        ThrArgs {
+            endpoint,
+            message_size,
+            message_count,
+            pubsub,
+        },
+        mechanism,
+    ) = secure_thr_args("async_local_thr", "bind-to");
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
-    let s = AsyncSocket::new(thr_receiver(&ctx, pubsub, &endpoint));
+    let _zap = zap_handler(&ctx, mechanism);
+    let s = AsyncSocket::new(thr_receiver(&ctx, pubsub, mechanism, &endpoint));
     let elapsed = runtime().block_on(async {
         let msg = s.recv().await.unwrap_or_else(|e| fail("zmq_recvmsg", &e));
         check_size(msg.len(), message_size);
