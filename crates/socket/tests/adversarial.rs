@@ -32,8 +32,8 @@ use ferrozmq_socket::{
 };
 use ferrozmq_test_support::Metered;
 use ferrozmq_wire::{
-    CommandError, Config, Connection, ConnectionError, Event, FrameError, GreetingError,
-    HandshakeError, MetadataError, ZmtpVersion,
+    CommandError, Config, Connection, ConnectionError, CurveKeyPair, Event, FrameError,
+    GreetingError, HandshakeError, Mechanism, MetadataError, ZmtpVersion,
 };
 
 /// Every blocking call and wait in these tests gives up by then.
@@ -1844,5 +1844,92 @@ fn a_connecting_socket_reconnects_after_a_heartbeat_timeout() {
             "ZMQ_EVENT_DISCONNECTED",
             "ZMQ_EVENT_CONNECT_RETRIED",
         ]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// CURVE
+
+/// A flood of CURVE HELLOs (RFC 26 §The WELCOME Command: the server keeps
+/// no state per client until a valid INITIATE brings its cookie back): each
+/// flooding connection gets its WELCOME, sends nothing more, and ends at
+/// HANDSHAKE_IVL; nothing a HELLO brought stays allocated; a good CURVE
+/// client is served throughout.
+#[test]
+fn a_flood_of_curve_hellos_keeps_nothing_and_the_good_client_is_served() {
+    const FLOOD: usize = 150;
+    let ctx = Context::new().unwrap();
+    let server_keys = CurveKeyPair::generate();
+    let pull = socket(&ctx, SocketType::Pull);
+    pull.set_option(SocketOption::CurveServer(true)).unwrap();
+    pull.set_option(SocketOption::CurveSecretKey(server_keys.secret.clone()))
+        .unwrap();
+    pull.set_option(SocketOption::HandshakeIvl(Some(Duration::from_secs(2))))
+        .unwrap();
+    let metered = Arc::new(Metered::default());
+    pull.set_recv_allocator(metered.clone());
+    pull.bind("tcp://127.0.0.1:0").unwrap();
+    let endpoint = pull.last_endpoint().unwrap().to_string();
+    let addr: SocketAddr = endpoint.trim_start_matches("tcp://").parse().unwrap();
+
+    let good_keys = CurveKeyPair::generate();
+    let good = socket(&ctx, SocketType::Push);
+    good.set_option(SocketOption::CurveServerKey(server_keys.public.clone()))
+        .unwrap();
+    good.set_option(SocketOption::CurvePublicKey(good_keys.public))
+        .unwrap();
+    good.set_option(SocketOption::CurveSecretKey(good_keys.secret))
+        .unwrap();
+    good.connect(&endpoint).unwrap();
+    let mut sent = 0u32;
+    let mut good_round = |n: u32| {
+        for _ in 0..n {
+            good.send(Msg::from(good_body(sent))).unwrap();
+            assert_eq!(&pull.recv().unwrap()[..], &good_body(sent)[..]);
+            sent += 1;
+        }
+    };
+    good_round(10);
+
+    let mut flood = Vec::new();
+    for i in 0..FLOOD {
+        let keys = CurveKeyPair::generate();
+        let mut config = raw_config(SocketType::Push);
+        config.mechanism = Mechanism::CurveClient {
+            public: keys.public,
+            secret: keys.secret,
+            server_key: server_keys.public.clone(),
+        };
+        let mut peer = RawPeer::with_config(raw(addr), config);
+        // Greeting out, the server's in; HELLO out; WELCOME in, which
+        // the client answers by queueing INITIATE: never sent.
+        peer.flush();
+        let deadline = Instant::now() + WAIT;
+        while !peer.conn.has_transmit() {
+            assert!(Instant::now() < deadline, "no greeting from the server");
+            peer.read_once().expect("closed before the greeting");
+        }
+        peer.flush();
+        while !peer.conn.has_transmit() {
+            assert!(Instant::now() < deadline, "no WELCOME for HELLO {i}");
+            peer.read_once().expect("closed before the WELCOME");
+        }
+        flood.push(peer);
+        if i % 50 == 0 {
+            good_round(5);
+        }
+    }
+    good_round(20);
+    // Every flooding connection is closed by the server.
+    for peer in &mut flood {
+        wait_closed(&mut peer.stream);
+    }
+    good_round(20);
+    drop(flood);
+    // Every body received was dropped above: nothing is held.
+    assert_eq!(metered.live(), 0, "something received is still held");
+    assert!(
+        metered.freed() >= 65,
+        "the good client's 65 bodies were counted"
     );
 }
