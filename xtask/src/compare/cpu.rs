@@ -16,20 +16,17 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::plan::{Impl, Metric, Pattern, Setup, Transport, size_label};
+use super::plan::{ASYNC_CASES, Impl, Metric, Pattern, Setup, Transport, size_label};
 use super::report::{median, ratio};
 use super::tools::{perf_file, run_once};
 
-/// The setups measured, each run by every implementation of [`IMPLS`].
-const CASES: [(Transport, Pattern, usize); 7] = [
-    (Transport::Tcp, Pattern::PushPull, 64),
-    (Transport::Tcp, Pattern::PushPull, 1 << 10),
-    (Transport::Tcp, Pattern::ReqRep, 64),
-    (Transport::Ipc, Pattern::PushPull, 64),
-    (Transport::Ipc, Pattern::PushPull, 1 << 10),
-    (Transport::Ipc, Pattern::ReqRep, 64),
-    (Transport::Inproc, Pattern::PushPull, 64),
-];
+/// The setups measured, each run by every implementation of [`IMPLS`]:
+/// the small-message cases of the async rows, and inproc at 64 B.
+fn cases() -> impl Iterator<Item = (Transport, Pattern, usize)> {
+    ASYNC_CASES
+        .into_iter()
+        .chain([(Transport::Inproc, Pattern::PushPull, 64)])
+}
 
 /// Whose tools run.
 const IMPLS: [Impl; 3] = [Impl::Ferrozmq, Impl::Libzmq, Impl::Omq];
@@ -97,7 +94,7 @@ pub(super) fn measure(
     let _ = fs::create_dir_all(&dir);
     let mut results: BTreeMap<Setup, Rounds> = BTreeMap::new();
     let mut serial = 0;
-    for (transport, pattern, size) in CASES {
+    for (transport, pattern, size) in cases() {
         for round in 0..runs {
             let mut order = IMPLS.to_vec();
             order.rotate_left(round % IMPLS.len());
@@ -202,7 +199,7 @@ fn render(results: &BTreeMap<Setup, Rounds>, header: &str) -> String {
         "| case | side | ferrozmq | libzmq | OMQ.rs | CPU ferrozmq / libzmq | CPU ferrozmq / OMQ.rs |\n",
     );
     out.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
-    for (transport, pattern, size) in CASES {
+    for (transport, pattern, size) in cases() {
         let get = |who: Impl| results.get(&Setup::same(transport, pattern, size, who));
         let sides: &[&str] = match (transport, pattern.metric()) {
             (Transport::Inproc, _) => &["both"],
@@ -231,7 +228,7 @@ fn render(results: &BTreeMap<Setup, Rounds>, header: &str) -> String {
         }
     }
     out.push_str("\nThroughput (msg/s) or latency (us) in the same runs, medians:");
-    for (transport, pattern, size) in CASES {
+    for (transport, pattern, size) in cases() {
         let fig = |who: Impl| {
             results
                 .get(&Setup::same(transport, pattern, size, who))

@@ -228,14 +228,8 @@ pub fn run(root: &Path, args: &[String]) -> Result {
                     round + 1,
                     options.runs
                 );
-                match outcome {
-                    Ok(v) => sample.values.push(v),
-                    Err(e) => {
-                        if e.starts_with("timed out") {
-                            timed_out.push(setup);
-                        }
-                        sample.failures.push(e);
-                    }
+                if sample.record(outcome) {
+                    timed_out.push(setup);
                 }
             }
         }

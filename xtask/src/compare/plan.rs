@@ -222,6 +222,22 @@ impl Sample {
     pub fn median(&self) -> Option<f64> {
         median(&self.values)
     }
+
+    /// Adds one run's figure or failure; true when it timed out, so the
+    /// setup is not run again in later rounds.
+    pub fn record(&mut self, outcome: std::result::Result<f64, String>) -> bool {
+        match outcome {
+            Ok(v) => {
+                self.values.push(v);
+                false
+            }
+            Err(e) => {
+                let timed_out = e.starts_with("timed out");
+                self.failures.push(e);
+                timed_out
+            }
+        }
+    }
 }
 
 /// Every setup's sample.
