@@ -157,8 +157,9 @@ pub(crate) use fuzzing::{Cipher, precompute, public_key, random_secret, random16
 
 /// Fuzzing builds only: `--cfg fuzzing`, which cargo-fuzz passes and no
 /// ordinary build does. UNSAFE FOR PRODUCTION, as BoringSSL's
-/// `FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION` is; it replaces the four
-/// functions above and nothing else.
+/// `FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION` is. It replaces `random16`,
+/// `random_secret`, `precompute`, `public_key` and the `Cipher` type above,
+/// nothing else.
 ///
 /// - Randomness is deterministic: transient keys, cookie keys and the random
 ///   halves of long nonces come from a SplitMix64 stream that [`reset_rng`]
