@@ -25,6 +25,8 @@ struct Options {
     target: Option<String>,
     secs: Option<u64>,
     smoke: bool,
+    /// `--no-asan`: built without AddressSanitizer (cargo-fuzz `-s none`).
+    no_asan: bool,
     libfuzzer_args: Vec<String>,
 }
 
@@ -34,6 +36,7 @@ fn parse(args: &[String]) -> std::result::Result<Options, String> {
     while let Some(arg) = iter.next() {
         match arg.as_str() {
             "--smoke" => opts.smoke = true,
+            "--no-asan" => opts.no_asan = true,
             "--" => {
                 opts.libfuzzer_args = iter.by_ref().cloned().collect();
             }
@@ -143,12 +146,20 @@ pub fn run(root: &Path, args: &[String]) -> Result {
         Cmd::cargo(&fuzz_dir)
             .env("RUSTC_BOOTSTRAP", "1")
             .env("RUSTFLAGS", &rustflags)
-            .args(["fuzz", "run", target, "--"])
+            .args(["fuzz", "run", target])
+            .args(if opts.no_asan {
+                &["-s", "none"][..]
+            } else {
+                &[]
+            })
+            .arg("--")
             .arg(format!("-max_total_time={secs}"))
             // Any single allocation above this is a finding: the targets cap
             // messages at 1 MiB, so a larger one means a size taken from the
             // peer unchecked, which the wire crate promises never to do.
-            .arg(format!("-malloc_limit_mb={MALLOC_LIMIT_MB}"))
+            // libFuzzer sees allocations through the sanitizer's hooks only,
+            // so without ASan the targets' own 1 MiB checks stand alone.
+            .args((!opts.no_asan).then(|| format!("-malloc_limit_mb={MALLOC_LIMIT_MB}")))
             .args(&opts.libfuzzer_args)
             .run()?;
     }
@@ -198,11 +209,18 @@ mod tests {
                 target: Some("frame".into()),
                 secs: Some(5),
                 smoke: false,
+                no_asan: false,
                 libfuzzer_args: args(&["-jobs=2", "-seed=1"]),
             }
         );
         let opts = parse(&args(&["--smoke", "--secs=3"])).unwrap();
         assert_eq!((opts.target, opts.secs, opts.smoke), (None, Some(3), true));
+        assert!(!opts.no_asan);
+        assert!(
+            parse(&args(&["curve_message", "--no-asan"]))
+                .unwrap()
+                .no_asan
+        );
         assert_eq!(parse(&[]).unwrap(), Options::default());
     }
 

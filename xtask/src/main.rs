@@ -49,9 +49,10 @@ tasks:
   loom [CARGO_ARGS] [-- TEST_ARGS]
                            loom models (tests named *loom*) in release with --cfg loom;
                            LOOM_MAX_PREEMPTIONS defaults to 3
-  fuzz [TARGET] [--secs N] [--smoke] [-- LIBFUZZER_ARGS]
+  fuzz [TARGET] [--secs N] [--smoke] [--no-asan] [-- LIBFUZZER_ARGS]
                            run one cargo-fuzz target for N s (default 60), or every
-                           target for 20 s with --smoke
+                           target for 20 s with --smoke; --no-asan builds without
+                           AddressSanitizer (faster; for safe code under test)
   bench [ARGS]             cargo bench -p ferrozmq-benches with ARGS
   compare [--quick] [--runs N] [--no-readme] [--cpu]
                            ferrozmq's perf tools against libzmq's and the raw socket
