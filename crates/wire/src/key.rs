@@ -10,7 +10,7 @@
 
 use core::fmt;
 
-use crypto_box::{PublicKey, SecretKey};
+use crypto_box::SecretKey;
 use rand_core::{OsRng, RngCore};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
@@ -80,15 +80,11 @@ impl CurveKey {
     /// Treating `self` as a secret key, its public key (libzmq
     /// `zmq_curve_public`): the X25519 base-point multiplication.
     pub fn public_key(&self) -> CurveKey {
-        CurveKey(*self.secret().public_key().as_bytes())
+        CurveKey(*crate::mechanism::curve::public_key(&self.secret()).as_bytes())
     }
 
     pub(crate) fn secret(&self) -> SecretKey {
         SecretKey::from(self.0)
-    }
-
-    pub(crate) fn public(&self) -> PublicKey {
-        PublicKey::from(self.0)
     }
 }
 

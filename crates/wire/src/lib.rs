@@ -181,3 +181,10 @@ pub use mechanism::Mechanism;
 pub use metadata::{IDENTITY, Metadata, Property, SOCKET_TYPE};
 pub use socket_type::SocketType;
 pub use z85::{Z85Error, z85_decode, z85_encode};
+
+/// Fuzzing builds only (`--cfg fuzzing`): rewinds this thread's
+/// deterministic CURVE randomness, so a fuzz input replays exactly. The
+/// CURVE fuzz targets call it first thing for every input.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub use mechanism::curve::reset_rng as reset_fuzzing_rng;

@@ -18,6 +18,7 @@ use crypto_box::aead::generic_array::GenericArray;
 use crypto_box::{PublicKey, SalsaBox, SecretKey};
 use crypto_secretbox::{KeyInit, XSalsa20Poly1305};
 use ferrozmq_msg::{INLINE_CAPACITY, Msg};
+#[cfg(not(fuzzing))]
 use rand_core::{OsRng, RngCore};
 use zeroize::Zeroizing;
 
@@ -56,6 +57,7 @@ pub(crate) fn long_nonce(prefix: &[u8; 8], random: &[u8; 16]) -> [u8; 24] {
 }
 
 /// 16 bytes from the operating system's generator.
+#[cfg(not(fuzzing))]
 pub(crate) fn random16() -> [u8; 16] {
     let mut r = [0u8; 16];
     OsRng.fill_bytes(&mut r);
@@ -63,6 +65,7 @@ pub(crate) fn random16() -> [u8; 16] {
 }
 
 /// A fresh secret key from the operating system's generator.
+#[cfg(not(fuzzing))]
 pub(crate) fn random_secret() -> SecretKey {
     let mut bytes = Zeroizing::new([0u8; 32]);
     OsRng.fill_bytes(&mut *bytes);
@@ -70,7 +73,7 @@ pub(crate) fn random_secret() -> SecretKey {
 }
 
 /// The box of `plaintext` from `ours` to `theirs`: tag, then ciphertext.
-pub(crate) fn seal(cipher: &SalsaBox, nonce: &[u8; 24], plaintext: &[u8]) -> Vec<u8> {
+pub(crate) fn seal(cipher: &Cipher, nonce: &[u8; 24], plaintext: &[u8]) -> Vec<u8> {
     let mut out = vec![0u8; TAG_LEN + plaintext.len()];
     out[TAG_LEN..].copy_from_slice(plaintext);
     seal_in_place(cipher, nonce, &mut out);
@@ -127,10 +130,170 @@ pub(crate) fn open_cookie(
     )
 }
 
-/// The precomputed box between a transient key pair and the peer's
-/// transient public key (libzmq `crypto_box_beforenm`).
-pub(crate) fn precompute(theirs: &[u8; 32], ours: &SecretKey) -> SalsaBox {
+/// A precomputed box (a fuzzing build shares one between its users).
+#[cfg(not(fuzzing))]
+pub(crate) type Cipher = SalsaBox;
+
+/// The precomputed box between our secret key and the peer's public key
+/// (libzmq `crypto_box_beforenm`): one X25519 multiplication.
+#[cfg(not(fuzzing))]
+pub(crate) fn precompute(theirs: &[u8; 32], ours: &SecretKey) -> Cipher {
     SalsaBox::new(&PublicKey::from(*theirs), ours)
+}
+
+/// The public key of `secret` (libzmq `crypto_scalarmult_base`): one X25519
+/// multiplication.
+#[cfg(not(fuzzing))]
+pub(crate) fn public_key(secret: &SecretKey) -> PublicKey {
+    secret.public_key()
+}
+
+#[cfg(fuzzing)]
+pub use fuzzing::reset_rng;
+#[cfg(fuzzing)]
+pub(crate) use fuzzing::{Cipher, precompute, public_key, random_secret, random16};
+
+/// Fuzzing builds only: `--cfg fuzzing`, which cargo-fuzz passes and no
+/// ordinary build does. UNSAFE FOR PRODUCTION, as BoringSSL's
+/// `FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION` is; it replaces the four
+/// functions above and nothing else.
+///
+/// - Randomness is deterministic: transient keys, cookie keys and the random
+///   halves of long nonces come from a SplitMix64 stream that [`reset_rng`]
+///   rewinds. The CURVE fuzz targets rewind it at the start of every input,
+///   so an input replays byte for byte and a crash reproduces.
+/// - The X25519 results, [`precompute`] and [`public_key`], are memoised per
+///   thread in a small table (the most recently used [`MEMO_ENTRIES`])
+///   keyed by the input key bytes. Every value in it is the real result of
+///   the production computation for exactly those bytes, made the first
+///   time they are seen and then reused; with the randomness fixed, the
+///   same few keys recur in every input, so the scalar multiplications
+///   (about twenty a handshake, most of a fuzz iteration) run once per
+///   process. A tampered key is simply another entry, computed for real.
+///
+/// Sealing and opening are untouched: every box is still encrypted and its
+/// Poly1305 tag checked on every call, so a tampered box is refused exactly
+/// as in production.
+#[cfg(fuzzing)]
+mod fuzzing {
+    use std::cell::{Cell, RefCell};
+
+    use crypto_box::aead::{AeadCore, AeadInPlace, Error, Nonce, Tag};
+
+    use super::{PublicKey, SalsaBox, SecretKey, Zeroizing};
+    use crate::sync::Arc;
+
+    /// How many results each memo table keeps.
+    pub(super) const MEMO_ENTRIES: usize = 32;
+
+    /// The most recently used `(key, value)` pairs, newest first.
+    struct Memo<K, V>(Vec<(K, V)>);
+
+    impl<K: PartialEq, V: Clone> Memo<K, V> {
+        fn get_or(&mut self, key: K, compute: impl FnOnce() -> V) -> V {
+            match self.0.iter().position(|(k, _)| *k == key) {
+                Some(i) => {
+                    let hit = self.0.remove(i);
+                    self.0.insert(0, hit);
+                }
+                None => {
+                    self.0.insert(0, (key, compute()));
+                    self.0.truncate(MEMO_ENTRIES);
+                }
+            }
+            self.0[0].1.clone()
+        }
+    }
+
+    /// A memoised box, shared (`SalsaBox` is not `Clone`); it seals and
+    /// opens exactly as the box it holds.
+    #[derive(Clone)]
+    pub(crate) struct Cipher(Arc<SalsaBox>);
+
+    impl AeadCore for Cipher {
+        type NonceSize = <SalsaBox as AeadCore>::NonceSize;
+        type TagSize = <SalsaBox as AeadCore>::TagSize;
+        type CiphertextOverhead = <SalsaBox as AeadCore>::CiphertextOverhead;
+    }
+
+    impl AeadInPlace for Cipher {
+        fn encrypt_in_place_detached(
+            &self,
+            nonce: &Nonce<Self>,
+            associated_data: &[u8],
+            buffer: &mut [u8],
+        ) -> Result<Tag<Self>, Error> {
+            self.0
+                .encrypt_in_place_detached(nonce, associated_data, buffer)
+        }
+
+        fn decrypt_in_place_detached(
+            &self,
+            nonce: &Nonce<Self>,
+            associated_data: &[u8],
+            buffer: &mut [u8],
+            tag: &Tag<Self>,
+        ) -> Result<(), Error> {
+            self.0
+                .decrypt_in_place_detached(nonce, associated_data, buffer, tag)
+        }
+    }
+
+    std::thread_local! {
+        static STREAM: Cell<u64> = const { Cell::new(0) };
+        static BOXES: RefCell<Memo<[u8; 64], Cipher>> = const { RefCell::new(Memo(Vec::new())) };
+        static PUBLICS: RefCell<Memo<[u8; 32], PublicKey>> = const { RefCell::new(Memo(Vec::new())) };
+    }
+
+    /// Rewinds this thread's random stream to its fixed seed.
+    pub fn reset_rng() {
+        STREAM.with(|s| s.set(0));
+    }
+
+    /// The next bytes of the stream (SplitMix64: a counter, then a mixer).
+    fn fill(buf: &mut [u8]) {
+        STREAM.with(|s| {
+            for chunk in buf.chunks_mut(8) {
+                let state = s.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
+                s.set(state);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^= z >> 31;
+                chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
+            }
+        });
+    }
+
+    pub(crate) fn random16() -> [u8; 16] {
+        let mut r = [0u8; 16];
+        fill(&mut r);
+        r
+    }
+
+    pub(crate) fn random_secret() -> SecretKey {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        fill(&mut *bytes);
+        SecretKey::from(*bytes)
+    }
+
+    pub(crate) fn precompute(theirs: &[u8; 32], ours: &SecretKey) -> Cipher {
+        let mut key = [0u8; 64];
+        key[..32].copy_from_slice(theirs);
+        key[32..].copy_from_slice(&ours.to_bytes());
+        BOXES.with(|m| {
+            m.borrow_mut().get_or(key, || {
+                Cipher(Arc::new(SalsaBox::new(&PublicKey::from(*theirs), ours)))
+            })
+        })
+    }
+
+    pub(crate) fn public_key(secret: &SecretKey) -> PublicKey {
+        PUBLICS.with(|m| {
+            m.borrow_mut()
+                .get_or(secret.to_bytes(), || secret.public_key())
+        })
+    }
 }
 
 /// The transient keys of an established handshake: the peer's public key
@@ -143,7 +306,7 @@ pub(crate) struct Session {
 
 impl Session {
     /// The precomputed box of this session.
-    pub(crate) fn cipher(&self) -> SalsaBox {
+    pub(crate) fn cipher(&self) -> Cipher {
         precompute(&self.peer, &self.ours)
     }
 
@@ -165,13 +328,13 @@ impl Session {
 
 /// The sending half of a CURVE connection's MESSAGE phase.
 pub(crate) struct CurveTx {
-    cipher: SalsaBox,
+    cipher: Cipher,
     prefix: &'static [u8; 16],
     next: u64,
 }
 
 impl CurveTx {
-    pub(crate) fn new(cipher: SalsaBox, prefix: &'static [u8; 16], next: u64) -> Self {
+    pub(crate) fn new(cipher: Cipher, prefix: &'static [u8; 16], next: u64) -> Self {
         Self {
             cipher,
             prefix,
@@ -221,13 +384,13 @@ impl fmt::Debug for CurveTx {
 
 /// The receiving half of a CURVE connection's MESSAGE phase.
 pub(crate) struct CurveRx {
-    cipher: SalsaBox,
+    cipher: Cipher,
     prefix: &'static [u8; 16],
     last: u64,
 }
 
 impl CurveRx {
-    pub(crate) fn new(cipher: SalsaBox, prefix: &'static [u8; 16], last: u64) -> Self {
+    pub(crate) fn new(cipher: Cipher, prefix: &'static [u8; 16], last: u64) -> Self {
         Self {
             cipher,
             prefix,
@@ -309,7 +472,7 @@ impl fmt::Debug for CurveRx {
 mod tests {
     use super::*;
 
-    fn pair() -> (SalsaBox, SalsaBox) {
+    fn pair() -> (Cipher, Cipher) {
         let a = random_secret();
         let b = random_secret();
         (

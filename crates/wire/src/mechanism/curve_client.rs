@@ -15,7 +15,7 @@
 //! the `CurveZMQMESSAGEC` prefix go out from short nonce 3 on, and come in
 //! with `CurveZMQMESSAGES` after the READY's nonce.
 
-use crypto_box::{PublicKey, SalsaBox, SecretKey};
+use crypto_box::SecretKey;
 
 use crate::SocketType;
 use crate::command::Command;
@@ -23,8 +23,8 @@ use crate::encoder::Encoder;
 use crate::error::HandshakeError;
 use crate::key::CurveKey;
 use crate::mechanism::curve::{
-    HELLO_LEN, READY_MIN_LEN, Session, WELCOME_LEN, long_nonce, open, random_secret, random16,
-    seal, short_nonce,
+    HELLO_LEN, READY_MIN_LEN, Session, WELCOME_LEN, long_nonce, open, precompute, public_key,
+    random_secret, random16, seal, short_nonce,
 };
 use crate::mechanism::{CurveRx, CurveTx, Handshake, Step, check_peer, error_msg, parse_metadata};
 use crate::metadata::Metadata;
@@ -102,7 +102,7 @@ impl CurveClient {
         }
         let mut random = [0u8; 16];
         random.copy_from_slice(&data[..16]);
-        let to_server = SalsaBox::new(&self.server_key.public(), &self.transient);
+        let to_server = precompute(self.server_key.as_bytes(), &self.transient);
         let plain = open(&to_server, &long_nonce(b"WELCOME-", &random), &data[16..]).ok_or(
             HandshakeError::Cryptographic {
                 command: "WELCOME",
@@ -120,10 +120,10 @@ impl CurveClient {
 
         // The vouch: Box[C' + S](C->S').
         let mut vouch_plain = [0u8; 64];
-        vouch_plain[..32].copy_from_slice(self.transient.public_key().as_bytes());
+        vouch_plain[..32].copy_from_slice(public_key(&self.transient).as_bytes());
         vouch_plain[32..].copy_from_slice(self.server_key.as_bytes());
         let vouch_random = random16();
-        let long_term = SalsaBox::new(&PublicKey::from(server_transient), &self.secret.secret());
+        let long_term = precompute(&server_transient, &self.secret.secret());
         let vouch = seal(
             &long_term,
             &long_nonce(b"VOUCH---", &vouch_random),
@@ -159,12 +159,12 @@ impl CurveClient {
 impl Handshake for CurveClient {
     fn start(&mut self, out: &mut Encoder) {
         let n = self.next_nonce();
-        let to_server = SalsaBox::new(&self.server_key.public(), &self.transient);
+        let to_server = precompute(self.server_key.as_bytes(), &self.transient);
         let signature = seal(&to_server, &short_nonce(b"CurveZMQHELLO---", n), &[0u8; 64]);
         let mut data = Vec::with_capacity(HELLO_LEN - 6);
         data.extend_from_slice(&[1, 0]);
         data.extend_from_slice(&[0u8; 72]);
-        data.extend_from_slice(self.transient.public_key().as_bytes());
+        data.extend_from_slice(public_key(&self.transient).as_bytes());
         data.extend_from_slice(&n.to_be_bytes());
         data.extend_from_slice(&signature);
         debug_assert_eq!(6 + data.len(), HELLO_LEN);

@@ -25,7 +25,6 @@
 //! A server never answers a bad HELLO or INITIATE with ERROR (libzmq just
 //! closes); ERROR is only for a refused authentication or socket type.
 
-use crypto_box::{PublicKey, SalsaBox};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -37,8 +36,8 @@ use crate::error::HandshakeError;
 use crate::greeting::MechanismName;
 use crate::key::CurveKey;
 use crate::mechanism::curve::{
-    HELLO_LEN, INITIATE_MIN_LEN, Session, WELCOME_LEN, long_nonce, open, open_cookie,
-    random_secret, random16, seal, seal_cookie, short_nonce,
+    HELLO_LEN, INITIATE_MIN_LEN, Session, WELCOME_LEN, long_nonce, open, open_cookie, precompute,
+    public_key, random_secret, random16, seal, seal_cookie, short_nonce,
 };
 use crate::mechanism::{
     CurveRx, CurveTx, Handshake, Peer, Step, check_peer, error_msg, parse_metadata, refuse,
@@ -120,7 +119,7 @@ impl CurveServer {
         let mut n = [0u8; 8];
         n.copy_from_slice(&data[106..114]);
         let hello_nonce = u64::from_be_bytes(n);
-        let from_client = SalsaBox::new(&PublicKey::from(client_transient), &self.secret.secret());
+        let from_client = precompute(&client_transient, &self.secret.secret());
         open(
             &from_client,
             &short_nonce(b"CurveZMQHELLO---", hello_nonce),
@@ -146,7 +145,7 @@ impl CurveServer {
             &*cookie_plain,
         );
         let mut welcome_plain = Zeroizing::new(Vec::with_capacity(128));
-        welcome_plain.extend_from_slice(transient.public_key().as_bytes());
+        welcome_plain.extend_from_slice(public_key(&transient).as_bytes());
         welcome_plain.extend_from_slice(&cookie_random);
         welcome_plain.extend_from_slice(&cookie);
         let welcome_random = random16();
@@ -211,7 +210,7 @@ impl CurveServer {
         client_key.copy_from_slice(&plain[..32]);
         let mut vouch_random = [0u8; 16];
         vouch_random.copy_from_slice(&plain[32..48]);
-        let vouch_box = SalsaBox::new(&PublicKey::from(client_key), &session.ours);
+        let vouch_box = precompute(&client_key, &session.ours);
         let vouch = open(
             &vouch_box,
             &long_nonce(b"VOUCH---", &vouch_random),
