@@ -441,38 +441,24 @@ pub fn run(root: &Path, args: &[String]) -> Result {
         },
     };
     let started = Instant::now();
-    let mut results: BTreeMap<Setup, Sample> = BTreeMap::new();
-    let mut serial = 0;
-    for group in plan() {
-        let mut timed_out: Vec<Setup> = Vec::new();
-        for round in 0..options.runs {
-            let mut order = group.clone();
-            order.rotate_left(round % group.len());
-            for setup in order {
-                let sample = results.entry(setup).or_default();
-                if timed_out.contains(&setup) {
-                    sample.failures.push("timed out in an earlier round".into());
-                    continue;
-                }
-                serial += 1;
-                let outcome = run_once(setup, &env, serial);
-                let shown = match (&outcome, setup) {
-                    (Ok(v), Setup::Thr { size, .. }) => format_figure(Metric::Throughput, size, *v),
-                    (Ok(v), Setup::Handshake { .. }) => format!("{v:.0} handshakes/s"),
-                    (Err(e), _) => format!("FAILED: {e}"),
-                };
-                println!(
-                    "{:<44} round {}/{}: {shown}",
-                    setup.describe(),
-                    round + 1,
-                    options.runs
-                );
-                if sample.record(outcome) {
-                    timed_out.push(setup);
-                }
-            }
-        }
-    }
+    let (results, serial) = compare::alternate(
+        plan(),
+        options.runs,
+        |setup, serial| run_once(setup, &env, serial),
+        |setup, round, outcome| {
+            let shown = match (outcome, setup) {
+                (Ok(v), Setup::Thr { size, .. }) => format_figure(Metric::Throughput, size, *v),
+                (Ok(v), Setup::Handshake { .. }) => format!("{v:.0} handshakes/s"),
+                (Err(e), _) => format!("FAILED: {e}"),
+            };
+            println!(
+                "{:<44} round {}/{}: {shown}",
+                setup.describe(),
+                round + 1,
+                options.runs
+            );
+        },
+    );
     let lock = fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
     let report = Report {
         date: machine.date.clone(),

@@ -62,8 +62,8 @@ mod tools;
 /// description, the figures' formats and ratios, the README rewrite and
 /// the runner of tool processes.
 pub(crate) use machine::Machine;
+use plan::plan;
 pub(crate) use plan::{Metric, Sample, size_label};
-use plan::{Results, Setup, plan};
 /// The median of the figures, for the other measuring tasks.
 pub(crate) use report::median;
 use report::{Report, render, rewrite_section};
@@ -202,38 +202,24 @@ pub fn run(root: &Path, args: &[String]) -> Result {
         }
         return Ok(());
     }
-    let mut results = Results::new();
-    let mut serial = 0;
-    for group in plan() {
-        let mut timed_out: Vec<Setup> = Vec::new();
-        for round in 0..options.runs {
-            let mut order = group.clone();
-            order.rotate_left(round % group.len());
-            for setup in order {
-                let sample = results.entry(setup).or_default();
-                if timed_out.contains(&setup) {
-                    sample.failures.push("timed out in an earlier round".into());
-                    continue;
-                }
-                serial += 1;
-                let outcome = run_once(&setup, &bins, options.quick, deadline, serial, None);
-                let shown = match &outcome {
-                    Ok(v) => format_figure(setup.pattern.metric(), setup.size, *v),
-                    Err(e) => format!("FAILED: {e}"),
-                };
-                println!(
-                    "{:<24} {:<32} round {}/{}: {shown}",
-                    setup.case(),
-                    setup.who(),
-                    round + 1,
-                    options.runs
-                );
-                if sample.record(outcome) {
-                    timed_out.push(setup);
-                }
-            }
-        }
-    }
+    let (results, serial) = alternate(
+        plan(),
+        options.runs,
+        |setup, serial| run_once(&setup, &bins, options.quick, deadline, serial, None),
+        |setup, round, outcome| {
+            let shown = match outcome {
+                Ok(v) => format_figure(setup.pattern.metric(), setup.size, *v),
+                Err(e) => format!("FAILED: {e}"),
+            };
+            println!(
+                "{:<24} {:<32} round {}/{}: {shown}",
+                setup.case(),
+                setup.who(),
+                round + 1,
+                options.runs
+            );
+        },
+    );
     let lock = fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
     let report = Report {
         date: machine.date.clone(),
@@ -257,6 +243,42 @@ pub fn run(root: &Path, args: &[String]) -> Result {
         println!("compare: README.md's performance section rewritten");
     }
     Ok(())
+}
+
+/// Runs each group's setups `runs` times, round by round, each round in an
+/// order rotated from the last (so a drift in the machine's load falls on
+/// all of them); `report` sees every outcome as it comes. A setup that
+/// timed out is not run again. Returns every setup's sample and how many
+/// runs were made.
+pub(crate) fn alternate<S: Copy + Ord>(
+    groups: Vec<Vec<S>>,
+    runs: usize,
+    mut run_once: impl FnMut(S, usize) -> std::result::Result<f64, String>,
+    mut report: impl FnMut(S, usize, &std::result::Result<f64, String>),
+) -> (BTreeMap<S, Sample>, usize) {
+    let mut results: BTreeMap<S, Sample> = BTreeMap::new();
+    let mut serial = 0;
+    for group in groups.into_iter().filter(|g| !g.is_empty()) {
+        let mut timed_out: Vec<S> = Vec::new();
+        for round in 0..runs {
+            let mut order = group.clone();
+            order.rotate_left(round % group.len());
+            for setup in order {
+                let sample = results.entry(setup).or_default();
+                if timed_out.contains(&setup) {
+                    sample.failures.push("timed out in an earlier round".into());
+                    continue;
+                }
+                serial += 1;
+                let outcome = run_once(setup, serial);
+                report(setup, round, &outcome);
+                if sample.record(outcome) {
+                    timed_out.push(setup);
+                }
+            }
+        }
+    }
+    (results, serial)
 }
 
 /// Builds the binaries of `packages` in release with `jobs` jobs and
