@@ -743,7 +743,12 @@ fn cancelled_recv_futures_lose_no_message() {
     let sender = thread::spawn(move || {
         for i in 0..n {
             push.send(Msg::copy_from_slice(&i.to_be_bytes())).unwrap();
-            if i % 64 == 0 {
+            // A pause now and then: the receiver drains what is queued and
+            // its recv future waits, so the race with `yield_now` happens
+            // however fast the machine is.
+            if i % 256 == 255 {
+                thread::sleep(Duration::from_millis(1));
+            } else if i % 64 == 0 {
                 thread::yield_now();
             }
         }
