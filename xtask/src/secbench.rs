@@ -41,7 +41,7 @@ use crate::Result;
 use crate::command::Cmd;
 use crate::compare::{
     self, Listen, Machine, Metric, Proc, Sample, cell, figure, format_figure, free_port,
-    parse_options, ratio, ratio_cell, rewrite_between, run_procs, size_label, wait_listening,
+    parse_options, ratio, ratio_cell, run_procs, size_label, wait_listening,
 };
 use crate::pyzmq;
 
@@ -476,9 +476,7 @@ pub fn run(root: &Path, args: &[String]) -> Result {
         started.elapsed().as_secs_f64()
     );
     if options.readme {
-        let path = root.join("README.md");
-        let readme = fs::read_to_string(&path)?;
-        fs::write(&path, rewrite_between(&readme, BEGIN, END, &section)?)?;
+        compare::write_readme_section(root, BEGIN, END, &section)?;
         println!("secbench: README.md's security performance section rewritten");
     }
     Ok(())

@@ -66,7 +66,7 @@ use plan::plan;
 pub(crate) use plan::{Metric, Sample, size_label};
 /// The median of the figures, for the other measuring tasks.
 pub(crate) use report::median;
-use report::{Report, render, rewrite_section};
+use report::{Report, render};
 pub(crate) use report::{cell, format_figure, ratio, ratio_cell, rewrite_between};
 use tools::run_once;
 pub(crate) use tools::{Listen, Proc, figure, free_port, run_procs, wait_listening};
@@ -192,12 +192,7 @@ pub fn run(root: &Path, args: &[String]) -> Result {
         let section = cpu::measure(&bins, options.runs, options.quick, deadline, &header);
         println!("\n{section}");
         if options.readme {
-            let path = root.join("README.md");
-            let readme = fs::read_to_string(&path)?;
-            fs::write(
-                &path,
-                rewrite_between(&readme, cpu::BEGIN, cpu::END, &section)?,
-            )?;
+            write_readme_section(root, cpu::BEGIN, cpu::END, &section)?;
             println!("compare: README.md's CPU section rewritten");
         }
         return Ok(());
@@ -237,11 +232,22 @@ pub fn run(root: &Path, args: &[String]) -> Result {
         started.elapsed().as_secs_f64()
     );
     if options.readme {
-        let path = root.join("README.md");
-        let readme = fs::read_to_string(&path)?;
-        fs::write(&path, rewrite_section(&readme, &section)?)?;
+        write_readme_section(root, report::BEGIN, report::END, &section)?;
         println!("compare: README.md's performance section rewritten");
     }
+    Ok(())
+}
+
+/// Replaces README.md's text between the lines `begin` and `end` (under
+/// the workspace `root`) with `section`.
+///
+/// # Errors
+///
+/// When the README cannot be read or written, or lacks the markers.
+pub(crate) fn write_readme_section(root: &Path, begin: &str, end: &str, section: &str) -> Result {
+    let path = root.join("README.md");
+    let readme = fs::read_to_string(&path)?;
+    fs::write(&path, rewrite_between(&readme, begin, end, section)?)?;
     Ok(())
 }
 

@@ -422,15 +422,6 @@ fn list_unmet(out: &mut String, targets: &[Target]) {
     }
 }
 
-/// `readme` with the text between [`BEGIN`] and [`END`] replaced by `body`.
-///
-/// # Errors
-///
-/// When the markers are missing, repeated or out of order.
-pub fn rewrite_section(readme: &str, body: &str) -> std::result::Result<String, String> {
-    rewrite_between(readme, BEGIN, END, body)
-}
-
 /// `readme` with the text between the lines `begin` and `end` replaced by
 /// `body`.
 ///

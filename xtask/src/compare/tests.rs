@@ -305,20 +305,20 @@ fn the_cross_and_large_message_tables_have_omq_columns() {
 #[test]
 fn the_readme_section_is_replaced_between_the_markers() {
     let readme = format!("# T\n\n## Performance\n\n{BEGIN}\nold\ntable\n{END}\n\nAfter.\n");
-    let new = rewrite_section(&readme, "new table\n").unwrap();
+    let new = rewrite_between(&readme, BEGIN, END, "new table\n").unwrap();
     assert_eq!(
         new,
         format!("# T\n\n## Performance\n\n{BEGIN}\nnew table\n{END}\n\nAfter.\n")
     );
     // Rewriting again gives the same text.
-    assert_eq!(rewrite_section(&new, "new table").unwrap(), new);
+    assert_eq!(rewrite_between(&new, BEGIN, END, "new table").unwrap(), new);
 }
 
 #[test]
 fn a_readme_without_proper_markers_is_refused() {
-    assert!(rewrite_section("# T\n", "x").is_err());
-    assert!(rewrite_section(&format!("{END}\n{BEGIN}\n"), "x").is_err());
-    assert!(rewrite_section(&format!("{BEGIN}\n{BEGIN}\n{END}\n"), "x").is_err());
+    assert!(rewrite_between("# T\n", BEGIN, END, "x").is_err());
+    assert!(rewrite_between(&format!("{END}\n{BEGIN}\n"), BEGIN, END, "x").is_err());
+    assert!(rewrite_between(&format!("{BEGIN}\n{BEGIN}\n{END}\n"), BEGIN, END, "x").is_err());
 }
 
 #[test]
