@@ -52,6 +52,15 @@
 //! libzmq's does; the reader notices the flag on each pop until then, and an
 //! empty pipe is always at or below the mark, so the wake-up still comes.
 //!
+//! A side that moves messages in batches (a session on an I/O thread) may
+//! skip the waker's half per message (`try_send_unflushed`,
+//! `try_recv_unflushed`) and do it once for the batch (`flush`: the fence,
+//! then the flag), as libzmq's ypipe writes and then flushes. The handshake
+//! is the same with the fence later: the flag of a sleeper that fenced
+//! before the flush is seen by the flush, and a sleeper that fenced after
+//! it sees every move made before it. Until the flush the other side may sleep through those
+//! moves, so a batching side flushes before it waits for anything.
+//!
 //! Dropping an end sets its `*_gone` flag (release) and notifies the other
 //! side unconditionally, once: a socket must learn that a session went even
 //! if it never sleeps on the pipe. A reader sees `Disconnected` only once
@@ -104,7 +113,7 @@ use ferrozmq_msg::Multipart;
 
 pub use self::error::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
 pub(crate) use self::item::{Item, PeerMeta};
-use self::queue::Queue;
+use self::queue::{Head, Queue, Tail};
 use crate::signal::{Parker, Signal};
 use crate::sync::{Arc, AtomicBool, Ordering, StdArc, fence};
 
@@ -164,20 +173,35 @@ fn pipe_with<T>(
     });
     let writer = PipeWriter {
         shared: Arc::clone(&shared),
+        tail: Tail::default(),
+        unflushed: false,
     };
-    (writer, PipeReader { shared })
+    let reader = PipeReader {
+        shared,
+        head: Head::default(),
+        unflushed: false,
+    };
+    (writer, reader)
 }
 
 /// The sending end of a [`pipe`]. Dropping it disconnects the pipe: the
 /// reader receives what was sent, then [`TryRecvError::Disconnected`].
 pub struct PipeWriter<T = Multipart> {
     shared: Arc<Shared<T>>,
+    /// The queue's producer state: only this end pushes.
+    tail: Tail<T>,
+    /// A push since the last wake-up check (see [`flush`](Self::flush)).
+    unflushed: bool,
 }
 
 /// The receiving end of a [`pipe`]. Dropping it disconnects the pipe and drops
 /// the messages still in it; the writer gets [`TrySendError::Disconnected`].
 pub struct PipeReader<T = Multipart> {
     shared: Arc<Shared<T>>,
+    /// The queue's consumer state: only this end pops.
+    head: Head<T>,
+    /// A pop since the last wake-up check (see [`flush`](Self::flush)).
+    unflushed: bool,
 }
 
 /// What both ends share.
@@ -210,7 +234,7 @@ impl<T> PipeWriter<T> {
     /// [`TrySendError::Disconnected`] when the reader is gone.
     #[inline]
     pub fn try_send(&mut self, msg: T) -> Result<(), TrySendError<T>> {
-        self.shared.try_send(msg)
+        self.shared.try_send(&mut self.tail, msg)
     }
 
     /// Queues `msg`, waiting while the pipe is full, until `timeout` passes
@@ -236,15 +260,56 @@ impl<T> PipeWriter<T> {
         let deadline = deadline_after(timeout);
         let mut msg = msg;
         loop {
-            match shared.try_send(msg) {
+            match shared.try_send(&mut self.tail, msg) {
                 Err(TrySendError::Full(back)) => msg = back,
                 done => return done.map_err(SendTimeoutError::from),
             }
             // `Full` armed the handshake: the reader notifies the parker
             // after its next receive, or when it goes.
             if !parker.park(deadline) {
-                return shared.try_send(msg).map_err(SendTimeoutError::from);
+                return shared
+                    .try_send(&mut self.tail, msg)
+                    .map_err(SendTimeoutError::from);
             }
+        }
+    }
+
+    /// As [`try_send`](Self::try_send), without the wake-up check: the
+    /// reader that answered `Empty` is not notified until
+    /// [`flush`](Self::flush). A writer moving a batch (an I/O thread
+    /// delivering a read's worth of messages) pays one `SeqCst` fence for
+    /// the batch instead of one per message, as libzmq's ypipe writes
+    /// without flushing and flushes once (`ypipe_t::write`, `flush`).
+    ///
+    /// The writer must call [`flush`](Self::flush) before it waits for
+    /// anything, or the reader may sleep through what was sent.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_send`](Self::try_send).
+    #[inline]
+    pub(crate) fn try_send_unflushed(&mut self, msg: T) -> Result<(), TrySendError<T>> {
+        let shared = &*self.shared;
+        if shared.reader_gone.load(Ordering::Relaxed) {
+            return Err(TrySendError::Disconnected(msg));
+        }
+        match shared.queue.push(&mut self.tail, msg) {
+            Ok(()) => {
+                self.unflushed = true;
+                Ok(())
+            }
+            // Full: the flushed path declares the writer asleep.
+            Err(msg) => shared.try_send(&mut self.tail, msg),
+        }
+    }
+
+    /// Notifies the reader if it answered `Empty` and a
+    /// [`try_send_unflushed`](Self::try_send_unflushed) has queued a
+    /// message since the last check; nothing when there was none.
+    #[inline]
+    pub(crate) fn flush(&mut self) {
+        if core::mem::take(&mut self.unflushed) {
+            self.shared.wake_reader();
         }
     }
 
@@ -309,7 +374,42 @@ impl<T> PipeReader<T> {
     /// message it sent has been received.
     #[inline]
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.shared.try_recv()
+        self.shared.try_recv(&mut self.head)
+    }
+
+    /// As [`try_recv`](Self::try_recv), without the wake-up check: a
+    /// writer that answered `Full` is not notified until
+    /// [`flush`](Self::flush), one `SeqCst` fence per batch instead of one
+    /// per message.
+    ///
+    /// The reader must call [`flush`](Self::flush) before it waits for
+    /// anything, or the writer may sleep on a pipe it could fill.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_recv`](Self::try_recv).
+    #[inline]
+    pub(crate) fn try_recv_unflushed(&mut self) -> Result<T, TryRecvError> {
+        let shared = &*self.shared;
+        match shared.queue.pop(&mut self.head) {
+            Some(msg) => {
+                self.unflushed = true;
+                Ok(msg)
+            }
+            // Empty: the flushed path declares the reader asleep.
+            None => shared.try_recv(&mut self.head),
+        }
+    }
+
+    /// Notifies the writer if it answered `Full`, a
+    /// [`try_recv_unflushed`](Self::try_recv_unflushed) has taken a message
+    /// since the last check and the pipe is down to its low-water mark;
+    /// nothing when none was taken.
+    #[inline]
+    pub(crate) fn flush(&mut self) {
+        if core::mem::take(&mut self.unflushed) {
+            self.shared.wake_writer();
+        }
     }
 
     /// Takes the oldest message, waiting while the pipe is empty, until
@@ -331,14 +431,16 @@ impl<T> PipeReader<T> {
         let parker = parker_of(&*shared.reader_signal, "recv_timeout", "reader");
         let deadline = deadline_after(timeout);
         loop {
-            match shared.try_recv() {
+            match shared.try_recv(&mut self.head) {
                 Err(TryRecvError::Empty) => {}
                 done => return done.map_err(RecvTimeoutError::from),
             }
             // `Empty` armed the handshake: the writer notifies the parker
             // after its next send, or when it goes.
             if !parker.park(deadline) {
-                return shared.try_recv().map_err(RecvTimeoutError::from);
+                return shared
+                    .try_recv(&mut self.head)
+                    .map_err(RecvTimeoutError::from);
             }
         }
     }
@@ -366,11 +468,11 @@ impl<T> PipeReader<T> {
 }
 
 impl<T> Shared<T> {
-    fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
+    fn try_send(&self, tail: &mut Tail<T>, msg: T) -> Result<(), TrySendError<T>> {
         if self.reader_gone.load(Ordering::Relaxed) {
             return Err(TrySendError::Disconnected(msg));
         }
-        let msg = match self.queue.push(msg) {
+        let msg = match self.queue.push(tail, msg) {
             Ok(()) => {
                 self.wake_reader();
                 return Ok(());
@@ -386,7 +488,7 @@ impl<T> Shared<T> {
         if self.reader_gone.load(Ordering::Relaxed) {
             return Err(TrySendError::Disconnected(msg));
         }
-        match self.queue.push(msg) {
+        match self.queue.push(tail, msg) {
             Ok(()) => {
                 self.writer_asleep.store(false, Ordering::Relaxed);
                 self.wake_reader();
@@ -410,8 +512,8 @@ impl<T> Shared<T> {
         }
     }
 
-    fn try_recv(&self) -> Result<T, TryRecvError> {
-        if let Some(msg) = self.queue.pop() {
+    fn try_recv(&self, head: &mut Head<T>) -> Result<T, TryRecvError> {
+        if let Some(msg) = self.queue.pop(head) {
             self.wake_writer();
             return Ok(msg);
         }
@@ -423,7 +525,7 @@ impl<T> Shared<T> {
         // Before the pop: the writer set `writer_gone` (release) after its
         // last push, so if we see it, the pop sees every message.
         let writer_gone = self.writer_gone.load(Ordering::Acquire);
-        match self.queue.pop() {
+        match self.queue.pop(head) {
             Some(msg) => {
                 self.reader_asleep.store(false, Ordering::Relaxed);
                 self.wake_writer();
@@ -466,7 +568,7 @@ impl<T> Drop for PipeReader<T> {
         // belong to a receive allocator that is waiting for it. A send racing
         // with this drop may still land after it; the pipe's last owner drops
         // that one.
-        while self.shared.queue.pop().is_some() {}
+        while self.shared.queue.pop(&mut self.head).is_some() {}
         self.shared.writer_signal.notify();
     }
 }
@@ -916,6 +1018,48 @@ mod loom_tests {
             writer.join().unwrap();
             assert_eq!(index_of(&rx.try_recv().unwrap()), 1);
             assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+        });
+    }
+
+    /// A writer sending a batch unflushed and flushing once (the I/O
+    /// thread's way) wakes a reader that parked at any point before the
+    /// flush: the flush's fence pairs with the reader's, as a send's does.
+    #[test]
+    fn loom_unflushed_batch_then_flush_wakes_the_reader() {
+        loom::model(|| {
+            let (mut tx, mut rx) = parked_pipe(4);
+            let writer = thread::spawn(move || {
+                tx.try_send_unflushed(item(0)).unwrap();
+                tx.try_send_unflushed(item(1)).unwrap();
+                tx.flush();
+                tx
+            });
+            for i in 0..2 {
+                assert_eq!(index_of(&rx.recv_timeout(None).unwrap()), i);
+            }
+            drop(writer.join().unwrap());
+        });
+    }
+
+    /// A reader taking a batch unflushed and flushing once wakes a writer
+    /// that parked on the full pipe at any point before the flush, once the
+    /// batch has brought the pipe down to its low-water mark.
+    #[test]
+    fn loom_unflushed_batch_then_flush_wakes_the_writer() {
+        loom::model(|| {
+            let (mut tx, mut rx) = parked_pipe(2);
+            tx.try_send(item(0)).unwrap();
+            tx.try_send(item(1)).unwrap();
+            let writer = thread::spawn(move || {
+                tx.send_timeout(item(2), None).unwrap();
+                tx
+            });
+            assert_eq!(index_of(&rx.try_recv_unflushed().unwrap()), 0);
+            assert_eq!(index_of(&rx.try_recv_unflushed().unwrap()), 1);
+            rx.flush();
+            let tx = writer.join().unwrap();
+            assert_eq!(index_of(&rx.try_recv().unwrap()), 2);
+            drop(tx);
         });
     }
 

@@ -356,7 +356,11 @@ impl Session {
 
     fn turn(&mut self, now: Instant) {
         self.again = false;
-        if let Err(e) = self.drive(now) {
+        let result = self.drive(now);
+        // A round that returned early (an error) left its batch unflushed.
+        self.to_socket.flush();
+        self.from_socket.flush();
+        if let Err(e) = result {
             self.fail(e, now);
         }
     }
@@ -470,8 +474,10 @@ impl Session {
             e.conn.handle_auth(decision, now)?;
         }
         // Deliver a message the socket refused before.
+        // The socket hears of this round's deliveries once, after the loop
+        // below (`PipeWriter::flush`).
         if let Some(msg) = self.pending.take() {
-            match self.to_socket.try_send(msg) {
+            match self.to_socket.try_send_unflushed(msg) {
                 Ok(()) => progress = true,
                 Err(TrySendError::Full(msg)) => self.pending = Some(msg),
                 // The socket is gone; what it queued still goes out.
@@ -549,10 +555,12 @@ impl Session {
                 _ => {}
             }
         }
-        // Messages from the socket into the encoder, a batch at a time.
+        self.to_socket.flush();
+        // Messages from the socket into the encoder, a batch at a time; the
+        // socket hears of the room made once, after the batch.
         if e.conn.is_established() && !e.conn.has_transmit() {
             for _ in 0..SEND_BATCH {
-                match self.from_socket.try_recv() {
+                match self.from_socket.try_recv_unflushed() {
                     Ok(Item::Msg(mut msg)) => {
                         progress = true;
                         msg.mark_more();
@@ -586,6 +594,7 @@ impl Session {
                     Err(TryRecvError::Disconnected) => return Err(SessionError::SocketClosed),
                 }
             }
+            self.from_socket.flush();
         }
         // One gather write.
         if e.writable && e.conn.has_transmit() {
@@ -694,7 +703,8 @@ fn auth_status(error: &SessionError) -> Option<u16> {
     }
 }
 
-/// Hands `item` to the socket; a full pipe keeps it in `pending`, which
+/// Hands `item` to the socket (unflushed: `round` flushes once per round);
+/// a full pipe keeps it in `pending`, which
 /// holds reading back until the socket takes it (the pipe's writer signal,
 /// ours, fires then). A socket that is gone drops it: what it had queued
 /// is still written (linger), and the session ends once that is done
@@ -704,7 +714,7 @@ fn to_socket(
     pending: &mut Option<Item>,
     item: Item,
 ) -> Result<(), SessionError> {
-    if let Err(TrySendError::Full(item)) = to_socket.try_send(item) {
+    if let Err(TrySendError::Full(item)) = to_socket.try_send_unflushed(item) {
         *pending = Some(item);
     }
     Ok(())

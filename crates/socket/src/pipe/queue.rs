@@ -42,6 +42,10 @@
 #[cfg_attr(loom, allow(dead_code))]
 mod chunked;
 
+/// Each side's own state, kept by the pipe's ends (see `chunked.rs`); the
+/// unbounded and conflating queues and the loom stand-in leave it unused.
+pub(super) use chunked::{Head, Tail};
+
 #[cfg(loom)]
 use std::collections::VecDeque;
 
@@ -118,13 +122,15 @@ impl<T> Queue<T> {
         }
     }
 
-    /// Appends `value`, or hands it back when the queue is full.
+    /// Appends `value`, or hands it back when the queue is full. Producer
+    /// only, with its own `tail`.
     #[inline]
-    pub(super) fn push(&self, value: T) -> Result<(), T> {
+    #[cfg_attr(loom, allow(unused_variables))]
+    pub(super) fn push(&self, tail: &mut Tail<T>, value: T) -> Result<(), T> {
         #[cfg(not(loom))]
         {
             match &self.inner {
-                Inner::Bounded(q) => q.push(value),
+                Inner::Bounded(q) => q.push(tail, value),
                 Inner::Unbounded(q) => {
                     q.push(value);
                     Ok(())
@@ -153,13 +159,14 @@ impl<T> Queue<T> {
         }
     }
 
-    /// Removes the oldest item, if any.
+    /// Removes the oldest item, if any. Consumer only, with its own `head`.
     #[inline]
-    pub(super) fn pop(&self) -> Option<T> {
+    #[cfg_attr(loom, allow(unused_variables))]
+    pub(super) fn pop(&self, head: &mut Head<T>) -> Option<T> {
         #[cfg(not(loom))]
         {
             match &self.inner {
-                Inner::Bounded(q) => q.pop(),
+                Inner::Bounded(q) => q.pop(head),
                 Inner::Unbounded(q) => q.pop(),
                 Inner::Conflating(slot) => crate::sync::lock(slot).take(),
             }
@@ -233,42 +240,50 @@ impl<T> Queue<T> {
 mod tests {
     use super::*;
 
+    /// Pushes and pops with one pair of side states (one thread plays both).
+    fn ends<T>() -> (Tail<T>, Head<T>) {
+        (Tail::default(), Head::default())
+    }
+
     #[test]
     fn bounded_fifo() {
         let q = Queue::new(2);
+        let (mut t, mut h) = ends();
         assert_eq!(q.capacity(), Some(2));
-        assert_eq!(q.push(1), Ok(()));
-        assert_eq!(q.push(2), Ok(()));
+        assert_eq!(q.push(&mut t, 1), Ok(()));
+        assert_eq!(q.push(&mut t, 2), Ok(()));
         assert!(q.is_full());
-        assert_eq!(q.push(3), Err(3));
+        assert_eq!(q.push(&mut t, 3), Err(3));
         assert_eq!(q.len(), 2);
-        assert_eq!(q.pop(), Some(1));
-        assert_eq!(q.pop(), Some(2));
-        assert_eq!(q.pop(), None);
+        assert_eq!(q.pop(&mut h), Some(1));
+        assert_eq!(q.pop(&mut h), Some(2));
+        assert_eq!(q.pop(&mut h), None);
     }
 
     #[test]
     fn conflating_keeps_the_last() {
         let q = Queue::conflating();
-        assert_eq!(q.pop(), None);
+        let (mut t, mut h) = ends();
+        assert_eq!(q.pop(&mut h), None);
         for i in 0..5 {
-            assert_eq!(q.push(i), Ok(()));
+            assert_eq!(q.push(&mut t, i), Ok(()));
         }
         assert_eq!((q.len(), q.is_full()), (1, false));
-        assert_eq!(q.pop(), Some(4));
-        assert_eq!(q.pop(), None);
+        assert_eq!(q.pop(&mut h), Some(4));
+        assert_eq!(q.pop(&mut h), None);
     }
 
     #[test]
     fn zero_capacity_is_unbounded() {
         let q = Queue::new(0);
+        let (mut t, mut h) = ends();
         assert_eq!(q.capacity(), None);
         for i in 0..100 {
-            assert_eq!(q.push(i), Ok(()));
+            assert_eq!(q.push(&mut t, i), Ok(()));
         }
         assert!(!q.is_full());
         assert_eq!(q.len(), 100);
-        assert!((0..100).all(|i| q.pop() == Some(i)));
-        assert_eq!(q.pop(), None);
+        assert!((0..100).all(|i| q.pop(&mut h) == Some(i)));
+        assert_eq!(q.pop(&mut h), None);
     }
 }

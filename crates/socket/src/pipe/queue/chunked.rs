@@ -73,9 +73,12 @@
 //!    `pushed` and a cached `popped`, reloaded only when the cache says
 //!    full.
 //! 5. Each side's state (its chunk, which safe Rust cannot keep in an
-//!    atomic) sits behind a mutex that only that side takes, so it is never
-//!    contended. Spares sit behind a mutex both sides take, once per chunk
-//!    each; it orders nothing the contract relies on.
+//!    atomic) is owned by that side, a [`Tail`] kept by the pipe's writer
+//!    and a [`Head`] kept by its reader, and passed in by `&mut`: a push or
+//!    a pop takes no lock (a lock per operation was a third of the pipe's
+//!    cost, each of its two read-modify-writes a full barrier). Spares sit
+//!    behind a mutex both sides take, once per chunk each; it orders
+//!    nothing the contract relies on.
 //!
 //! The loom models at the end check 2 to 4 with a loom-visible ring (the
 //! stand-in of `queue.rs`) in place of crossbeam's.
@@ -91,7 +94,28 @@ use crate::sync::{Arc, AtomicUsize, Mutex, Ordering, lock};
 #[cfg(not(loom))]
 type Ring<T> = crossbeam_queue::ArrayQueue<T>;
 #[cfg(loom)]
-type Ring<T> = super::Queue<T>;
+struct Ring<T>(super::Queue<T>);
+
+/// The stand-in's side states are for the pipe's queue and unused by the
+/// stand-in itself, so a ring passes empty ones.
+#[cfg(loom)]
+impl<T> Ring<T> {
+    fn new(capacity: usize) -> Self {
+        Self(super::Queue::new(capacity))
+    }
+
+    fn push(&self, value: T) -> Result<(), T> {
+        self.0.push(&mut Tail::default(), value)
+    }
+
+    fn pop(&self) -> Option<T> {
+        self.0.pop(&mut Head::default())
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
 
 /// A chunk, shared by the producer (while it is the tail) and the consumer
 /// (while it is the head).
@@ -110,9 +134,15 @@ const MAX_CHUNKS: usize = 64;
 const FIRST_CHUNK_LEN: usize = 8;
 
 /// A bounded SPSC FIFO whose storage follows its backlog; see the module docs.
+///
+/// The producer's and the consumer's own state (the chunk each is in) is
+/// not here: each side keeps it in a [`Tail`] or a [`Head`] and passes it to
+/// [`push`](Self::push) or [`pop`](Self::pop), so neither takes a lock.
 pub(super) struct Chunked<T> {
-    producer: Padded<Producer<T>>,
-    consumer: Padded<Consumer<T>>,
+    /// Items pushed so far; written by the producer only.
+    pushed: Padded<AtomicUsize>,
+    /// Items popped so far; written by the consumer only.
+    popped: Padded<AtomicUsize>,
     /// Chunks the producer has moved into and the consumer has not yet
     /// reached, oldest first.
     chunks: Ring<Chunk<T>>,
@@ -132,18 +162,14 @@ struct Spares<T> {
     peak: usize,
 }
 
-/// Keeps the producer's and the consumer's fields on cache lines of their
+/// Keeps the producer's and the consumer's counters on cache lines of their
 /// own (crossbeam pads `ArrayQueue`'s head and tail the same way).
 #[repr(align(128))]
 struct Padded<T>(T);
 
-struct Producer<T> {
-    tail: Mutex<Tail<T>>,
-    /// Items pushed so far; written by the producer only.
-    pushed: AtomicUsize,
-}
-
-struct Tail<T> {
+/// The producer's side of a [`Chunked`] queue, owned by the producer (the
+/// pipe's writer) and passed to every push.
+pub(crate) struct Tail<T> {
     /// The chunk being filled; `None` until the first push.
     chunk: Option<Chunk<T>>,
     /// `popped` as last loaded: the queue is not full while
@@ -151,18 +177,32 @@ struct Tail<T> {
     popped_seen: usize,
 }
 
-struct Consumer<T> {
-    head: Mutex<Head<T>>,
-    /// Items popped so far; written by the consumer only.
-    popped: AtomicUsize,
-}
-
-struct Head<T> {
+/// The consumer's side of a [`Chunked`] queue, owned by the consumer (the
+/// pipe's reader) and passed to every pop.
+pub(crate) struct Head<T> {
     /// The chunk being drained; `None` until the first chunk is taken.
     chunk: Option<Chunk<T>>,
     /// The head's successor, taken from `chunks` while the head still held
     /// items.
     next: Option<Chunk<T>>,
+}
+
+impl<T> Default for Tail<T> {
+    fn default() -> Self {
+        Self {
+            chunk: None,
+            popped_seen: 0,
+        }
+    }
+}
+
+impl<T> Default for Head<T> {
+    fn default() -> Self {
+        Self {
+            chunk: None,
+            next: None,
+        }
+    }
 }
 
 impl<T> Chunked<T> {
@@ -188,20 +228,8 @@ impl<T> Chunked<T> {
         // `(capacity - 1) / chunk_len + 2` handles wait.
         let handles = (capacity - 1) / chunk_len + 2;
         Self {
-            producer: Padded(Producer {
-                tail: Mutex::new(Tail {
-                    chunk: None,
-                    popped_seen: 0,
-                }),
-                pushed: AtomicUsize::new(0),
-            }),
-            consumer: Padded(Consumer {
-                head: Mutex::new(Head {
-                    chunk: None,
-                    next: None,
-                }),
-                popped: AtomicUsize::new(0),
-            }),
+            pushed: Padded(AtomicUsize::new(0)),
+            popped: Padded(AtomicUsize::new(0)),
             chunks: Ring::new(handles),
             spares: Mutex::new(Spares {
                 chunks: Vec::new(),
@@ -214,20 +242,18 @@ impl<T> Chunked<T> {
     }
 
     /// Appends `value`, or hands it back when the queue holds `capacity`
-    /// items. Producer only.
-    pub(super) fn push(&self, value: T) -> Result<(), T> {
-        let producer = &self.producer.0;
-        let mut tail = lock(&producer.tail);
-        let pushed = producer.pushed.load(Ordering::Relaxed);
+    /// items. Producer only, with its own `tail`.
+    pub(super) fn push(&self, tail: &mut Tail<T>, value: T) -> Result<(), T> {
+        let pushed = self.pushed.0.load(Ordering::Relaxed);
         if pushed.wrapping_sub(tail.popped_seen) >= self.capacity {
-            tail.popped_seen = self.consumer.0.popped.load(Ordering::Acquire);
+            tail.popped_seen = self.popped.0.load(Ordering::Acquire);
             if pushed.wrapping_sub(tail.popped_seen) >= self.capacity {
                 return Err(value);
             }
         }
         // Counted before it can be popped (module docs, 4).
-        producer
-            .pushed
+        self.pushed
+            .0
             .store(pushed.wrapping_add(1), Ordering::Release);
         let value = match &tail.chunk {
             Some(chunk) => match chunk.push(value) {
@@ -252,9 +278,8 @@ impl<T> Chunked<T> {
         Ok(())
     }
 
-    /// Removes the oldest item, if any. Consumer only.
-    pub(super) fn pop(&self) -> Option<T> {
-        let mut head = lock(&self.consumer.0.head);
+    /// Removes the oldest item, if any. Consumer only, with its own `head`.
+    pub(super) fn pop(&self, head: &mut Head<T>) -> Option<T> {
         loop {
             if let Some(value) = head.chunk.as_ref().and_then(|c| c.pop()) {
                 return Some(self.count_pop(value));
@@ -282,12 +307,8 @@ impl<T> Chunked<T> {
     /// How many items it holds (a snapshot, from either side).
     pub(super) fn len(&self) -> usize {
         // `popped` first: it never passes `pushed` (module docs, 4).
-        let popped = self.consumer.0.popped.load(Ordering::Acquire);
-        self.producer
-            .0
-            .pushed
-            .load(Ordering::Acquire)
-            .wrapping_sub(popped)
+        let popped = self.popped.0.load(Ordering::Acquire);
+        self.pushed.0.load(Ordering::Acquire).wrapping_sub(popped)
     }
 
     /// How many items it can hold.
@@ -297,7 +318,7 @@ impl<T> Chunked<T> {
 
     /// Counts a popped `value` and returns it.
     fn count_pop(&self, value: T) -> T {
-        let popped = &self.consumer.0.popped;
+        let popped = &self.popped.0;
         popped.store(
             popped.load(Ordering::Relaxed).wrapping_add(1),
             Ordering::Release,
@@ -353,21 +374,47 @@ mod tests {
 
     use super::*;
 
-    impl<T> Chunked<T> {
+    /// A queue with both sides' state, for tests on one thread.
+    struct Fifo<T> {
+        q: Chunked<T>,
+        tail: Tail<T>,
+        head: Head<T>,
+    }
+
+    impl<T> Fifo<T> {
+        fn new(capacity: usize, chunk_len: usize, first_len: usize) -> Self {
+            Self {
+                q: Chunked::with_chunk_len(capacity, chunk_len, first_len),
+                tail: Tail::default(),
+                head: Head::default(),
+            }
+        }
+
+        fn push(&mut self, value: T) -> Result<(), T> {
+            self.q.push(&mut self.tail, value)
+        }
+
+        fn pop(&mut self) -> Option<T> {
+            self.q.pop(&mut self.head)
+        }
+
+        fn len(&self) -> usize {
+            self.q.len()
+        }
+
         /// Chunks it holds: live ones (the producer's tail is the last of
         /// them, so it is not counted twice) and spares.
         fn chunks_held(&self) -> usize {
-            let head = lock(&self.consumer.0.head);
-            usize::from(head.chunk.is_some())
-                + usize::from(head.next.is_some())
-                + self.chunks.len()
-                + lock(&self.spares).chunks.len()
+            usize::from(self.head.chunk.is_some())
+                + usize::from(self.head.next.is_some())
+                + self.q.chunks.len()
+                + lock(&self.q.spares).chunks.len()
         }
     }
 
     #[test]
     fn fifo_across_chunks_and_full_at_capacity() {
-        let q = Chunked::with_chunk_len(10, 3, 3);
+        let mut q = Fifo::new(10, 3, 3);
         for round in 0..5 {
             for i in 0..10 {
                 assert_eq!(q.push(round * 100 + i), Ok(()));
@@ -391,7 +438,7 @@ mod tests {
 
     #[test]
     fn a_new_queue_holds_no_chunk_and_a_small_backlog_one() {
-        let q = Chunked::with_chunk_len(100, 10, 10);
+        let mut q = Fifo::new(100, 10, 10);
         assert_eq!(q.chunks_held(), 0);
         for i in 0..1000 {
             q.push(i).unwrap();
@@ -404,7 +451,7 @@ mod tests {
 
     #[test]
     fn the_first_chunk_is_small() {
-        let q = Chunked::with_chunk_len(100, 10, 2);
+        let mut q = Fifo::new(100, 10, 2);
         for i in 0..100 {
             q.push(i).unwrap();
             assert_eq!(q.pop(), Some(i));
@@ -423,7 +470,7 @@ mod tests {
 
     #[test]
     fn storage_follows_the_recent_peak_down() {
-        let q = Chunked::with_chunk_len(100, 10, 10);
+        let mut q = Fifo::new(100, 10, 10);
         (0..100).for_each(|i| q.push(i).unwrap());
         assert_eq!(q.chunks_held(), 10);
         assert!((0..100).all(|i| q.pop() == Some(i)));
@@ -444,7 +491,7 @@ mod tests {
     /// made its chunks, every later one reuses them.
     #[test]
     fn bursts_of_a_steady_size_reuse_their_chunks() {
-        let q = Chunked::with_chunk_len(1000, 10, 10);
+        let mut q = Fifo::new(1000, 10, 10);
         let mut held = Vec::new();
         let mut next = 0;
         for _ in 0..20 {
@@ -463,7 +510,7 @@ mod tests {
     /// only.
     #[test]
     fn cycling_between_high_and_low_water_keeps_its_chunks() {
-        let q = Chunked::with_chunk_len(100, 10, 10);
+        let mut q = Fifo::new(100, 10, 10);
         let (mut next_in, mut next_out) = (0, 0);
         let mut held = Vec::new();
         for _ in 0..20 {
@@ -495,7 +542,7 @@ mod tests {
     #[test]
     fn dropping_a_queue_drops_its_items() {
         let item = Arc::new(());
-        let q = Chunked::with_chunk_len(10, 3, 3);
+        let mut q = Fifo::new(10, 3, 3);
         (0..8).for_each(|_| q.push(Arc::clone(&item)).unwrap());
         drop(q.pop());
         drop(q);
@@ -542,11 +589,13 @@ mod loom_tests {
     fn loom_items_cross_chunks_in_order() {
         loom::model(|| {
             let q = Arc::new(Chunked::with_chunk_len(2, 1, 1));
+            let mut head = Head::default();
             let producer = {
                 let q = Arc::clone(&q);
+                let mut tail = Tail::default();
                 spawn(move || {
                     for i in 0..3 {
-                        while q.push(i).is_err() {
+                        while q.push(&mut tail, i).is_err() {
                             thread::yield_now();
                         }
                         assert!(q.len() <= 2);
@@ -555,7 +604,7 @@ mod loom_tests {
             };
             let mut got = Vec::new();
             while got.len() < 3 {
-                match q.pop() {
+                match q.pop(&mut head) {
                     Some(i) => got.push(i),
                     None => thread::yield_now(),
                 }
@@ -563,7 +612,7 @@ mod loom_tests {
             }
             producer.join().unwrap();
             assert_eq!(got, [0, 1, 2]);
-            assert_eq!((q.pop(), q.len()), (None, 0));
+            assert_eq!((q.pop(&mut head), q.len()), (None, 0));
             assert!(lock(&q.spares).chunks.len() <= 2);
         });
     }
@@ -576,18 +625,19 @@ mod loom_tests {
     fn loom_head_refilled_while_the_consumer_moves_on() {
         loom::model(|| {
             let q = Arc::new(Chunked::with_chunk_len(2, 1, 1));
-            q.push(0).unwrap();
-            assert_eq!(q.pop(), Some(0));
+            let (mut tail, mut head) = (Tail::default(), Head::default());
+            q.push(&mut tail, 0).unwrap();
+            assert_eq!(q.pop(&mut head), Some(0));
             let producer = {
                 let q = Arc::clone(&q);
                 spawn(move || {
-                    q.push(1).unwrap();
-                    q.push(2).unwrap();
+                    q.push(&mut tail, 1).unwrap();
+                    q.push(&mut tail, 2).unwrap();
                 })
             };
             let mut got = Vec::new();
             while got.len() < 2 {
-                match q.pop() {
+                match q.pop(&mut head) {
                     Some(i) => got.push(i),
                     None => thread::yield_now(),
                 }
@@ -603,11 +653,13 @@ mod loom_tests {
     fn loom_small_first_chunk() {
         loom::model(|| {
             let q = Arc::new(Chunked::with_chunk_len(3, 2, 1));
+            let mut head = Head::default();
             let producer = {
                 let q = Arc::clone(&q);
+                let mut tail = Tail::default();
                 spawn(move || {
                     for i in 0..4 {
-                        while q.push(i).is_err() {
+                        while q.push(&mut tail, i).is_err() {
                             thread::yield_now();
                         }
                     }
@@ -615,7 +667,7 @@ mod loom_tests {
             };
             let mut got = Vec::new();
             while got.len() < 4 {
-                match q.pop() {
+                match q.pop(&mut head) {
                     Some(i) => got.push(i),
                     None => thread::yield_now(),
                 }
@@ -633,24 +685,25 @@ mod loom_tests {
         loom::model(|| {
             let q = Arc::new(Chunked::with_chunk_len(2, 1, 1));
             let asleep = Arc::new(AtomicBool::new(false));
-            q.push(0).unwrap();
+            let (mut tail, mut head) = (Tail::default(), Head::default());
+            q.push(&mut tail, 0).unwrap();
             let producer = {
                 let (q, asleep) = (Arc::clone(&q), Arc::clone(&asleep));
                 spawn(move || {
-                    q.push(1).unwrap();
+                    q.push(&mut tail, 1).unwrap();
                     fence(Ordering::SeqCst);
                     asleep.load(Ordering::Relaxed)
                 })
             };
             asleep.store(true, Ordering::Relaxed);
             fence(Ordering::SeqCst);
-            let first = q.pop();
-            let second = q.pop();
+            let first = q.pop(&mut head);
+            let second = q.pop(&mut head);
             let saw_asleep = producer.join().unwrap();
             assert_eq!(first, Some(0));
             assert!(saw_asleep || second == Some(1), "a wake-up would be lost");
             if second.is_none() {
-                assert_eq!(q.pop(), Some(1));
+                assert_eq!(q.pop(&mut head), Some(1));
             }
         });
     }
@@ -663,24 +716,26 @@ mod loom_tests {
         loom::model(|| {
             let q = Arc::new(Chunked::with_chunk_len(2, 1, 1));
             let asleep = Arc::new(AtomicBool::new(false));
-            q.push(0).unwrap();
-            q.push(1).unwrap();
+            let mut tail = Tail::default();
+            q.push(&mut tail, 0).unwrap();
+            q.push(&mut tail, 1).unwrap();
             let consumer = {
                 let (q, asleep) = (Arc::clone(&q), Arc::clone(&asleep));
                 spawn(move || {
-                    let got = q.pop();
+                    let mut head = Head::default();
+                    let got = q.pop(&mut head);
                     fence(Ordering::SeqCst);
-                    (got, asleep.load(Ordering::Relaxed))
+                    (got, asleep.load(Ordering::Relaxed), head)
                 })
             };
             asleep.store(true, Ordering::Relaxed);
             fence(Ordering::SeqCst);
-            let pushed = q.push(2).is_ok();
-            let (got, saw_asleep) = consumer.join().unwrap();
+            let pushed = q.push(&mut tail, 2).is_ok();
+            let (got, saw_asleep, mut head) = consumer.join().unwrap();
             assert_eq!(got, Some(0));
             assert!(saw_asleep || pushed, "a wake-up would be lost");
-            assert_eq!(q.pop(), Some(1));
-            assert_eq!(q.pop(), pushed.then_some(2));
+            assert_eq!(q.pop(&mut head), Some(1));
+            assert_eq!(q.pop(&mut head), pushed.then_some(2));
         });
     }
 }
