@@ -46,6 +46,9 @@ const MAX_BYTES_PER_CLASS: usize = 128 << 20;
 /// The default epoch: allocations between two trims.
 const DEFAULT_EPOCH: usize = 1 << 16;
 
+/// How many size classes there are.
+const CLASSES: usize = (LARGEST_SHIFT - SMALLEST_SHIFT + 1) as usize;
+
 /// One size class.
 struct Class {
     /// The size and alignment of every block of this class.
@@ -57,9 +60,28 @@ struct Class {
     /// 16 KiB). Boxed: crossbeam pads the queue's indices to cache lines,
     /// which would make every class entry, used or not, over 600 bytes.
     free: OnceLock<Box<BoundedQueue<Block>>>,
-    /// The fewest blocks the free list held this epoch: blocks that many
-    /// were never taken, so the next trim gives them back.
-    low: AtomicUsize,
+}
+
+/// What allocating writes, on cache lines of its own: a releasing thread
+/// reads the class table on every release, and a counter written beside it
+/// on every allocation made each release a cache miss (a third of a
+/// release's cost at 64 B over tcp).
+#[repr(align(128))]
+struct Counts {
+    /// Allocations since the last trim. Loaded and stored, not incremented
+    /// atomically: a lost count between two allocating threads only makes an
+    /// epoch a little longer.
+    ticks: AtomicUsize,
+    classes: [ClassCounts; CLASSES],
+}
+
+/// One class's counts for the current epoch.
+struct ClassCounts {
+    /// Blocks in the free list when the epoch began.
+    kept: AtomicUsize,
+    /// Blocks taken from the free list since (loaded and stored, as
+    /// `ticks`).
+    taken: AtomicUsize,
 }
 
 impl Class {
@@ -70,13 +92,12 @@ impl Class {
                 .expect("power-of-two class sizes are valid layouts"),
             cap: (MAX_BYTES_PER_CLASS / size).clamp(1, MAX_BLOCKS_PER_CLASS),
             free: OnceLock::new(),
-            low: AtomicUsize::new(0),
         }
     }
 
     /// Gives the first `n` cached blocks (the oldest: the lists are FIFO)
-    /// back to the global allocator, then starts a new epoch's low-water mark.
-    fn trim(&self, free: &BoundedQueue<Block>, n: usize) {
+    /// back to the global allocator, then starts a new epoch's count.
+    fn trim(&self, free: &BoundedQueue<Block>, counts: &ClassCounts, n: usize) {
         for _ in 0..n {
             let Some(Block(ptr)) = free.pop() else { break };
             // SAFETY: blocks in a class's free list came from
@@ -84,7 +105,8 @@ impl Class {
             // took this one out of the list.
             unsafe { raw::dealloc(ptr, self.layout) };
         }
-        self.low.store(free.len(), Ordering::Relaxed);
+        counts.kept.store(free.len(), Ordering::Relaxed);
+        counts.taken.store(0, Ordering::Relaxed);
     }
 }
 
@@ -118,7 +140,8 @@ enum Route {
 ///   once, since only released blocks are kept;
 /// - every 65 536 allocations (an *epoch*, counted over all classes) each
 ///   class gives back the blocks that sat in its list through the whole
-///   epoch, i.e. its lowest list length of the epoch. A burst of large
+///   epoch: the list is FIFO, so of the blocks it held when the epoch
+///   began, those beyond the number taken since. A burst of large
 ///   messages followed by small ones leaves no large blocks behind after two
 ///   epochs, and a steady feed keeps exactly the blocks it cycles through.
 ///
@@ -152,10 +175,7 @@ enum Route {
 /// ```
 pub struct Cache {
     classes: Box<[Class]>,
-    /// Allocations since the last trim. Loaded and stored, not incremented
-    /// atomically: a lost count between two allocating threads only makes an
-    /// epoch a little longer.
-    ticks: AtomicUsize,
+    counts: Box<Counts>,
     /// Allocations per epoch.
     epoch: usize,
 }
@@ -166,8 +186,8 @@ impl Cache {
     pub const MAX_ALIGN: usize = BLOCK_ALIGN;
 
     /// An empty cache. It allocates only its class table (15 entries of
-    /// 48 bytes); each class's free list comes with the class's first
-    /// release.
+    /// at most 48 bytes) and its counters (256 bytes); each class's free
+    /// list comes with the class's first release.
     pub fn new() -> Self {
         Self::with_epoch(DEFAULT_EPOCH)
     }
@@ -176,7 +196,13 @@ impl Cache {
     fn with_epoch(epoch: usize) -> Self {
         Self {
             classes: (SMALLEST_SHIFT..=LARGEST_SHIFT).map(Class::new).collect(),
-            ticks: AtomicUsize::new(0),
+            counts: Box::new(Counts {
+                ticks: AtomicUsize::new(0),
+                classes: core::array::from_fn(|_| ClassCounts {
+                    kept: AtomicUsize::new(0),
+                    taken: AtomicUsize::new(0),
+                }),
+            }),
             epoch: epoch.max(1),
         }
     }
@@ -198,9 +224,9 @@ impl Cache {
     /// Gives every cached block back to the global allocator now. Blocks
     /// handed out are not affected; they are kept again when released.
     pub fn trim(&self) {
-        for class in self.classes.iter() {
+        for (class, counts) in self.classes.iter().zip(&self.counts.classes) {
             if let Some(free) = class.free.get() {
-                class.trim(free, usize::MAX);
+                class.trim(free, counts, usize::MAX);
             }
         }
     }
@@ -208,21 +234,26 @@ impl Cache {
     /// Gives back, in every class, the blocks that stayed cached through the
     /// epoch that just ended.
     fn trim_idle(&self) {
-        for class in self.classes.iter() {
+        for (class, counts) in self.classes.iter().zip(&self.counts.classes) {
             if let Some(free) = class.free.get() {
-                class.trim(free, class.low.load(Ordering::Relaxed));
+                let idle = counts
+                    .kept
+                    .load(Ordering::Relaxed)
+                    .saturating_sub(counts.taken.load(Ordering::Relaxed));
+                class.trim(free, counts, idle);
             }
         }
     }
 
     /// Counts one allocation; trims when it ends an epoch.
     fn tick(&self) {
-        let ticks = self.ticks.load(Ordering::Relaxed) + 1;
+        let counter = &self.counts.ticks;
+        let ticks = counter.load(Ordering::Relaxed) + 1;
         if ticks >= self.epoch {
-            self.ticks.store(0, Ordering::Relaxed);
+            counter.store(0, Ordering::Relaxed);
             self.trim_idle();
         } else {
-            self.ticks.store(ticks, Ordering::Relaxed);
+            counter.store(ticks, Ordering::Relaxed);
         }
     }
 
@@ -238,19 +269,16 @@ impl Cache {
         }
     }
 
-    /// A block of `class`: a cached one if any, else a fresh one.
-    fn class_block(&self, class: &Class) -> Option<NonNull<u8>> {
+    /// A block of class `index`: a cached one if any, else a fresh one.
+    /// It does not ask the free list its length: that reads the index the
+    /// releasing thread writes, a cache miss per allocation.
+    fn class_block(&self, index: usize) -> Option<NonNull<u8>> {
+        let class = &self.classes[index];
         self.tick();
-        if let Some(free) = class.free.get() {
-            if let Some(Block(ptr)) = free.pop() {
-                let left = free.len();
-                if left < class.low.load(Ordering::Relaxed) {
-                    class.low.store(left, Ordering::Relaxed);
-                }
-                return Some(ptr);
-            }
-            // Every cached block was taken this epoch: none is idle.
-            class.low.store(0, Ordering::Relaxed);
+        if let Some(Block(ptr)) = class.free.get().and_then(|free| free.pop()) {
+            let taken = &self.counts.classes[index].taken;
+            taken.store(taken.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            return Some(ptr);
         }
         raw::alloc(class.layout)
     }
@@ -284,7 +312,7 @@ impl fmt::Debug for Cache {
 unsafe impl RecvAllocator for Cache {
     fn allocate(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
         let ptr = match self.route(layout) {
-            Route::Class(index) => self.class_block(&self.classes[index]),
+            Route::Class(index) => self.class_block(index),
             Route::Heap => raw::alloc(layout),
         };
         match ptr {
