@@ -251,6 +251,10 @@ impl Base {
         if whole {
             return Ok(Frames::All(msg));
         }
+        if msg.len() == 1 {
+            // The common case: no iterator, nothing for the inbox.
+            return Ok(Frames::One(msg.pop()));
+        }
         let mut frames = msg.into_iter();
         let first = frames.next();
         self.inbox.extend(frames);

@@ -85,6 +85,13 @@ impl Hub {
 
     /// The next peer offered, if any.
     pub(crate) fn take_offered(&self) -> Option<NewPeer> {
+        // Two loads first: a busy socket asks on every operation, and
+        // `pop` on an empty `SegQueue` pays a `SeqCst` fence to say so. A
+        // peer offered after this look moves the readiness after its push,
+        // so the next look (which any waiter makes) finds it.
+        if self.incoming.is_empty() {
+            return None;
+        }
         self.incoming.pop()
     }
 
