@@ -3,9 +3,10 @@
 //! under `cfg(loom)`.
 //!
 //! It moves values and says nothing about wake-ups or disconnection; those are
-//! the pipe's. crossbeam-queue is invisible to loom, so under `cfg(loom)` this
-//! one type is swapped for a stand-in, and the models check *our* handshake
-//! around the queue, not the queue itself, which crossbeam tests. The
+//! the pipe's. crossbeam-queue and rtrb are invisible to loom, so under
+//! `cfg(loom)` this one type is swapped for a stand-in, and the models check
+//! *our* handshake around the queue, not the queues themselves, which their
+//! crates test. The
 //! chunked queue's own handoffs are modelled in `chunked.rs`, with this
 //! stand-in as its rings.
 //!
@@ -16,9 +17,11 @@
 //! producer wrote before; a `pop` that returns it acquires them; a `pop` (or a
 //! `push` on a full queue) that runs after a `SeqCst` fence which is ordered
 //! after the other side's fence sees the other side's earlier `push` (or
-//! `pop`). `ArrayQueue` and `SegQueue` give this: a push ends with a release
-//! store of the slot's stamp, and a pop (or push) starts with an acquire load
-//! of it. The chunked queue is built from `ArrayQueue`s and keeps it too
+//! `pop`). `SegQueue` gives this: a push ends with a release store of the
+//! slot's stamp, and a pop (or push) starts with an acquire load of it. The
+//! chunked queue is built from rtrb rings (a push ends with a release store
+//! of the write index; a pop that finds its cached copy empty reloads it
+//! with an acquire load, and the same the other way round) and keeps it too
 //! (`chunked.rs`, "Why a pop sees every push it must").
 //!
 //! The loom stand-in gives exactly that and no more. It is *not* a plain

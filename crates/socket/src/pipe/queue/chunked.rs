@@ -4,26 +4,32 @@
 //! `yqueue.hpp`).
 //!
 //! It keeps the contract of `queue.rs`'s module docs and holds no `unsafe`:
-//! items live in crossbeam `ArrayQueue` rings; this module decides which
-//! ring each side uses and when rings are made, kept and freed. It says
-//! nothing about wake-ups or disconnection, which are the pipe's.
+//! items live in rtrb rings (single-producer single-consumer: a push or a
+//! pop is a plain load and a release store, no read-modify-write; the
+//! producer keeps each ring's producer half, the consumer its consumer
+//! half); this module decides which ring each side uses and when rings are
+//! made, kept and freed. It says nothing about wake-ups or disconnection,
+//! which are the pipe's.
 //!
 //! # Layout
 //!
 //! ```text
 //!   consumer                                              producer
 //!   head ──▶ [ring: chunk_len slots] ─ ─ ▶ [ring] ─ ─ ▶ [ring] ◀── tail
-//!                                    └─ handles on `chunks` ─┘
-//!   spares: empty rings the consumer retired, for the producer to reuse
+//!                                    └─ links on `chunks` ─┘
+//!   spares: empty rings (both halves) the consumer retired, for the
+//!   producer to reuse
 //! ```
 //!
 //! A chunk is a ring of `chunk_len` slots (about 4 KiB of them; more for a
 //! capacity over [`MAX_CHUNKS`] chunks' worth, so the bookkeeping stays
 //! small). The producer pushes into its *tail* chunk; when that ring is
 //! full it takes a spare chunk or allocates one, pushes the item into it,
-//! and publishes it on `chunks`, a ring of chunk handles. The consumer pops
-//! from its *head* chunk; once that is empty and a successor has been
-//! published, it retires the head and moves on. Because a chunk is a ring,
+//! and publishes on `chunks` a link: the new ring's consumer half and the
+//! producer half of the ring it left. The consumer pops from its *head*
+//! chunk; once that is empty and a successor has been published, it
+//! retires the head, whole again with the producer half that came with the
+//! successor, and moves on. Because a chunk is a ring,
 //! a backlog that fits in one chunk keeps both sides in it: nothing but the
 //! items moves, and nothing is allocated.
 //!
@@ -53,17 +59,19 @@
 //! # Why a pop sees every push it must (the handoffs)
 //!
 //! 1. Items: a push into a ring is a release of the item, the pop that
-//!    returns it acquires it (crossbeam's stamps).
+//!    returns it acquires it (rtrb's release store of its write index and
+//!    acquire load of it; each side reloads the other's index only when
+//!    its cached copy says empty or full).
 //! 2. Successors: the producer leaves a chunk only when its ring is full,
 //!    never pushes into it again, and publishes the successor on `chunks`
-//!    after its last push there. A consumer that pops the handle has
+//!    after its last push there. A consumer that pops the link has
 //!    acquired that publication, so one more pop of its head finds whatever
 //!    is left in it; only if that is empty is the head retired. Every chunk
 //!    between the consumer's head and the producer's tail was full when the
-//!    producer left it and is untouched since, which bounds how many handles
+//!    producer left it and is untouched since, which bounds how many links
 //!    can wait ([`Chunked::with_chunk_len`]).
 //! 3. Fences (the pipe's wake-up handshake): a push is complete once the
-//!    item's ring slot, and for a new chunk its handle, are stored; both
+//!    item's ring slot, and for a new chunk its link, are stored; both
 //!    stores come before the producer's fence, and a consumer's pop after a
 //!    later fence loads both. A push on a full queue reloads `popped` after
 //!    the caller's fence, so it sees a pop made before the other fence.
@@ -81,34 +89,111 @@
 //!    nothing the contract relies on.
 //!
 //! The loom models at the end check 2 to 4 with a loom-visible ring (the
-//! stand-in of `queue.rs`) in place of crossbeam's.
+//! stand-in of `queue.rs`) in place of rtrb's and of the links' crossbeam
+//! `ArrayQueue`.
 
 use core::mem::size_of;
 
-use crate::sync::{Arc, AtomicUsize, Mutex, Ordering, lock};
+#[cfg(loom)]
+use crate::sync::Arc;
+use crate::sync::{AtomicUsize, Mutex, Ordering, lock};
 
-/// A chunk's ring: crossbeam's `ArrayQueue`, or under `cfg(loom)` the
-/// loom-visible stand-in of `queue.rs` (bounded, single producer, single
-/// consumer, with the same release/acquire contract), so that the models
-/// check this module's handoffs.
+/// The producer's half of a chunk's ring: rtrb's single-producer
+/// single-consumer ring (a push is a plain load and a release store; its
+/// cached view of the other side is refreshed only when the ring looks
+/// full or empty), or under `cfg(loom)` the loom-visible stand-in of
+/// `queue.rs` (bounded, with the same release/acquire contract), so that
+/// the models check this module's handoffs.
+struct RingTx<T>(
+    #[cfg(not(loom))] rtrb::Producer<T>,
+    #[cfg(loom)] Arc<super::Queue<T>>,
+);
+
+/// The consumer's half of a chunk's ring.
+struct RingRx<T>(
+    #[cfg(not(loom))] rtrb::Consumer<T>,
+    #[cfg(loom)] Arc<super::Queue<T>>,
+);
+
+/// Both halves of an empty chunk: a spare, or a new one.
+struct Chunk<T> {
+    tx: RingTx<T>,
+    rx: RingRx<T>,
+}
+
+impl<T> Chunk<T> {
+    /// A new chunk of `slots` slots.
+    fn new(slots: usize) -> Self {
+        #[cfg(not(loom))]
+        let (tx, rx) = rtrb::RingBuffer::new(slots);
+        #[cfg(loom)]
+        let (tx, rx) = {
+            let ring = Arc::new(super::Queue::new(slots));
+            (Arc::clone(&ring), ring)
+        };
+        Self {
+            tx: RingTx(tx),
+            rx: RingRx(rx),
+        }
+    }
+}
+
+impl<T> RingTx<T> {
+    fn push(&mut self, value: T) -> Result<(), T> {
+        #[cfg(not(loom))]
+        {
+            self.0
+                .push(value)
+                .map_err(|rtrb::PushError::Full(value)| value)
+        }
+        #[cfg(loom)]
+        {
+            // The stand-in's side states are the pipe's; it leaves them unused.
+            self.0.push(&mut Tail::default(), value)
+        }
+    }
+}
+
+impl<T> RingRx<T> {
+    fn pop(&mut self) -> Option<T> {
+        #[cfg(not(loom))]
+        {
+            self.0.pop().ok()
+        }
+        #[cfg(loom)]
+        {
+            self.0.pop(&mut Head::default())
+        }
+    }
+}
+
+/// What the producer publishes when it moves to a new chunk: the new
+/// chunk's consumer half, and the producer half of the chunk it left (none
+/// for the first), which the consumer pairs with that chunk's consumer half
+/// once it has drained it, so a retired chunk is whole again.
+struct Link<T> {
+    rx: RingRx<T>,
+    left: Option<RingTx<T>>,
+}
+
+/// The ring of published links: crossbeam's `ArrayQueue` (one push and one
+/// pop per chunk, not per item), or the stand-in under `cfg(loom)`.
 #[cfg(not(loom))]
-type Ring<T> = crossbeam_queue::ArrayQueue<T>;
+type Links<T> = crossbeam_queue::ArrayQueue<Link<T>>;
 #[cfg(loom)]
-struct Ring<T>(super::Queue<T>);
+struct Links<T>(super::Queue<Link<T>>);
 
-/// The stand-in's side states are for the pipe's queue and unused by the
-/// stand-in itself, so a ring passes empty ones.
 #[cfg(loom)]
-impl<T> Ring<T> {
+impl<T> Links<T> {
     fn new(capacity: usize) -> Self {
         Self(super::Queue::new(capacity))
     }
 
-    fn push(&self, value: T) -> Result<(), T> {
-        self.0.push(&mut Tail::default(), value)
+    fn push(&self, link: Link<T>) -> Result<(), Link<T>> {
+        self.0.push(&mut Tail::default(), link)
     }
 
-    fn pop(&self) -> Option<T> {
+    fn pop(&self) -> Option<Link<T>> {
         self.0.pop(&mut Head::default())
     }
 
@@ -116,10 +201,6 @@ impl<T> Ring<T> {
         self.0.len()
     }
 }
-
-/// A chunk, shared by the producer (while it is the tail) and the consumer
-/// (while it is the head).
-type Chunk<T> = Arc<Ring<T>>;
 
 /// About how many bytes of slots a chunk holds: a page. An idle pipe that
 /// has carried messages keeps one chunk (libzmq's keeps one of 256
@@ -145,7 +226,7 @@ pub(super) struct Chunked<T> {
     popped: Padded<AtomicUsize>,
     /// Chunks the producer has moved into and the consumer has not yet
     /// reached, oldest first.
-    chunks: Ring<Chunk<T>>,
+    chunks: Links<T>,
     /// Retired, empty chunks for the producer to reuse.
     spares: Mutex<Spares<T>>,
     capacity: usize,
@@ -171,7 +252,7 @@ struct Padded<T>(T);
 /// pipe's writer) and passed to every push.
 pub(crate) struct Tail<T> {
     /// The chunk being filled; `None` until the first push.
-    chunk: Option<Chunk<T>>,
+    chunk: Option<RingTx<T>>,
     /// `popped` as last loaded: the queue is not full while
     /// `pushed - popped_seen < capacity`.
     popped_seen: usize,
@@ -181,10 +262,10 @@ pub(crate) struct Tail<T> {
 /// pipe's reader) and passed to every pop.
 pub(crate) struct Head<T> {
     /// The chunk being drained; `None` until the first chunk is taken.
-    chunk: Option<Chunk<T>>,
+    chunk: Option<RingRx<T>>,
     /// The head's successor, taken from `chunks` while the head still held
     /// items.
-    next: Option<Chunk<T>>,
+    next: Option<Link<T>>,
 }
 
 impl<T> Default for Tail<T> {
@@ -230,7 +311,7 @@ impl<T> Chunked<T> {
         Self {
             pushed: Padded(AtomicUsize::new(0)),
             popped: Padded(AtomicUsize::new(0)),
-            chunks: Ring::new(handles),
+            chunks: Links::new(handles),
             spares: Mutex::new(Spares {
                 chunks: Vec::new(),
                 peak: 0,
@@ -255,7 +336,7 @@ impl<T> Chunked<T> {
         self.pushed
             .0
             .store(pushed.wrapping_add(1), Ordering::Release);
-        let value = match &tail.chunk {
+        let value = match &mut tail.chunk {
             Some(chunk) => match chunk.push(value) {
                 Ok(()) => return Ok(()),
                 Err(value) => value,
@@ -263,25 +344,27 @@ impl<T> Chunked<T> {
             None => value,
         };
         // The tail is full (or there is none yet): continue in a new chunk.
-        let chunk = match tail.chunk {
-            None => Arc::new(Ring::new(self.first_len)),
-            Some(_) => self.take_spare().unwrap_or_else(|| self.new_chunk()),
+        let Chunk { mut tx, rx } = match tail.chunk {
+            None => Chunk::new(self.first_len),
+            Some(_) => self
+                .take_spare()
+                .unwrap_or_else(|| Chunk::new(self.chunk_len)),
         };
-        if chunk.push(value).is_err() {
+        if tx.push(value).is_err() {
             unreachable!("a new or spare chunk is empty");
         }
+        let left = tail.chunk.replace(tx);
         // Published after the last push into the old tail (module docs, 2).
-        if self.chunks.push(Arc::clone(&chunk)).is_err() {
+        if self.chunks.push(Link { rx, left }).is_err() {
             unreachable!("more chunks waiting than the capacity allows");
         }
-        tail.chunk = Some(chunk);
         Ok(())
     }
 
     /// Removes the oldest item, if any. Consumer only, with its own `head`.
     pub(super) fn pop(&self, head: &mut Head<T>) -> Option<T> {
         loop {
-            if let Some(value) = head.chunk.as_ref().and_then(|c| c.pop()) {
+            if let Some(value) = head.chunk.as_mut().and_then(RingRx::pop) {
                 return Some(self.count_pop(value));
             }
             let next = match head.next.take() {
@@ -291,15 +374,16 @@ impl<T> Chunked<T> {
                     // The producer published `next` after its last push
                     // into the head, and popping it acquired that: one more
                     // look finds whatever is left (module docs, 2).
-                    if let Some(value) = head.chunk.as_ref().and_then(|c| c.pop()) {
+                    if let Some(value) = head.chunk.as_mut().and_then(RingRx::pop) {
                         head.next = Some(next);
                         return Some(self.count_pop(value));
                     }
                     next
                 }
             };
-            if let Some(done) = head.chunk.replace(next) {
-                self.retire(done);
+            // `next.left` is the producer's half of the head just drained.
+            if let (Some(rx), Some(tx)) = (head.chunk.replace(next.rx), next.left) {
+                self.retire(Chunk { tx, rx });
             }
         }
     }
@@ -326,10 +410,6 @@ impl<T> Chunked<T> {
         value
     }
 
-    fn new_chunk(&self) -> Chunk<T> {
-        Arc::new(Ring::new(self.chunk_len))
-    }
-
     /// A spare for the producer's next tail, if any; notes how many chunks
     /// this burst has in flight.
     fn take_spare(&self) -> Option<Chunk<T>> {
@@ -341,7 +421,6 @@ impl<T> Chunked<T> {
     /// Keeps `chunk`, which the producer has left and the consumer drained,
     /// as a spare or frees it (module docs, "Spare chunks").
     fn retire(&self, chunk: Chunk<T>) {
-        debug_assert_eq!(chunk.len(), 0, "a retired chunk still holds items");
         let backlog = self.len();
         let mut spares = lock(&self.spares);
         if backlog <= self.chunk_len {
@@ -360,8 +439,8 @@ impl<T> Chunked<T> {
 /// [`CHUNK_BYTES`] of them, more when that would take over [`MAX_CHUNKS`]
 /// chunks, and never more than `capacity`.
 fn chunk_len<T>(capacity: usize) -> usize {
-    // crossbeam's slot: a stamp and the value.
-    let slot = size_of::<T>() + size_of::<usize>();
+    // rtrb's slot is the value alone.
+    let slot = size_of::<T>().max(1);
     (CHUNK_BYTES / slot)
         .max(capacity.div_ceil(MAX_CHUNKS))
         .max(1)
@@ -373,6 +452,7 @@ mod tests {
     use ferrozmq_msg::Multipart;
 
     use super::*;
+    use crate::sync::Arc;
 
     /// A queue with both sides' state, for tests on one thread.
     struct Fifo<T> {
@@ -530,7 +610,7 @@ mod tests {
 
     #[test]
     fn chunk_len_is_about_a_page_and_at_most_the_capacity() {
-        assert_eq!(chunk_len::<u64>(1000), 256);
+        assert_eq!(chunk_len::<u64>(1000), 512);
         assert_eq!(chunk_len::<u64>(100), 100);
         assert_eq!(chunk_len::<[u8; 8192]>(1000), 16);
         // Large capacities: at most MAX_CHUNKS chunks.
