@@ -58,8 +58,9 @@
 //! then the flag), as libzmq's ypipe writes and then flushes. The handshake
 //! is the same with the fence later: the flag of a sleeper that fenced
 //! before the flush is seen by the flush, and a sleeper that fenced after
-//! it sees every move made before it. Until the flush the other side may sleep through those
-//! moves, so a batching side flushes before it waits for anything.
+//! it sees every move made before it. Until the flush the other side may
+//! sleep through those moves, so a batching side flushes before it waits
+//! for anything.
 //!
 //! Dropping an end sets its `*_gone` flag (release) and notifies the other
 //! side unconditionally, once: a socket must learn that a session went even
