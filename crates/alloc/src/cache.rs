@@ -64,8 +64,8 @@ struct Class {
 
 /// What allocating writes, on cache lines of its own: a releasing thread
 /// reads the class table on every release, and a counter written beside it
-/// on every allocation made each release a cache miss (a third of a
-/// release's cost at 64 B over tcp).
+/// on every allocation made each release a cache miss (a fifth of a
+/// release's samples at 64 B over tcp).
 #[repr(align(128))]
 struct Counts {
     /// Allocations since the last trim. Loaded and stored, not incremented
