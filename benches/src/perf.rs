@@ -58,6 +58,43 @@ pub fn secure_thr_args(tool: &str, endpoint: &str) -> (ThrArgs, Mechanism) {
     )
 }
 
+/// What `remote_thr` sends: a body built afresh per message (libzmq's
+/// `zmq_msg_init_size` contract, the default) or one body every message
+/// shares (`--body shared`, ours only: a clone is a reference-count
+/// increment, so the figure is the transport's, not the allocator's or
+/// `memcpy`'s; the 1 MiB target against the raw socket is read
+/// this way, beside the fresh one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    /// A new body per message.
+    Fresh,
+    /// One body, cloned per message.
+    Shared,
+}
+
+/// The usage of `remote_thr`'s flags, after its own arguments.
+pub const SENDER_USAGE: &str =
+    "[--mechanism null|plain|curve] [--key-seed N] [--body fresh|shared]";
+
+/// `remote_thr`'s arguments: [`secure_thr_args`]' and `--body fresh|shared`
+/// (see [`Body`]). Exits with 1 and a message on a wrong value.
+pub fn sender_thr_args(tool: &str, endpoint: &str) -> (ThrArgs, Mechanism, Body) {
+    let (args, mechanism, found) = split_security(tool, std::env::args().collect(), &["--body"]);
+    let body = match found[0].as_deref() {
+        None | Some("fresh") => Body::Fresh,
+        Some("shared") => Body::Shared,
+        Some(other) => {
+            eprintln!("{tool}: --body must be fresh or shared, not {other:?}");
+            process::exit(1);
+        }
+    };
+    (
+        thr_args_from(tool, endpoint, args, SENDER_USAGE),
+        mechanism,
+        body,
+    )
+}
+
 /// Parses `args` (the program name first) as [`thr_args`] does; `flags`
 /// is the usage of any further flags the tool took out of them.
 fn thr_args_from(tool: &str, endpoint: &str, args: Vec<String>, flags: &str) -> ThrArgs {

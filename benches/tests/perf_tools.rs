@@ -128,6 +128,43 @@ fn local_thr_and_remote_thr_plain_and_curve() {
     thr_pair("thr-curve", &["--mechanism", "curve", "--key-seed", "7"]);
 }
 
+/// `--body shared` sends one body cloned per message; `local_thr` sees
+/// the same count and size. A wrong value is refused before anything is
+/// sent.
+#[test]
+fn remote_thr_with_a_shared_body() {
+    let (endpoint, path) = ipc_endpoint("thr-shared");
+    let local = spawn(
+        env!("CARGO_BIN_EXE_local_thr"),
+        &[&endpoint, "100000", "300"],
+    );
+    wait_for_bind(&path);
+    let remote = spawn(
+        env!("CARGO_BIN_EXE_remote_thr"),
+        &[&endpoint, "100000", "300", "--body", "shared"],
+    );
+    let remote_out = finish(remote, "remote_thr");
+    let local_out = finish(local, "local_thr");
+    let _ = std::fs::remove_file(path);
+    assert!(lines(&remote_out, "remote_thr").is_empty());
+    check_thr(&lines(&local_out, "local_thr"), 100_000, 300);
+
+    let out = finish(
+        spawn(
+            env!("CARGO_BIN_EXE_remote_thr"),
+            &["ipc:///nowhere", "64", "10", "--body", "copied"],
+        ),
+        "remote_thr",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("remote_thr: --body must be fresh or shared, not \"copied\""),
+        "{:?}",
+        out.stderr
+    );
+}
+
 #[test]
 fn curve_pairs_with_different_seeds_never_handshake() {
     // The client derives another server key than the server has: the

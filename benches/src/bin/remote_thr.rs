@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! remote_thr <connect-to> <message-size> <message-count> [pubsub]
-//!     [--mechanism null|plain|curve] [--key-seed N]
+//!     [--mechanism null|plain|curve] [--key-seed N] [--body fresh|shared]
 //! ```
 //!
 //! A PUSH socket connects to `<connect-to>` and sends `<message-count>`
@@ -20,6 +20,11 @@
 //! not pay (it sends the uninitialised body), which we cannot skip without
 //! `unsafe`; cloning one shared [`Msg`] instead would cost an atomic
 //! increment and no allocation, flattering us against libzmq.
+//!
+//! With `--body shared` (ours) it does clone one: `cargo xtask compare`
+//! measures large messages that way beside the fresh ones, against the raw
+//! socket, where what is measured is the transport and not the copy into a
+//! new body (see `perf::Body`).
 //!
 //! With the trailing `pubsub` argument (ours; libzmq's tool has no such mode)
 //! a PUB socket connects instead, with SNDHWM 0 (no limit) so that nothing is
@@ -44,7 +49,7 @@
 //! arguments that are not numbers and a count of 0.
 
 use ferrozmq::{Context, Msg};
-use ferrozmq_benches::perf::{ThrArgs, fail, secure_thr_args};
+use ferrozmq_benches::perf::{Body, ThrArgs, fail, sender_thr_args};
 use ferrozmq_benches::thr_sender;
 
 fn main() {
@@ -56,15 +61,21 @@ fn main() {
             pubsub,
         },
         mechanism,
-    ) = secure_thr_args("remote_thr", "connect-to");
+        body,
+    ) = sender_thr_args("remote_thr", "connect-to");
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
     let s = thr_sender(&ctx, pubsub, mechanism, &connect_to);
 
     let template = vec![0u8; message_size];
+    let shared = Msg::copy_from_slice(&template);
     for _ in 0..message_count {
-        // `zmq_msg_init_size` per message (see the module docs).
-        let msg = Msg::copy_from_slice(&template);
+        // `zmq_msg_init_size` per message (see the module docs), unless the
+        // body is shared.
+        let msg = match body {
+            Body::Fresh => Msg::copy_from_slice(&template),
+            Body::Shared => shared.clone(),
+        };
         s.send(msg).unwrap_or_else(|e| fail("zmq_sendmsg", &e));
     }
     // Close, then terminate the context: it lingers until all is delivered.

@@ -29,6 +29,18 @@ pub(super) const ASYNC_CASES: [(Transport, Pattern, usize); 6] = [
     (Transport::Ipc, Pattern::ReqRep, 64),
 ];
 
+/// Where ferrozmq's sender also runs with one body shared by every message
+/// (`remote_thr --body shared`), in the same groups: the 1 MiB streams,
+/// whose target is read against the raw socket with the body shared and
+/// a receive allocator that reuses its blocks (the default), the fresh
+/// body reported beside it.
+pub(super) const SHARED_CASES: [(Transport, Pattern, usize); 4] = [
+    (Transport::Tcp, Pattern::PushPull, 1 << 20),
+    (Transport::Tcp, Pattern::PubSub, 1 << 20),
+    (Transport::Ipc, Pattern::PushPull, 1 << 20),
+    (Transport::Ipc, Pattern::PubSub, 1 << 20),
+];
+
 /// The large inproc message: 256 MiB in two parts.
 pub(super) const BIG: usize = 256 << 20;
 
@@ -46,6 +58,9 @@ pub enum Impl {
     Async,
     /// The raw socket limits (`ferrozmq-libzmq-perf`, `raw_*`).
     Raw,
+    /// ferrozmq's tools with the sender's body shared (`remote_thr --body
+    /// shared`), in the [`SHARED_CASES`] only.
+    SharedBody,
 }
 
 impl Impl {
@@ -57,6 +72,7 @@ impl Impl {
             Impl::Omq => "omq_",
             Impl::Async => "async_",
             Impl::Raw => "raw_",
+            Impl::SharedBody => "",
         }
     }
 
@@ -67,6 +83,7 @@ impl Impl {
             Impl::Omq => "OMQ.rs",
             Impl::Async => "ferrozmq async",
             Impl::Raw => "raw",
+            Impl::SharedBody => "ferrozmq, shared body",
         }
     }
 }
@@ -264,6 +281,9 @@ pub fn plan() -> Vec<Vec<Setup>> {
                 }
                 if ASYNC_CASES.contains(&(transport, pattern, size)) {
                     group.push(Setup::same(transport, pattern, size, Impl::Async));
+                }
+                if SHARED_CASES.contains(&(transport, pattern, size)) {
+                    group.push(Setup::same(transport, pattern, size, Impl::SharedBody));
                 }
                 groups.push(group);
             }

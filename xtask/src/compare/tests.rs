@@ -426,3 +426,52 @@ fn the_async_table_sets_async_beside_blocking_and_omq() {
         "{text}"
     );
 }
+
+#[test]
+fn the_shared_body_runs_beside_the_1_mib_streams_and_carries_their_targets() {
+    let groups = plan();
+    let with_shared: Vec<&Vec<Setup>> = groups
+        .iter()
+        .filter(|g| g.iter().any(|s| s.local == Impl::SharedBody))
+        .collect();
+    assert_eq!(with_shared.len(), SHARED_CASES.len());
+    for (g, (transport, pattern, size)) in with_shared.iter().zip(SHARED_CASES) {
+        assert_eq!(
+            (g[0].transport, g[0].pattern, g[0].size),
+            (transport, pattern, size)
+        );
+        // ferrozmq's own tools: no prefix, so `remote_thr` with `--body shared`.
+        assert!(g.iter().any(|s| s.local == Impl::Ferrozmq));
+    }
+    assert_eq!(Impl::SharedBody.prefix(), "");
+
+    let mut results = Results::new();
+    let at = |pattern, who| Setup::same(Transport::Tcp, pattern, 1 << 20, who);
+    results.insert(at(Pattern::PushPull, Impl::Ferrozmq), one(2000.0));
+    results.insert(at(Pattern::PushPull, Impl::SharedBody), one(3600.0));
+    results.insert(at(Pattern::PushPull, Impl::Raw), one(4000.0));
+    results.insert(at(Pattern::PubSub, Impl::SharedBody), one(3000.0));
+    let text = render(&results, &report());
+    assert!(
+        text.contains("| case | fresh body | shared body | raw socket | fresh/raw | shared/raw |"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "| tcp PUSH/PULL 1 MiB | 2.00 k msg/s (2.10 GB/s) | 3.60 k msg/s (3.77 GB/s) | 4.00 k msg/s (4.19 GB/s) | 0.50 | 0.90 |"
+        ),
+        "{text}"
+    );
+    // The target is read on the shared body (0.90: met; 0.75 for PUB/SUB
+    // against the PUSH/PULL stream limit: not met), the fresh beside it.
+    assert!(
+        text.contains(
+            "- tcp PUB/SUB 1 MiB: body shared ≥ 0.9× raw socket — **not met** (ratio 0.75)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("| 0.50 | body shared ≥ 0.9× raw socket: met |"),
+        "{text}"
+    );
+}

@@ -96,9 +96,13 @@ pub(super) fn run_once(
             exe: exe(setup.local, &format!("local_{kind}"))?,
             args: args.clone(),
         };
+        let mut remote_args = args;
+        if setup.remote == Impl::SharedBody {
+            remote_args.extend(["--body".into(), "shared".into()]);
+        }
         let remote = Proc {
             exe: exe(setup.remote, &format!("remote_{kind}"))?,
-            args,
+            args: remote_args,
         };
         // The receiver prints throughput; the requester prints latency.
         let measured = match setup.pattern.metric() {
