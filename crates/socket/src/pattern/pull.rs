@@ -16,6 +16,7 @@ pub(crate) struct Pull {
 }
 
 /// The next message of `fq`, noting the control items met on the way.
+#[inline]
 pub(super) fn next_msg(fq: &mut FairQueue, peers: &mut Peers) -> Option<(PeerKey, Multipart)> {
     while let Some((key, item)) = fq.recv(peers) {
         match item {

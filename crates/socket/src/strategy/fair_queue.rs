@@ -43,6 +43,7 @@ impl FairQueue {
     }
 
     /// The next item of the next active peer, if any has one.
+    #[inline]
     pub(crate) fn recv(&mut self, peers: &mut Peers) -> Option<(PeerKey, Item)> {
         while self.set.active() > 0 {
             if self.current >= self.set.active() {
