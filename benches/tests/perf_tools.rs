@@ -97,19 +97,51 @@ fn wait_for_bind(path: &std::path::Path) {
     }
 }
 
+/// A tool: its binary and its name.
+type Tool = (&'static str, &'static str);
+
+const LOCAL_THR: Tool = (env!("CARGO_BIN_EXE_local_thr"), "local_thr");
+const REMOTE_THR: Tool = (env!("CARGO_BIN_EXE_remote_thr"), "remote_thr");
+const LOCAL_LAT: Tool = (env!("CARGO_BIN_EXE_local_lat"), "local_lat");
+const REMOTE_LAT: Tool = (env!("CARGO_BIN_EXE_remote_lat"), "remote_lat");
+
+/// Runs `local` bound over ipc, then `remote` connected to it, both with
+/// the endpoint followed by `args`, `remote` also with `remote_only`;
+/// returns their output lines, local first.
+fn run_pair(
+    name: &str,
+    [local, remote]: [Tool; 2],
+    args: &[&str],
+    remote_only: &[&str],
+) -> (Vec<String>, Vec<String>) {
+    let (endpoint, path) = ipc_endpoint(name);
+    let mut all = vec![endpoint.as_str()];
+    all.extend_from_slice(args);
+    let local_child = spawn(local.0, &all);
+    wait_for_bind(&path);
+    all.extend_from_slice(remote_only);
+    let remote_out = finish(spawn(remote.0, &all), remote.1);
+    let local_out = finish(local_child, local.1);
+    let _ = std::fs::remove_file(path);
+    (lines(&local_out, local.1), lines(&remote_out, remote.1))
+}
+
 /// Runs `local_thr` and `remote_thr` over ipc, with `extra` arguments.
 fn thr_pair(name: &str, extra: &[&str]) {
-    let (endpoint, path) = ipc_endpoint(name);
-    let mut args = vec![endpoint.as_str(), "64", "1000"];
+    let mut args = vec!["64", "1000"];
     args.extend_from_slice(extra);
-    let local = spawn(env!("CARGO_BIN_EXE_local_thr"), &args);
-    wait_for_bind(&path);
-    let remote = spawn(env!("CARGO_BIN_EXE_remote_thr"), &args);
-    let remote_out = finish(remote, "remote_thr");
-    let local_out = finish(local, "local_thr");
-    let _ = std::fs::remove_file(path);
-    assert!(lines(&remote_out, "remote_thr").is_empty());
-    check_thr(&lines(&local_out, "local_thr"), 64, 1000);
+    let (local, remote) = run_pair(name, [LOCAL_THR, REMOTE_THR], &args, &[]);
+    assert!(remote.is_empty());
+    check_thr(&local, 64, 1000);
+}
+
+/// Runs `local_lat` and `remote_lat` over ipc, with `extra` arguments.
+fn lat_pair(name: &str, extra: &[&str]) {
+    let mut args = vec!["64", "100"];
+    args.extend_from_slice(extra);
+    let (local, remote) = run_pair(name, [LOCAL_LAT, REMOTE_LAT], &args, &[]);
+    assert!(local.is_empty());
+    check_lat(&remote, 64, 100);
 }
 
 #[test]
@@ -133,21 +165,14 @@ fn local_thr_and_remote_thr_plain_and_curve() {
 /// sent.
 #[test]
 fn remote_thr_with_a_shared_body() {
-    let (endpoint, path) = ipc_endpoint("thr-shared");
-    let local = spawn(
-        env!("CARGO_BIN_EXE_local_thr"),
-        &[&endpoint, "100000", "300"],
+    let (local, remote) = run_pair(
+        "thr-shared",
+        [LOCAL_THR, REMOTE_THR],
+        &["100000", "300"],
+        &["--body", "shared"],
     );
-    wait_for_bind(&path);
-    let remote = spawn(
-        env!("CARGO_BIN_EXE_remote_thr"),
-        &[&endpoint, "100000", "300", "--body", "shared"],
-    );
-    let remote_out = finish(remote, "remote_thr");
-    let local_out = finish(local, "local_thr");
-    let _ = std::fs::remove_file(path);
-    assert!(lines(&remote_out, "remote_thr").is_empty());
-    check_thr(&lines(&local_out, "local_thr"), 100_000, 300);
+    assert!(remote.is_empty());
+    check_thr(&local, 100_000, 300);
 
     let out = finish(
         spawn(
@@ -244,24 +269,7 @@ fn security_flags_are_checked() {
 
 #[test]
 fn local_lat_and_remote_lat_curve() {
-    let (endpoint, path) = ipc_endpoint("lat-curve");
-    let args = [
-        endpoint.as_str(),
-        "64",
-        "100",
-        "--mechanism",
-        "curve",
-        "--key-seed",
-        "3",
-    ];
-    let local = spawn(env!("CARGO_BIN_EXE_local_lat"), &args);
-    wait_for_bind(&path);
-    let remote = spawn(env!("CARGO_BIN_EXE_remote_lat"), &args);
-    let remote_out = finish(remote, "remote_lat");
-    let local_out = finish(local, "local_lat");
-    let _ = std::fs::remove_file(path);
-    assert!(lines(&local_out, "local_lat").is_empty());
-    check_lat(&lines(&remote_out, "remote_lat"), 64, 100);
+    lat_pair("lat-curve", &["--mechanism", "curve", "--key-seed", "3"]);
 }
 
 #[test]
@@ -299,16 +307,7 @@ fn handshake_client_counts_curve_and_plain_handshakes() {
 
 #[test]
 fn local_lat_and_remote_lat() {
-    let (endpoint, path) = ipc_endpoint("lat");
-    let args = [endpoint.as_str(), "64", "100"];
-    let local = spawn(env!("CARGO_BIN_EXE_local_lat"), &args);
-    wait_for_bind(&path);
-    let remote = spawn(env!("CARGO_BIN_EXE_remote_lat"), &args);
-    let remote_out = finish(remote, "remote_lat");
-    let local_out = finish(local, "local_lat");
-    let _ = std::fs::remove_file(path);
-    assert!(lines(&local_out, "local_lat").is_empty());
-    check_lat(&lines(&remote_out, "remote_lat"), 64, 100);
+    lat_pair("lat", &[]);
 }
 
 #[test]

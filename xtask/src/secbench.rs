@@ -40,7 +40,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::Result;
 use crate::command::Cmd;
 use crate::compare::{
-    self, Listen, Machine, Metric, Proc, Sample, cell, figure, format_figure, free_port,
+    self, Listen, Machine, Metric, Proc, Report, Sample, cell, figure, format_figure, free_port,
     parse_options, ratio, ratio_cell, run_procs, size_label, wait_listening,
 };
 use crate::pyzmq;
@@ -469,51 +469,23 @@ pub fn run(root: &Path, args: &[String]) -> Result {
         runs: options.runs,
         quick: options.quick,
     };
-    let section = render(&results, &report);
-    println!("\n{section}");
     println!(
         "secbench: {serial} runs in {:.0} s",
         started.elapsed().as_secs_f64()
     );
-    if options.readme {
-        compare::write_readme_section(root, BEGIN, END, &section)?;
-        println!("secbench: README.md's security performance section rewritten");
-    }
-    Ok(())
-}
-
-/// What the section says about the run.
-struct Report {
-    date: String,
-    machine: String,
-    omq: String,
-    libzmq: String,
-    command: String,
-    runs: usize,
-    quick: bool,
+    compare::publish(
+        root,
+        "secbench",
+        &render(&results, &report),
+        options.readme,
+        (BEGIN, END),
+        "security performance",
+    )
 }
 
 /// A handshake sample as a table cell.
 fn rate_cell(sample: Option<&Sample>) -> String {
-    let Some(sample) = sample else {
-        return "-".into();
-    };
-    let failed = sample.failures.len();
-    match sample.median() {
-        Some(m) if failed == 0 => format!("{m:.0}/s"),
-        Some(m) => format!(
-            "{m:.0}/s ({failed} of {} runs failed)",
-            failed + sample.values.len()
-        ),
-        None => format!(
-            "failed: {}",
-            sample
-                .failures
-                .first()
-                .map_or("no run", String::as_str)
-                .replace('|', "/")
-        ),
-    }
+    compare::cell_with(sample, |m| format!("{m:.0}/s"))
 }
 
 /// The README section (without the markers) for `results`.
@@ -530,7 +502,7 @@ fn render(results: &BTreeMap<Setup, Sample>, report: &Report) -> String {
         "Measured with `{}` on {}: {}. ferrozmq's perf tools and OMQ.rs's \
          (`omq-tokio` {} with its `curve` and `plain` features, run as in the table \
          above), each with NULL, PLAIN and CURVE, over tcp, PUSH/PULL, all in one \
-         run, alternating; medians of {} run{}{}. The binding side is the server; \
+         run, alternating; {}. The binding side is the server; \
          CURVE's key pairs are derived from a new seed each run; ferrozmq's PLAIN \
          server asks a ZAP handler (`Authenticator`), OMQ.rs's decides in the socket. \
          libzmq has no throughput column: the `zmq` crate's libzmq is built without \
@@ -539,13 +511,7 @@ fn render(results: &BTreeMap<Setup, Sample>, report: &Report) -> String {
         report.date,
         report.machine,
         report.omq,
-        report.runs,
-        if report.runs == 1 { "" } else { "s" },
-        if report.quick {
-            " with a quarter of the messages (`--quick`)"
-        } else {
-            ""
-        },
+        report.medians(),
     );
     out.push_str(
         "\n| tcp PUSH/PULL | ferrozmq NULL | ferrozmq PLAIN | ferrozmq CURVE | \

@@ -66,8 +66,10 @@ use plan::plan;
 pub(crate) use plan::{Metric, Sample, size_label};
 /// The median of the figures, for the other measuring tasks.
 pub(crate) use report::median;
-use report::{Report, render};
-pub(crate) use report::{cell, format_figure, ratio, ratio_cell, rewrite_between};
+use report::render;
+pub(crate) use report::{
+    Report, cell, cell_with, format_figure, ratio, ratio_cell, rewrite_between,
+};
 use tools::run_once;
 pub(crate) use tools::{Listen, Proc, figure, free_port, run_procs, wait_listening};
 
@@ -190,12 +192,14 @@ pub fn run(root: &Path, args: &[String]) -> Result {
             if options.quick { " (quick)" } else { "" }
         );
         let section = cpu::measure(&bins, options.runs, options.quick, deadline, &header);
-        println!("\n{section}");
-        if options.readme {
-            write_readme_section(root, cpu::BEGIN, cpu::END, &section)?;
-            println!("compare: README.md's CPU section rewritten");
-        }
-        return Ok(());
+        return publish(
+            root,
+            "compare",
+            &section,
+            options.readme,
+            (cpu::BEGIN, cpu::END),
+            "CPU",
+        );
     }
     let (results, serial) = alternate(
         plan(),
@@ -225,15 +229,39 @@ pub fn run(root: &Path, args: &[String]) -> Result {
         runs: options.runs,
         quick: options.quick,
     };
-    let section = render(&results, &report);
-    println!("\n{section}");
     println!(
         "compare: {serial} runs in {:.0} s",
         started.elapsed().as_secs_f64()
     );
-    if options.readme {
-        write_readme_section(root, report::BEGIN, report::END, &section)?;
-        println!("compare: README.md's performance section rewritten");
+    publish(
+        root,
+        "compare",
+        &render(&results, &report),
+        options.readme,
+        (report::BEGIN, report::END),
+        "performance",
+    )
+}
+
+/// Prints `section` and, with `readme`, puts it in README.md between the
+/// `markers` lines, saying so as `{task}: README.md's {what} section
+/// rewritten`.
+///
+/// # Errors
+///
+/// As [`write_readme_section`].
+pub(crate) fn publish(
+    root: &Path,
+    task: &str,
+    section: &str,
+    readme: bool,
+    (begin, end): (&str, &str),
+    what: &str,
+) -> Result {
+    println!("\n{section}");
+    if readme {
+        write_readme_section(root, begin, end, section)?;
+        println!("{task}: README.md's {what} section rewritten");
     }
     Ok(())
 }

@@ -72,16 +72,21 @@ pub fn format_figure(metric: Metric, size: usize, value: f64) -> String {
 /// A sample as a table cell: the median, with how many runs failed, or why
 /// all of them did.
 pub(crate) fn cell(metric: Metric, size: usize, sample: Option<&Sample>) -> String {
+    cell_with(sample, |m| format_figure(metric, size, m))
+}
+
+/// As [`cell`], with the median written by `figure`.
+pub(crate) fn cell_with(sample: Option<&Sample>, figure: impl Fn(f64) -> String) -> String {
     let Some(sample) = sample else {
         return "-".into();
     };
+    let failed = sample.failures.len();
     match sample.median() {
-        Some(m) if sample.failures.is_empty() => format_figure(metric, size, m),
+        Some(m) if failed == 0 => figure(m),
         Some(m) => format!(
-            "{} ({} of {} runs failed)",
-            format_figure(metric, size, m),
-            sample.failures.len(),
-            sample.failures.len() + sample.values.len()
+            "{} ({failed} of {} runs failed)",
+            figure(m),
+            failed + sample.values.len()
         ),
         None => format!(
             "failed: {}",
@@ -181,7 +186,7 @@ pub struct Report {
     pub date: String,
     /// CPU, cores, kernel, load.
     pub machine: String,
-    /// libzmq's version, from `Cargo.lock`.
+    /// libzmq's version (from `Cargo.lock`, or pyzmq's for secbench).
     pub libzmq: String,
     /// OMQ.rs's version (the `omq-tokio` crate's), from `Cargo.lock`.
     pub omq: String,
@@ -191,6 +196,22 @@ pub struct Report {
     pub runs: usize,
     /// Whether counts were divided by four.
     pub quick: bool,
+}
+
+impl Report {
+    /// `medians of 3 runs`, and what `--quick` changed.
+    pub fn medians(&self) -> String {
+        format!(
+            "medians of {} run{}{}",
+            self.runs,
+            if self.runs == 1 { "" } else { "s" },
+            if self.quick {
+                " with a quarter of the messages (`--quick`)"
+            } else {
+                ""
+            },
+        )
+    }
 }
 
 /// The README section (without the markers) for `results`.
@@ -206,7 +227,7 @@ pub fn render(results: &Results, report: &Report) -> String {
          own benchmarks run it: one `current_thread` tokio runtime per process or, \
          for inproc, per thread; default options, batched receives) and the raw \
          socket limits (std `TcpStream`/`UnixStream` with a 4-byte length prefix, \
-         64 KiB batches), all in one run, alternating; medians of {} run{}{}. \
+         64 KiB batches), all in one run, alternating; {}. \
          Ratios are ferrozmq ÷ reference: above 1 is better for throughput, below 1 \
          is better for latency (one way, libzmq's figure). PUB/SUB is read against \
          the same stream limit as PUSH/PULL.",
@@ -215,13 +236,7 @@ pub fn render(results: &Results, report: &Report) -> String {
         report.machine,
         report.libzmq,
         report.omq,
-        report.runs,
-        if report.runs == 1 { "" } else { "s" },
-        if report.quick {
-            " with a quarter of the messages (`--quick`)"
-        } else {
-            ""
-        },
+        report.medians(),
     );
     out.push('\n');
     out.push_str(
