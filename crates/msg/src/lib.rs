@@ -32,6 +32,7 @@
 //! assert!(message[0].more() && !message[1].more());
 //! ```
 
+mod block;
 mod msg;
 mod msg_mut;
 mod multipart;
@@ -42,6 +43,7 @@ mod sync;
 #[cfg(feature = "bytes")]
 mod bytes_compat;
 
+pub use block::ReadBlock;
 pub use msg::{INLINE_CAPACITY, Msg, Storage};
 pub use msg_mut::MsgMut;
 pub use multipart::{INLINE_FRAMES, Multipart};
@@ -107,6 +109,90 @@ mod loom_tests {
             drops: drops.clone(),
         });
         (msg, witness, drops)
+    }
+
+    /// A receive allocator whose frees "write" the witness and are counted,
+    /// for the read-block models.
+    struct WitnessAlloc {
+        witness: Arc<Witness>,
+        frees: Arc<AtomicUsize>,
+    }
+
+    // SAFETY: blocks come from `Heap` and go back to it unchanged.
+    unsafe impl ferrozmq_alloc::RecvAllocator for WitnessAlloc {
+        fn allocate(
+            &self,
+            layout: core::alloc::Layout,
+        ) -> Result<core::ptr::NonNull<[u8]>, ferrozmq_alloc::AllocError> {
+            ferrozmq_alloc::Heap.allocate(layout)
+        }
+
+        unsafe fn deallocate(&self, ptr: core::ptr::NonNull<u8>, layout: core::alloc::Layout) {
+            // SAFETY: checked by loom (see `Witness`).
+            self.witness.0.with_mut(|p| unsafe { *p = 0 });
+            self.frees.fetch_add(1, Ordering::Relaxed);
+            // SAFETY: forwarded: the block came from `Heap` with `layout`.
+            unsafe { ferrozmq_alloc::Heap.deallocate(ptr, layout) }
+        }
+
+        fn name(&self) -> &'static str {
+            "witness"
+        }
+    }
+
+    /// A read block holding one frame taken from it, with its witness and
+    /// free count.
+    fn block_with_a_frame() -> (crate::ReadBlock, Msg, Arc<Witness>, Arc<AtomicUsize>) {
+        let witness = Arc::new(Witness(UnsafeCell::new(7)));
+        let frees = Arc::new(AtomicUsize::new(0));
+        let alloc: crate::sync::StdArc<dyn ferrozmq_alloc::RecvAllocator> =
+            crate::sync::StdArc::new(WitnessAlloc {
+                witness: witness.clone(),
+                frees: frees.clone(),
+            });
+        let mut block = crate::ReadBlock::new_in(&alloc, 64).unwrap();
+        block.fill_from(&[7u8; 48]);
+        let frame = block.take(48).unwrap();
+        (block, frame, witness, frees)
+    }
+
+    #[test]
+    fn loom_read_block_and_its_frame_dropped_on_two_threads_free_once() {
+        loom::model(|| {
+            let (block, frame, witness, frees) = block_with_a_frame();
+            let w = witness.clone();
+            let t = loom::thread::spawn(move || {
+                assert_eq!(w.read(), 7);
+                assert_eq!(frame[47], 7);
+                drop(frame);
+            });
+            drop(block);
+            t.join().unwrap();
+            assert_eq!(frees.load(Ordering::Relaxed), 1);
+        });
+    }
+
+    #[test]
+    fn loom_read_block_is_reused_only_after_its_frame_is_gone() {
+        loom::model(|| {
+            let (mut block, frame, witness, frees) = block_with_a_frame();
+            let w = witness.clone();
+            let t = loom::thread::spawn(move || {
+                assert_eq!(w.read(), 7);
+                drop(frame);
+            });
+            if block.try_reset() {
+                // Reuse overwrites the bytes the frame had: loom checks the
+                // frame's last read is ordered before.
+                // SAFETY: checked by loom (see `Witness`).
+                witness.0.with_mut(|p| unsafe { *p = 1 });
+            }
+            t.join().unwrap();
+            assert!(block.try_reset(), "the frame is gone");
+            assert_eq!(frees.load(Ordering::Relaxed), 0);
+            drop(block);
+            assert_eq!(frees.load(Ordering::Relaxed), 1);
+        });
     }
 
     #[test]

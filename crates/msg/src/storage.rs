@@ -97,6 +97,54 @@ pub(crate) unsafe fn is_unique(header: NonNull<Header>) -> bool {
     unsafe { header.as_ref() }.refs.load(Ordering::Acquire) == 1
 }
 
+/// Sets the count of a body nobody else references yet (a fresh
+/// [`new_received`] block becoming a `ReadBlock`, or one whose every other
+/// reference is gone): its holder then hands references out by the number
+/// without touching the count, and gives back the unused rest with
+/// [`release_many`].
+///
+/// # Safety
+///
+/// `header` must point to a live header whose only reference the caller
+/// holds, with every earlier holder's accesses ordered before this call.
+pub(crate) unsafe fn set_refs(header: NonNull<Header>, refs: usize) {
+    // SAFETY: the caller holds the only reference, so the header is live.
+    unsafe { header.as_ref() }
+        .refs
+        .store(refs, Ordering::Relaxed);
+}
+
+/// The current count, with acquire: a count that shows a holder's release
+/// also shows every access that holder made before it.
+///
+/// # Safety
+///
+/// `header` must point to a live header to which the caller holds a reference.
+pub(crate) unsafe fn refs(header: NonNull<Header>) -> usize {
+    // SAFETY: the caller holds a reference, so the header is live.
+    unsafe { header.as_ref() }.refs.load(Ordering::Acquire)
+}
+
+/// Drops `n` references at once (a `ReadBlock` giving back its share),
+/// freeing the body when they were the last.
+///
+/// # Safety
+///
+/// `header` must point to a live header, and the caller must hold `n`
+/// references, all given up here.
+pub(crate) unsafe fn release_many(header: NonNull<Header>, n: usize) {
+    // SAFETY: the caller still holds its references, so the header is live.
+    let hdr = unsafe { header.as_ref() };
+    if hdr.refs.fetch_sub(n, Ordering::Release) != n {
+        return;
+    }
+    // Every other holder's release happened before (see `release`).
+    fence(Ordering::Acquire);
+    let free = hdr.release;
+    // SAFETY: the count reached zero: this is the one call of the route.
+    unsafe { free(header) }
+}
+
 // ---------------------------------------------------------------------------
 // chunk: one allocation from the global allocator, header then data.
 
@@ -209,6 +257,13 @@ struct RecvHeader {
 // sized for this header, so a power-of-two payload keeps its own class.
 static_assertions::const_assert!(core::mem::size_of::<RecvHeader>() <= 64);
 
+/// The layout a received body of `cap` bytes asks its allocator for, and
+/// where its data starts in it.
+pub(crate) fn received_layout(cap: usize) -> Option<(Layout, usize)> {
+    let data = Layout::array::<u8>(cap).ok()?;
+    Layout::new::<RecvHeader>().extend(data).ok()
+}
+
 /// Allocates a body for `cap` bytes from `alloc`.
 ///
 /// # Errors
@@ -219,10 +274,7 @@ pub(crate) fn new_received(
     cap: usize,
 ) -> Result<Body, AllocError> {
     let too_large = || AllocError::new(AllocErrorKind::TooLarge, Layout::new::<RecvHeader>());
-    let data_layout = Layout::array::<u8>(cap).map_err(|_| too_large())?;
-    let (layout, offset) = Layout::new::<RecvHeader>()
-        .extend(data_layout)
-        .map_err(|_| too_large())?;
+    let (layout, offset) = received_layout(cap).ok_or_else(too_large)?;
     let block = alloc.allocate(layout)?;
     debug_assert!(block.len() >= layout.size());
     let base = block.cast::<u8>();

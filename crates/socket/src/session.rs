@@ -33,11 +33,12 @@
 //! the peer's protocol error makes one non-blocking write of what it queued
 //! last (an ERROR command, when it refused the peer) before closing.
 
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice, Write};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-use ferrozmq_msg::Multipart;
+use ferrozmq_alloc::RecvAllocator;
+use ferrozmq_msg::{Multipart, ReadBlock};
 use ferrozmq_wire::{AuthDecision, AuthRequest, Config, Connection, ConnectionError, Event};
 use mio::{Interest, Registry, Token};
 
@@ -104,10 +105,12 @@ pub(crate) struct Reconnect {
 struct Engine {
     stream: Stream,
     conn: Connection,
-    rbuf: Vec<u8>,
-    /// Unconsumed input is `rbuf[rstart..rend]`.
-    rstart: usize,
-    rend: usize,
+    /// What was read and not consumed yet: a block from the socket's
+    /// receive allocator, whose small frames are handed on as slices of it
+    /// (`ReadBlock`); the global-heap fallback when the allocator refused.
+    rbuf: ReadBlock,
+    /// The size of the next read block.
+    rsize: usize,
     readable: bool,
     writable: bool,
     /// A non-blocking connect is in flight.
@@ -332,9 +335,8 @@ impl Session {
         self.state = State::Active(Box::new(Engine {
             stream,
             conn,
-            rbuf: vec![0; READ_BUFFER],
-            rstart: 0,
-            rend: 0,
+            rbuf: read_block(&self.config.recv_allocator, READ_BUFFER)?,
+            rsize: READ_BUFFER,
             // Edge-triggered: assume ready until the OS says `WouldBlock`.
             readable: !connecting,
             writable: !connecting,
@@ -620,16 +622,28 @@ impl Session {
             return Ok(progress);
         }
         let mut fed_any = false;
-        if e.rstart == e.rend && !self.retry_input && e.readable {
+        if e.rbuf.unread().is_empty() && !self.retry_input && e.readable {
             let read = if let Some(body) = e.conn.body_mut() {
                 sys::read_into_body(&e.stream, body)
             } else {
-                e.rstart = 0;
-                e.rend = 0;
-                let filled = e.stream.read(&mut e.rbuf).inspect(|&n| e.rend = n);
-                if filled.as_ref().is_ok_and(|&n| n == e.rbuf.len()) && may_grow(e.rbuf.len()) {
-                    // Growing keeps the bytes just read in place.
-                    e.rbuf.resize(e.rbuf.len() * 2, 0);
+                // Little room left: start over in place when every frame
+                // taken from the block is gone, else take a new block (the
+                // frames keep the old one alive; it goes back to the
+                // allocator with the last of them).
+                if e.rbuf.spare_mut().len() < e.rsize / 4
+                    && !(e.rbuf.capacity() >= e.rsize && e.rbuf.try_reset())
+                {
+                    e.rbuf = read_block(&self.config.recv_allocator, e.rsize)?;
+                }
+                let spare = e.rbuf.spare_mut().len();
+                let filled = sys::read_into_block(&e.stream, &mut e.rbuf);
+                if filled
+                    .as_ref()
+                    .is_ok_and(|&n| n == spare && n >= e.rsize / 2)
+                    && may_grow(e.rsize)
+                {
+                    // The next block is twice as large.
+                    e.rsize *= 2;
                 }
                 filled
             };
@@ -645,10 +659,9 @@ impl Session {
                 Err(err) => return Err(SessionError::io(err)),
             }
         }
-        if e.rstart < e.rend || self.retry_input || fed_any {
+        if !e.rbuf.unread().is_empty() || self.retry_input || fed_any {
             self.retry_input = false;
-            let p = e.conn.handle_input(&e.rbuf[e.rstart..e.rend], now)?;
-            e.rstart += p.consumed;
+            let p = e.conn.handle_input_block(&mut e.rbuf, now)?;
             progress |= p.consumed > 0;
             if p.blocked.is_some() {
                 self.alloc_blocked = true;
@@ -719,6 +732,16 @@ fn to_socket(
         *pending = Some(item);
     }
     Ok(())
+}
+
+/// A read block of `size` bytes from the socket's receive allocator, or
+/// from the global heap when it refuses (its frames are then copied into
+/// the allocator one by one, as the decoder does without a block, so the
+/// allocator's back-pressure still applies).
+fn read_block(alloc: &StdArc<dyn RecvAllocator>, size: usize) -> Result<ReadBlock, SessionError> {
+    ReadBlock::new_in(alloc, size)
+        .or_else(|_| ReadBlock::unsliced(size))
+        .map_err(|e| SessionError::io(io::Error::new(io::ErrorKind::OutOfMemory, e)))
 }
 
 /// Whether a read buffer of `len` may still grow.

@@ -6,7 +6,9 @@
 //!
 //! - reading from a stream socket straight into the uninitialised tail of a
 //!   message body ([`read_into_body`]), so a large frame lands in its
-//!   receive-allocator block with no intermediate copy and no zero-filling.
+//!   receive-allocator block with no intermediate copy and no zero-filling,
+//!   or of a connection's read block ([`read_into_block`]), whose small
+//!   frames are then slices of it.
 //!   It does not own sockets, register them with mio or decide when to
 //!   read; the session does. Contract: it behaves like
 //!   [`std::io::Read::read`] on the descriptor (returns the bytes read,
@@ -26,7 +28,9 @@ use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
 
-use ferrozmq_msg::MsgMut;
+use core::mem::MaybeUninit;
+
+use ferrozmq_msg::{MsgMut, ReadBlock};
 
 /// Reads at most `body.remaining()` bytes from `fd` into the uninitialised
 /// spare capacity of `body`, then extends `body` by what was read.
@@ -35,8 +39,33 @@ use ferrozmq_msg::MsgMut;
 ///
 /// The OS error of `recv(2)`, `EINTR` excepted (retried).
 pub(crate) fn read_into_body(fd: &impl AsRawFd, body: &mut MsgMut) -> io::Result<usize> {
+    let n = recv_into(fd, body.spare_capacity_mut())?;
+    let len = body.len() + n;
+    // SAFETY: the kernel initialised the first `n` bytes of the spare
+    // capacity (`recv_into`), which directly follow the `body.len()`
+    // initialised bytes; `n <= spare.len()` keeps `len` within capacity.
+    unsafe { body.set_len(len) };
+    Ok(n)
+}
+
+/// Reads from `fd` into the uninitialised spare part of a read block, then
+/// marks what was read as unread input.
+///
+/// # Errors
+///
+/// The OS error of `recv(2)`, `EINTR` excepted (retried).
+pub(crate) fn read_into_block(fd: &impl AsRawFd, block: &mut ReadBlock) -> io::Result<usize> {
+    let n = recv_into(fd, block.spare_mut())?;
+    // SAFETY: the kernel initialised the first `n` spare bytes
+    // (`recv_into`), and `n` is at most the spare length.
+    unsafe { block.commit(n) };
+    Ok(n)
+}
+
+/// `recv(2)` into `spare`: the bytes read, at most `spare.len()`, each of
+/// them initialised by the kernel.
+fn recv_into(fd: &impl AsRawFd, spare: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
     let fd: RawFd = fd.as_raw_fd();
-    let spare = body.spare_capacity_mut();
     if spare.is_empty() {
         return Ok(0);
     }
@@ -56,11 +85,6 @@ pub(crate) fn read_into_body(fd: &impl AsRawFd, body: &mut MsgMut) -> io::Result
         }
     };
     debug_assert!(n <= spare.len());
-    let len = body.len() + n;
-    // SAFETY: the kernel initialised the first `n` bytes of the spare
-    // capacity (recv's return value), which directly follow the `body.len()`
-    // initialised bytes; `n <= spare.len()` keeps `len` within capacity.
-    unsafe { body.set_len(len) };
     Ok(n)
 }
 

@@ -235,7 +235,7 @@ impl Server {
             .count();
         assert_eq!(disconnects, self.drops, "{:?}", self.seen);
         assert_eq!(self.monitor.dropped(), 0);
-        let largest = self.metered.largest();
+        let largest = self.metered.largest_body();
         assert!(
             largest <= max_alloc,
             "largest allocation {largest} > {max_alloc}"
@@ -854,14 +854,14 @@ fn reset(stream: TcpStream) {
 fn a_reset_mid_frame_frees_the_partial_body() {
     let mut s = Server::new(SocketType::Pull, &[]);
     // Received good bodies are all dropped by now.
-    assert_eq!(s.metered.live(), 0);
+    assert_eq!(s.metered.live_bodies(), 0);
     let mut peer = RawPeer::handshaken(s.addr, SocketType::Push);
     let mut bytes = long_header(100_000);
     bytes.extend([5u8; 1000]);
     peer.stream.write_all(&bytes).unwrap();
     // Until the session has allocated the body and read into it.
     let deadline = Instant::now() + WAIT;
-    while s.metered.largest() < 100_000 {
+    while s.metered.largest_body() < 100_000 {
         assert!(Instant::now() < deadline, "the body was never allocated");
         std::thread::sleep(Duration::from_millis(2));
     }
@@ -874,7 +874,7 @@ fn a_reset_mid_frame_frees_the_partial_body() {
         other => panic!("{other:?}"),
     }
     // The partial body went back to the allocator.
-    assert_eq!(s.metered.live(), 0);
+    assert_eq!(s.metered.live_bodies(), 0);
     // And a reset after the first part of a message delivers nothing of it.
     let mut peer = RawPeer::handshaken(s.addr, SocketType::Push);
     peer.stream.write_all(&frame(0x01, b"half")).unwrap();
@@ -1927,7 +1927,7 @@ fn a_flood_of_curve_hellos_keeps_nothing_and_the_good_client_is_served() {
     good_round(20);
     drop(flood);
     // Every body received was dropped above: nothing is held.
-    assert_eq!(metered.live(), 0, "something received is still held");
+    assert_eq!(metered.live_bodies(), 0, "something received is still held");
     assert!(
         metered.freed() >= 65,
         "the good client's 65 bodies were counted"

@@ -31,6 +31,7 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use ferrozmq_alloc::{AllocError, AllocErrorKind, Heap, RecvAllocator};
+use ferrozmq_msg::ReadBlock;
 
 #[cfg(all(feature = "malloc-count", target_os = "linux", target_env = "gnu"))]
 pub mod malloc_count;
@@ -147,6 +148,8 @@ pub struct Metered {
     largest: AtomicUsize,
     live: AtomicUsize,
     freed: AtomicUsize,
+    largest_body: AtomicUsize,
+    live_read_blocks: AtomicUsize,
     /// While true, every request is answered `Exhausted`.
     pub exhausted: AtomicBool,
 }
@@ -166,6 +169,26 @@ impl Metered {
     pub fn freed(&self) -> usize {
         self.freed.load(Ordering::SeqCst)
     }
+
+    /// The largest request that was not a connection's read block: what a
+    /// peer's size fields made the receiver allocate.
+    pub fn largest_body(&self) -> usize {
+        self.largest_body.load(Ordering::SeqCst)
+    }
+
+    /// Blocks handed out and not yet returned, read blocks left out: the
+    /// bodies received (or being received) and still held.
+    pub fn live_bodies(&self) -> usize {
+        self.live() - self.live_read_blocks.load(Ordering::SeqCst)
+    }
+}
+
+/// The read blocks ferrozmq's sessions take from a socket's receive
+/// allocator (`ReadBlock`): 8 KiB, doubling up to 64 KiB (`session.rs`).
+/// A body of exactly one of these sizes would be counted as a read block;
+/// tests use other sizes.
+fn is_read_block(layout: Layout) -> bool {
+    (0..4).any(|k| ReadBlock::layout(8192 << k) == Some(layout))
 }
 
 // SAFETY: every block comes from `Heap` and goes back to it unchanged; the
@@ -177,11 +200,19 @@ unsafe impl RecvAllocator for Metered {
         }
         let block = self.inner.allocate(layout)?;
         self.largest.fetch_max(layout.size(), Ordering::SeqCst);
+        if is_read_block(layout) {
+            self.live_read_blocks.fetch_add(1, Ordering::SeqCst);
+        } else {
+            self.largest_body.fetch_max(layout.size(), Ordering::SeqCst);
+        }
         self.live.fetch_add(1, Ordering::SeqCst);
         Ok(block)
     }
 
     unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
+        if is_read_block(layout) {
+            self.live_read_blocks.fetch_sub(1, Ordering::SeqCst);
+        }
         self.live.fetch_sub(1, Ordering::SeqCst);
         self.freed.fetch_add(1, Ordering::SeqCst);
         // SAFETY: forwarded from our caller, who got `ptr` from `allocate`

@@ -22,15 +22,15 @@ use std::io::IoSlice;
 use std::time::{Duration, Instant};
 
 use ferrozmq_alloc::{AllocError, RecvAllocator};
-use ferrozmq_msg::{Msg, MsgMut};
+use ferrozmq_msg::{Msg, MsgMut, ReadBlock};
 
 use crate::SocketType;
 use crate::auth::{AuthDecision, AuthRequest};
 use crate::command::{Command, MAX_PING_CONTEXT, subscription_msg};
-use crate::decoder::{Decoded, Decoder, DecoderConfig};
+use crate::decoder::{Decoded, Decoder, DecoderConfig, Input};
 use crate::encoder::{Encoder, EncoderConfig};
 use crate::error::{CommandError, ConfigError, ConnectionError, HandshakeError, SendError};
-use crate::greeting::{Exchange, Greeting, ZmtpVersion};
+use crate::greeting::{Exchange, Greeting, MechanismName, ZmtpVersion};
 use crate::mechanism::{self, CurveRx, Handshake, Mechanism, Peer, Step};
 use crate::metadata::Metadata;
 
@@ -75,6 +75,10 @@ pub struct Config {
     pub max_msg_size: Option<u64>,
     /// The largest command frame accepted.
     pub max_command_size: u64,
+    /// Whether data frames found whole in a read block are slices of it
+    /// ([`handle_input_block`](Connection::handle_input_block); libzmq's
+    /// `ZMQ_ZERO_COPY_RECV`, on by default). CURVE never slices.
+    pub zero_copy_recv: bool,
     /// Batching and copy threshold of the encoder.
     pub encoder: EncoderConfig,
     /// How long greeting plus handshake may take (libzmq
@@ -109,6 +113,7 @@ impl Config {
             recv_allocator,
             max_msg_size: decoder.max_msg_size,
             max_command_size: decoder.max_command_size,
+            zero_copy_recv: true,
             encoder: EncoderConfig::default(),
             handshake_timeout: Some(Duration::from_secs(30)),
             heartbeat_interval: None,
@@ -323,13 +328,16 @@ impl Connection {
         let mut exchange = Exchange::new(greeting);
         let mut encoder = Encoder::new(config.encoder);
         encoder.push_raw(exchange.start());
-        let decoder = Decoder::new(
+        let mut decoder = Decoder::new(
             config.recv_allocator,
             DecoderConfig {
                 max_msg_size: config.max_msg_size,
                 max_command_size: config.max_command_size,
             },
         );
+        // CURVE opens each MESSAGE in place: it needs a body of its own.
+        decoder
+            .set_slicing(config.zero_copy_recv && config.mechanism.name() != MechanismName::CURVE);
         let ttl_deciseconds = config.heartbeat_ttl.map_or(0, |t| {
             u16::try_from(t.as_millis() / 100).unwrap_or(u16::MAX)
         });
@@ -408,13 +416,37 @@ impl Connection {
         input: &[u8],
         now: Instant,
     ) -> Result<Progress, ConnectionError> {
+        let mut rest = input;
+        self.handle(&mut rest, now)
+    }
+
+    /// [`handle_input`](Self::handle_input) from the unread bytes of a
+    /// connection's read block, consuming them: a data frame found whole in
+    /// the block is a slice of it, no copy ([`Decoder::decode_block`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`handle_input`](Self::handle_input).
+    pub fn handle_input_block(
+        &mut self,
+        block: &mut ReadBlock,
+        now: Instant,
+    ) -> Result<Progress, ConnectionError> {
+        self.handle(block, now)
+    }
+
+    fn handle(
+        &mut self,
+        input: &mut impl Input,
+        now: Instant,
+    ) -> Result<Progress, ConnectionError> {
         if self.phase == Phase::Failed {
             return Err(ConnectionError::Closed);
         }
-        let mut rest = input;
-        match self.process(&mut rest, now) {
+        let before = input.bytes().len();
+        match self.process(input, now) {
             Ok(blocked) => Ok(Progress {
-                consumed: input.len() - rest.len(),
+                consumed: before - input.bytes().len(),
                 blocked,
             }),
             Err(e) => {
@@ -563,18 +595,20 @@ impl Connection {
 
     fn process(
         &mut self,
-        rest: &mut &[u8],
+        rest: &mut impl Input,
         now: Instant,
     ) -> Result<Option<AllocError>, ConnectionError> {
         loop {
             match self.phase {
                 Phase::Greeting => {
-                    if rest.is_empty() {
+                    if rest.bytes().is_empty() {
                         return Ok(None);
                     }
                     let encoder = &mut self.encoder;
-                    let (used, done) = self.greeting.handle_input(rest, |b| encoder.push_raw(b))?;
-                    *rest = &rest[used..];
+                    let (used, done) = self
+                        .greeting
+                        .handle_input(rest.bytes(), |b| encoder.push_raw(b))?;
+                    rest.advance(used);
                     if let Some(peer) = done {
                         self.version = Some(peer.version);
                         self.phase = Phase::Handshake;
@@ -588,7 +622,7 @@ impl Connection {
                     if self.events.len() >= MAX_PENDING_EVENTS {
                         return Ok(None);
                     }
-                    match self.decoder.decode(rest)? {
+                    match self.decoder.decode_from(rest)? {
                         Decoded::Frame(frame) => self.on_frame(frame, now)?,
                         Decoded::NeedInput => return Ok(None),
                         Decoded::Blocked(e) => return Ok(Some(e)),

@@ -2,13 +2,16 @@
 //! out, with every size checked before anything is allocated.
 //!
 //! A frame's body goes straight to its final memory: inline in the [`Msg`]
-//! when it fits ([`ferrozmq_msg::INLINE_CAPACITY`]), otherwise one block of
-//! exactly the body's size from the [`RecvAllocator`] the decoder was given
-//! (`MsgMut::new_in`). Bytes present in the caller's read buffer are copied
-//! there once; for the rest of a large body the caller can read straight into
-//! the destination ([`Decoder::body_mut`]), so a large frame crosses memory
-//! once, like libzmq's `v2_decoder` with its own allocation per large
-//! message (RFC 37 §Framing).
+//! when it fits ([`ferrozmq_msg::INLINE_CAPACITY`]); a data frame that lies
+//! whole in a connection's [`ReadBlock`] ([`Decoder::decode_block`]) is a
+//! slice of that block, which came from the socket's [`RecvAllocator`]
+//! (libzmq's zero-copy receive, `ZMQ_ZERO_COPY_RECV`); otherwise one block
+//! of exactly the body's size from the allocator (`MsgMut::new_in`). Bytes
+//! present in the caller's input are copied there once; for the rest of a
+//! large body the caller can read straight into the destination
+//! ([`Decoder::body_mut`]), so a large frame crosses memory once, like
+//! libzmq's `v2_decoder` with its own allocation per large message (RFC 37
+//! §Framing).
 //!
 //! Sizes are never trusted: a long size of 2^63 or more is an error, the
 //! configured maximum is checked before the allocator is asked, and the
@@ -23,7 +26,7 @@
 use crate::sync::Arc;
 
 use ferrozmq_alloc::{AllocError, RecvAllocator};
-use ferrozmq_msg::{Msg, MsgMut};
+use ferrozmq_msg::{INLINE_CAPACITY, Msg, MsgMut, ReadBlock};
 
 use crate::error::FrameError;
 use crate::frame::{FLAG_COMMAND, FLAG_LONG, FLAG_MORE, MAX_FRAME_SIZE};
@@ -114,6 +117,43 @@ pub struct Decoder {
     /// Where the current frame's flags byte was.
     frame_start: u64,
     failed: Option<FrameError>,
+    /// Whether a data frame found whole in a [`ReadBlock`] is taken as a
+    /// slice of it (see [`set_slicing`](Self::set_slicing)).
+    slicing: bool,
+}
+
+/// Where [`Decoder`] reads from: bytes, or a [`ReadBlock`] whose whole
+/// frame bodies can be taken without a copy.
+pub(crate) trait Input {
+    fn bytes(&self) -> &[u8];
+    fn advance(&mut self, n: usize);
+    /// The next `len` bytes as a frame sharing the input, consumed; `None`
+    /// when the input cannot share.
+    fn take(&mut self, len: usize) -> Option<Msg>;
+}
+
+impl Input for &[u8] {
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+    fn advance(&mut self, n: usize) {
+        *self = &self[n..];
+    }
+    fn take(&mut self, _len: usize) -> Option<Msg> {
+        None
+    }
+}
+
+impl Input for ReadBlock {
+    fn bytes(&self) -> &[u8] {
+        self.unread()
+    }
+    fn advance(&mut self, n: usize) {
+        self.consume(n);
+    }
+    fn take(&mut self, len: usize) -> Option<Msg> {
+        ReadBlock::take(self, len)
+    }
 }
 
 impl Decoder {
@@ -134,7 +174,17 @@ impl Decoder {
             consumed: 0,
             frame_start: 0,
             failed: None,
+            slicing: true,
         }
+    }
+
+    /// Whether [`decode_block`](Self::decode_block) hands a data frame
+    /// above the inline size that lies whole in the block out as a slice of
+    /// it (the default) or copies it into its own block from the allocator.
+    /// Off for a CURVE connection, whose frames are opened in place: a
+    /// slice may not be written while its block is shared.
+    pub fn set_slicing(&mut self, on: bool) {
+        self.slicing = on;
     }
 
     /// The limits in force.
@@ -152,6 +202,22 @@ impl Decoder {
     /// stream is unusable afterwards: every later call returns the same
     /// error.
     pub fn decode(&mut self, input: &mut &[u8]) -> Result<Decoded, FrameError> {
+        self.decode_from(input)
+    }
+
+    /// [`decode`](Self::decode) from the unread bytes of `block`, consuming
+    /// them; a data frame whose body lies whole in the block, above the
+    /// inline size, is a slice of the block (libzmq's zero-copy receive),
+    /// unless [`set_slicing`](Self::set_slicing) turned that off.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`](Self::decode).
+    pub fn decode_block(&mut self, block: &mut ReadBlock) -> Result<Decoded, FrameError> {
+        self.decode_from(block)
+    }
+
+    pub(crate) fn decode_from(&mut self, input: &mut impl Input) -> Result<Decoded, FrameError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
@@ -201,14 +267,14 @@ impl Decoder {
         self.consumed + direct
     }
 
-    fn step(&mut self, input: &mut &[u8]) -> Result<Decoded, FrameError> {
+    fn step(&mut self, input: &mut impl Input) -> Result<Decoded, FrameError> {
         loop {
             match self.state {
                 State::Flags => {
-                    let Some((&flags, rest)) = input.split_first() else {
+                    let Some(&flags) = input.bytes().first() else {
                         return Ok(Decoded::NeedInput);
                     };
-                    *input = rest;
+                    input.advance(1);
                     self.frame_start = self.consumed;
                     self.consumed += 1;
                     // Reserved bits 3-7 are ignored on receipt, as libzmq does.
@@ -231,10 +297,11 @@ impl Decoder {
                     self.state = State::Size;
                 }
                 State::Size => {
-                    let take = (self.size_need - self.size_have).min(input.len());
+                    let bytes = input.bytes();
+                    let take = (self.size_need - self.size_have).min(bytes.len());
                     self.size_bytes[self.size_have..self.size_have + take]
-                        .copy_from_slice(&input[..take]);
-                    *input = &input[take..];
+                        .copy_from_slice(&bytes[..take]);
+                    input.advance(take);
                     self.size_have += take;
                     self.consumed += take as u64;
                     if self.size_have < self.size_need {
@@ -248,19 +315,31 @@ impl Decoder {
                     self.size = self.check_size(size)?;
                     self.state = State::Alloc;
                 }
-                State::Alloc => match MsgMut::new_in(&self.alloc, self.size) {
-                    Ok(body) => {
-                        self.body = Some(body);
-                        self.state = State::Body;
+                State::Alloc => {
+                    // A data body found whole in a block: a slice of it.
+                    if self.slicing
+                        && self.flags & FLAG_COMMAND == 0
+                        && self.size > INLINE_CAPACITY
+                        && input.bytes().len() >= self.size
+                        && let Some(frame) = input.take(self.size)
+                    {
+                        self.consumed += self.size as u64;
+                        return Ok(self.finish(frame));
                     }
-                    Err(e) if e.is_transient() => return Ok(Decoded::Blocked(e)),
-                    Err(error) => {
-                        return Err(FrameError::Alloc {
-                            offset: self.frame_start,
-                            error,
-                        });
+                    match MsgMut::new_in(&self.alloc, self.size) {
+                        Ok(body) => {
+                            self.body = Some(body);
+                            self.state = State::Body;
+                        }
+                        Err(e) if e.is_transient() => return Ok(Decoded::Blocked(e)),
+                        Err(error) => {
+                            return Err(FrameError::Alloc {
+                                offset: self.frame_start,
+                                error,
+                            });
+                        }
                     }
-                },
+                }
                 State::Body => {
                     let Some(body) = self.body.as_mut() else {
                         // Unreachable: Body is entered with a body. Recover
@@ -268,8 +347,8 @@ impl Decoder {
                         self.state = State::Alloc;
                         continue;
                     };
-                    let n = body.fill_from(input);
-                    *input = &input[n..];
+                    let n = body.fill_from(input.bytes());
+                    input.advance(n);
                     self.consumed += n as u64;
                     self.body_via_input += n;
                     if body.remaining() > 0 {
@@ -281,19 +360,24 @@ impl Decoder {
                     // Count the bytes the caller wrote through `body_mut` too.
                     self.consumed += body.len().saturating_sub(self.body_via_input) as u64;
                     self.body_via_input = 0;
-                    let mut frame = body.freeze();
-                    let more = self.flags & FLAG_MORE != 0;
-                    let command = self.flags & FLAG_COMMAND != 0;
-                    frame.set_more(more);
-                    frame.set_command(command);
-                    if !command {
-                        self.in_message = more;
-                    }
-                    self.state = State::Flags;
-                    return Ok(Decoded::Frame(frame));
+                    return Ok(self.finish(body.freeze()));
                 }
             }
         }
+    }
+
+    /// A complete frame: its flags set, the message state updated, ready
+    /// for the next frame's flags.
+    fn finish(&mut self, mut frame: Msg) -> Decoded {
+        let more = self.flags & FLAG_MORE != 0;
+        let command = self.flags & FLAG_COMMAND != 0;
+        frame.set_more(more);
+        frame.set_command(command);
+        if !command {
+            self.in_message = more;
+        }
+        self.state = State::Flags;
+        Decoded::Frame(frame)
     }
 
     /// Checks an announced size against the protocol and the configured
@@ -338,7 +422,7 @@ impl core::fmt::Debug for Decoder {
 mod tests {
     use super::*;
     use ferrozmq_alloc::Heap;
-    use ferrozmq_msg::{INLINE_CAPACITY, Storage};
+    use ferrozmq_msg::Storage;
 
     fn decoder(max_msg_size: Option<u64>) -> Decoder {
         Decoder::new(
@@ -363,6 +447,74 @@ mod tests {
                 Decoded::Blocked(e) => panic!("blocked: {e}"),
             }
         }
+    }
+
+    /// Decodes every frame in `block`'s unread bytes.
+    fn block_frames(dec: &mut Decoder, block: &mut ReadBlock) -> Vec<Msg> {
+        let mut out = Vec::new();
+        loop {
+            match dec.decode_block(block).unwrap() {
+                Decoded::Frame(m) => out.push(m),
+                Decoded::NeedInput => return out,
+                Decoded::Blocked(e) => panic!("blocked: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn whole_data_bodies_in_a_block_are_slices_of_it() {
+        let alloc: Arc<dyn RecvAllocator> = Arc::new(Heap);
+        let mut dec = Decoder::new(Arc::clone(&alloc), DecoderConfig::default());
+        let mut block = ReadBlock::new_in(&alloc, 1024).unwrap();
+        let big = [7u8; 100];
+        let small = [8u8; INLINE_CAPACITY];
+        let mut wire = vec![0x01, 100];
+        wire.extend(big);
+        wire.extend([0x00, INLINE_CAPACITY as u8]);
+        wire.extend(small);
+        // A command is never a slice (it may be kept, e.g. a subscription).
+        wire.extend([0x04, 40]);
+        wire.extend([4u8; 40]);
+        // A body cut by the end of what was read: copied into its own block.
+        wire.extend([0x00, 200]);
+        wire.extend([9u8; 50]);
+        assert_eq!(block.fill_from(&wire), wire.len());
+        let start = block.unread().as_ptr();
+        let got = block_frames(&mut dec, &mut block);
+        assert!(block.unread().is_empty());
+        assert_eq!(got.len(), 3);
+        assert_eq!((&got[0][..], got[0].more()), (&big[..], true));
+        assert_eq!(
+            got[0].as_ptr(),
+            start.wrapping_add(2),
+            "a slice, not a copy"
+        );
+        assert_eq!(got[1].storage(), Storage::Inline);
+        assert_eq!((&got[1][..], got[1].more()), (&small[..], false));
+        assert!(got[2].is_command());
+        assert!(got[2].is_unique(), "a command has a block of its own");
+        assert!(!got[0].is_unique(), "a slice shares the block");
+        // The rest of the cut body, then the frame is whole.
+        assert_eq!(block.fill_from(&[9u8; 150]), 150);
+        let rest = block_frames(&mut dec, &mut block);
+        assert_eq!(rest.len(), 1);
+        assert_eq!(&rest[0][..], &[9u8; 200][..]);
+        assert_eq!(dec.stream_offset(), (wire.len() + 150) as u64);
+    }
+
+    #[test]
+    fn without_slicing_a_block_is_read_like_bytes() {
+        let alloc: Arc<dyn RecvAllocator> = Arc::new(Heap);
+        let mut dec = Decoder::new(Arc::clone(&alloc), DecoderConfig::default());
+        dec.set_slicing(false);
+        let mut block = ReadBlock::new_in(&alloc, 256).unwrap();
+        let mut wire = vec![0x00, 100];
+        wire.extend([3u8; 100]);
+        block.fill_from(&wire);
+        let got = block_frames(&mut dec, &mut block);
+        assert_eq!(&got[0][..], &[3u8; 100][..]);
+        assert!(got[0].is_unique(), "its own block");
+        assert!(block.try_reset(), "nothing points into the block");
     }
 
     #[test]

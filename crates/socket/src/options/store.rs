@@ -49,6 +49,7 @@ use super::{
 /// | `ZMQ_XPUB_WELCOME_MSG` | `XpubWelcomeMsg` / [`xpub_welcome_msg`](Options::xpub_welcome_msg) | `Option<&[u8]>`, empty = none | `None` | NULL |
 /// | `ZMQ_XPUB_NODROP` | `XpubNodrop` / [`xpub_nodrop`](Options::xpub_nodrop) | `bool` | `false` | 0 |
 /// | `ZMQ_CONFLATE` | `Conflate` / [`conflate`](Options::conflate) | `bool` | `false` | 0 |
+/// | `ZMQ_ZERO_COPY_RECV` | `ZeroCopyRecv` / [`zero_copy_recv`](Options::zero_copy_recv) | `bool` | `true` | 1 |
 /// | `ZMQ_MECHANISM` | (set by the next six) / [`mechanism`](Options::mechanism) | [`SecurityMechanism`] | `Null` | `ZMQ_NULL` |
 /// | `ZMQ_PLAIN_SERVER` | `PlainServer` / [`plain_server`](Options::plain_server) | `bool` | `false` | 0 |
 /// | `ZMQ_PLAIN_USERNAME` | `PlainUsername` / [`plain_username`](Options::plain_username) | `String`, 0-255 bytes | empty | empty |
@@ -139,6 +140,7 @@ pub struct Options {
     xpub_welcome_msg: Option<Box<[u8]>>,
     xpub_nodrop: bool,
     conflate: bool,
+    zero_copy_recv: bool,
     security: Security,
 }
 
@@ -173,6 +175,7 @@ impl Default for Options {
             xpub_welcome_msg: None,
             xpub_nodrop: false,
             conflate: false,
+            zero_copy_recv: true,
             security: Security::default(),
         }
     }
@@ -245,6 +248,7 @@ impl Options {
             }
             O::XpubNodrop(b) => self.xpub_nodrop = b,
             O::Conflate(b) => self.conflate = b,
+            O::ZeroCopyRecv(b) => self.zero_copy_recv = b,
             O::PlainServer(b) => self.security.set_server(SecurityMechanism::Plain, b),
             O::PlainUsername(u) => {
                 check_len(name, &u)?;
@@ -519,6 +523,13 @@ impl Options {
         self.conflate
     }
 
+    /// `ZMQ_ZERO_COPY_RECV`: received frames that arrive whole in one read
+    /// are slices of the connection's read block (see
+    /// [`SocketOption::ZeroCopyRecv`]). Default `true`.
+    pub fn zero_copy_recv(&self) -> bool {
+        self.zero_copy_recv
+    }
+
     /// `ZMQ_MECHANISM`: the security mechanism of new connections, picked
     /// by the last security option set. Default NULL.
     pub fn mechanism(&self) -> SecurityMechanism {
@@ -620,6 +631,7 @@ mod tests {
         assert_eq!(o.xpub_welcome_msg(), None);
         assert!(!o.xpub_nodrop());
         assert!(!o.conflate());
+        assert!(o.zero_copy_recv());
     }
 
     #[test]
@@ -703,6 +715,7 @@ mod tests {
             O::XpubWelcomeMsg(b"hello".to_vec()),
             O::XpubNodrop(true),
             O::Conflate(true),
+            O::ZeroCopyRecv(false),
         ] {
             o.set(opt).unwrap();
         }
@@ -723,7 +736,7 @@ mod tests {
         assert_eq!(o.connect_routing_id(), Some(&peer));
         assert!(o.xpub_verbose() && o.xpub_verboser() && o.xpub_manual());
         assert_eq!(o.xpub_welcome_msg(), Some(&b"hello"[..]));
-        assert!(o.xpub_nodrop() && o.conflate());
+        assert!(o.xpub_nodrop() && o.conflate() && !o.zero_copy_recv());
         // And back to the defaults where `None` is the default.
         o.set(O::RoutingId(None)).unwrap();
         assert_eq!(o.routing_id(), None);

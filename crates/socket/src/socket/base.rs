@@ -310,6 +310,7 @@ impl Base {
             handler_required: security.zap_handler_required(),
         });
         config.max_msg_size = self.options.maxmsgsize();
+        config.zero_copy_recv = self.options.zero_copy_recv();
         if let Some(id) = self.options.routing_id() {
             config.identity = id.as_bytes().to_vec();
         }
