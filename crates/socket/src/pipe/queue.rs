@@ -1,6 +1,5 @@
-//! The queue inside a pipe: a chunked bounded queue (`chunked.rs`) or
-//! crossbeam's `SegQueue` (unbounded) normally, a loom-visible stand-in
-//! under `cfg(loom)`.
+//! The queue inside a pipe: a chunked queue (`chunked.rs`), bounded or not,
+//! normally; a loom-visible stand-in under `cfg(loom)`.
 //!
 //! It moves values and says nothing about wake-ups or disconnection; those are
 //! the pipe's. crossbeam-queue and rtrb are invisible to loom, so under
@@ -17,9 +16,7 @@
 //! producer wrote before; a `pop` that returns it acquires them; a `pop` (or a
 //! `push` on a full queue) that runs after a `SeqCst` fence which is ordered
 //! after the other side's fence sees the other side's earlier `push` (or
-//! `pop`). `SegQueue` gives this: a push ends with a release store of the
-//! slot's stamp, and a pop (or push) starts with an acquire load of it. The
-//! chunked queue is built from rtrb rings (a push ends with a release store
+//! `pop`). The chunked queue is built from rtrb rings (a push ends with a release store
 //! of the write index; a pop that finds its cached copy empty reloads it
 //! with an acquire load, and the same the other way round) and keeps it too
 //! (`chunked.rs`, "Why a pop sees every push it must").
@@ -33,12 +30,12 @@
 //!
 //! # Memory
 //!
-//! A bounded queue holds no storage until the first push, grows in chunks of
-//! about 4 KiB as its backlog grows, up to the capacity, and gives them back
-//! as the backlog shrinks, keeping the last chunk and at most one spare once
-//! drained (libzmq's ypipe keeps one chunk and one spare, libzmq
-//! `yqueue.hpp`). A steady stream allocates nothing. An unbounded queue
-//! allocates a block every 31 items as it grows and frees it once drained.
+//! A queue holds no storage until the first push, grows in chunks of about
+//! 4 KiB as its backlog grows, up to the capacity if it has one, and gives
+//! them back as the backlog shrinks (`chunked.rs`, "Spare chunks"; libzmq's
+//! ypipe keeps one chunk and one spare, libzmq `yqueue.hpp`). A steady
+//! stream allocates nothing. An unbounded queue (HWM 0) also keeps its
+//! links between chunks in a list that takes a block per 31 chunks.
 
 // Under `cfg(loom)` the pipe uses the stand-in below; the chunked queue is
 // compiled for its own models only.
@@ -78,8 +75,7 @@ pub(super) struct Queue<T> {
 #[cfg(not(loom))]
 #[allow(clippy::large_enum_variant)]
 enum Inner<T> {
-    Bounded(chunked::Chunked<T>),
-    Unbounded(crossbeam_queue::SegQueue<T>),
+    Chunked(chunked::Chunked<T>),
     /// One slot that a push overwrites (see [`Queue::conflating`]).
     Conflating(crate::sync::Mutex<Option<T>>),
 }
@@ -92,8 +88,8 @@ impl<T> Queue<T> {
         #[cfg(not(loom))]
         {
             let inner = match capacity {
-                0 => Inner::Unbounded(crossbeam_queue::SegQueue::new()),
-                n => Inner::Bounded(chunked::Chunked::new(n)),
+                0 => Inner::Chunked(chunked::Chunked::unbounded()),
+                n => Inner::Chunked(chunked::Chunked::new(n)),
             };
             Self { inner }
         }
@@ -133,11 +129,7 @@ impl<T> Queue<T> {
         #[cfg(not(loom))]
         {
             match &self.inner {
-                Inner::Bounded(q) => q.push(tail, value),
-                Inner::Unbounded(q) => {
-                    q.push(value);
-                    Ok(())
-                }
+                Inner::Chunked(q) => q.push(tail, value),
                 Inner::Conflating(slot) => {
                     // The replaced item is dropped after the lock is released.
                     let old = crate::sync::lock(slot).replace(value);
@@ -169,8 +161,7 @@ impl<T> Queue<T> {
         #[cfg(not(loom))]
         {
             match &self.inner {
-                Inner::Bounded(q) => q.pop(head),
-                Inner::Unbounded(q) => q.pop(),
+                Inner::Chunked(q) => q.pop(head),
                 Inner::Conflating(slot) => crate::sync::lock(slot).take(),
             }
         }
@@ -192,8 +183,7 @@ impl<T> Queue<T> {
         #[cfg(not(loom))]
         {
             match &self.inner {
-                Inner::Bounded(q) => q.len(),
-                Inner::Unbounded(q) => q.len(),
+                Inner::Chunked(q) => q.len(),
                 Inner::Conflating(slot) => usize::from(crate::sync::lock(slot).is_some()),
             }
         }
@@ -212,8 +202,8 @@ impl<T> Queue<T> {
         #[cfg(not(loom))]
         {
             match &self.inner {
-                Inner::Bounded(q) => q.len() >= q.capacity(),
-                Inner::Unbounded(_) | Inner::Conflating(_) => false,
+                Inner::Chunked(q) => q.len() >= q.capacity(),
+                Inner::Conflating(_) => false,
             }
         }
         #[cfg(loom)]
@@ -227,8 +217,7 @@ impl<T> Queue<T> {
         #[cfg(not(loom))]
         {
             match &self.inner {
-                Inner::Bounded(q) => Some(q.capacity()),
-                Inner::Unbounded(_) => None,
+                Inner::Chunked(q) => (!q.is_unbounded()).then(|| q.capacity()),
                 Inner::Conflating(_) => Some(1),
             }
         }

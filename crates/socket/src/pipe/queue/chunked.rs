@@ -1,7 +1,7 @@
-//! The bounded queue of a pipe: a single-producer single-consumer FIFO of at
-//! most `capacity` items whose storage grows in chunks as items are queued
-//! and is given back as they are taken, as libzmq's ypipe does (libzmq
-//! `yqueue.hpp`).
+//! The queue of a pipe: a single-producer single-consumer FIFO of at most
+//! `capacity` items, or of any number (HWM 0), whose storage grows in
+//! chunks as items are queued and is given back as they are taken, as
+//! libzmq's ypipe does (libzmq `yqueue.hpp`).
 //!
 //! It keeps the contract of `queue.rs`'s module docs and holds no `unsafe`:
 //! items live in rtrb rings (single-producer single-consumer: a push or a
@@ -176,10 +176,51 @@ struct Link<T> {
     left: Option<RingTx<T>>,
 }
 
-/// The ring of published links: crossbeam's `ArrayQueue` (one push and one
-/// pop per chunk, not per item), or the stand-in under `cfg(loom)`.
+/// The published links (one push and one pop per chunk, not per item):
+/// crossbeam's `ArrayQueue` sized for the most chunks a bounded queue can
+/// have in flight, its `SegQueue` for an unbounded one (a block per 31
+/// links), or the stand-in under `cfg(loom)`.
 #[cfg(not(loom))]
-type Links<T> = crossbeam_queue::ArrayQueue<Link<T>>;
+enum Links<T> {
+    Bounded(crossbeam_queue::ArrayQueue<Link<T>>),
+    Unbounded(crossbeam_queue::SegQueue<Link<T>>),
+}
+
+#[cfg(not(loom))]
+impl<T> Links<T> {
+    /// Room for `capacity` links; any number when 0.
+    fn new(capacity: usize) -> Self {
+        match capacity {
+            0 => Self::Unbounded(crossbeam_queue::SegQueue::new()),
+            n => Self::Bounded(crossbeam_queue::ArrayQueue::new(n)),
+        }
+    }
+
+    fn push(&self, link: Link<T>) -> Result<(), Link<T>> {
+        match self {
+            Self::Bounded(q) => q.push(link),
+            Self::Unbounded(q) => {
+                q.push(link);
+                Ok(())
+            }
+        }
+    }
+
+    fn pop(&self) -> Option<Link<T>> {
+        match self {
+            Self::Bounded(q) => q.pop(),
+            Self::Unbounded(q) => q.pop(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Bounded(q) => q.len(),
+            Self::Unbounded(q) => q.len(),
+        }
+    }
+}
+
 #[cfg(loom)]
 struct Links<T>(super::Queue<Link<T>>);
 
@@ -292,6 +333,18 @@ impl<T> Chunked<T> {
         Self::with_chunk_len(capacity, chunk_len::<T>(capacity), FIRST_CHUNK_LEN)
     }
 
+    /// A queue of any number of items (libzmq's HWM of 0), holding no chunk
+    /// yet: chunks of about [`CHUNK_BYTES`] as for a bounded queue, the
+    /// links between them in an unbounded list.
+    pub(super) fn unbounded() -> Self {
+        Self::with_chunk_len(UNBOUNDED, chunk_len::<T>(UNBOUNDED), FIRST_CHUNK_LEN)
+    }
+
+    /// Whether this queue has no capacity limit.
+    pub(super) fn is_unbounded(&self) -> bool {
+        self.capacity == UNBOUNDED
+    }
+
     /// As [`new`](Self::new), with chunks of `chunk_len` slots and a first
     /// one of `first_len` (both at least 1).
     fn with_chunk_len(capacity: usize, chunk_len: usize, first_len: usize) -> Self {
@@ -307,7 +360,12 @@ impl<T> Chunked<T> {
         // holds one item at least: with `m` chunks from head to tail,
         // `(m - 3) * chunk_len + 1 <= capacity`, so at most
         // `(capacity - 1) / chunk_len + 2` handles wait.
-        let handles = (capacity - 1) / chunk_len + 2;
+        // Unbounded: any number (`Links::new(0)`).
+        let handles = if capacity == UNBOUNDED {
+            0
+        } else {
+            (capacity - 1) / chunk_len + 2
+        };
         Self {
             pushed: Padded(AtomicUsize::new(0)),
             popped: Padded(AtomicUsize::new(0)),
@@ -435,16 +493,21 @@ impl<T> Chunked<T> {
     }
 }
 
+/// The capacity of an unbounded queue: `pushed - popped` never reaches it.
+const UNBOUNDED: usize = usize::MAX;
+
 /// Slots per chunk for items of type `T` in a queue of `capacity`: about
 /// [`CHUNK_BYTES`] of them, more when that would take over [`MAX_CHUNKS`]
-/// chunks, and never more than `capacity`.
+/// chunks (not for an unbounded queue), and never more than `capacity`.
 fn chunk_len<T>(capacity: usize) -> usize {
     // rtrb's slot is the value alone.
     let slot = size_of::<T>().max(1);
-    (CHUNK_BYTES / slot)
-        .max(capacity.div_ceil(MAX_CHUNKS))
-        .max(1)
-        .min(capacity)
+    let chunks = if capacity == UNBOUNDED {
+        1
+    } else {
+        capacity.div_ceil(MAX_CHUNKS)
+    };
+    (CHUNK_BYTES / slot).max(chunks).max(1).min(capacity)
 }
 
 #[cfg(all(test, not(loom)))]
@@ -489,6 +552,40 @@ mod tests {
                 + usize::from(self.head.next.is_some())
                 + self.q.chunks.len()
                 + lock(&self.q.spares).chunks.len()
+        }
+    }
+
+    #[test]
+    fn unbounded_takes_any_backlog_in_order_and_gives_chunks_back() {
+        let mut f = Fifo {
+            q: Chunked::<u64>::unbounded(),
+            tail: Tail::default(),
+            head: Head::default(),
+        };
+        assert!(f.q.is_unbounded());
+        let per_chunk = f.q.chunk_len;
+        assert_eq!(per_chunk, CHUNK_BYTES / 8);
+        // A backlog of 200 chunks' worth (a bounded queue tops out at 64).
+        let n = 200 * per_chunk as u64;
+        for i in 0..n {
+            f.push(i).unwrap();
+        }
+        assert_eq!(f.len(), n as usize);
+        assert!(f.chunks_held() >= 200);
+        for i in 0..n {
+            assert_eq!(f.pop(), Some(i));
+        }
+        assert_eq!(f.pop(), None);
+        // Drained: the last burst's spares are kept for the next one, no more.
+        let held = f.chunks_held();
+        for round in 0..3 {
+            for i in 0..n {
+                f.push(i).unwrap();
+            }
+            for i in 0..n {
+                assert_eq!(f.pop(), Some(i), "round {round}");
+            }
+            assert!(f.chunks_held() <= held + 1, "{} > {held}", f.chunks_held());
         }
     }
 
