@@ -50,11 +50,16 @@
 //! when the backlog falls would allocate them again on the next burst. So a
 //! retired chunk is kept as a spare while the backlog is longer than one
 //! chunk, and once it fits in one chunk (the trough between bursts) the
-//! consumer keeps as many spares as the burst just ended had chunks in
-//! flight at its peak and frees the rest. Bursts of a steady size thus
-//! allocate nothing; memory follows the recent peak down one burst later,
-//! never exceeds what a full queue holds, and an idle pipe keeps what its
-//! last burst used.
+//! consumer keeps as many spares as recent bursts had chunks in flight at
+//! their peak and frees the rest: the largest peak seen, halved every 64
+//! troughs (never below the last one). Following each burst down at once
+//! churned: a reader that keeps pace with its writer meets a trough at
+//! almost every chunk, with a peak of one or two chunks, while the writer
+//! runs a chunk or two ahead now and then (one allocation per ~300 small
+//! messages over tcp). Bursts of a steady or varying size thus allocate
+//! nothing; memory follows the recent peak down within a few hundred
+//! troughs, never exceeds what a full queue holds, and an idle pipe keeps
+//! what its last bursts used.
 //!
 //! # Why a pop sees every push it must (the handoffs)
 //!
@@ -276,13 +281,22 @@ pub(super) struct Chunked<T> {
     first_len: usize,
 }
 
-/// Retired chunks and how many the current burst has needed.
+/// Retired chunks and how many recent bursts have needed.
 struct Spares<T> {
     chunks: Vec<Chunk<T>>,
     /// The most chunks in flight (published and not yet the consumer's
     /// head, plus the new tail) since the last trough.
     peak: usize,
+    /// How many spares a trough keeps: the largest recent peak, halved
+    /// (never below the last peak) every [`TROUGHS_PER_HALVING`] troughs.
+    keep: usize,
+    /// Troughs since `keep` was last halved.
+    troughs: usize,
 }
+
+/// Troughs between two halvings of the spares a queue keeps (see
+/// [`Spares::keep`]).
+const TROUGHS_PER_HALVING: usize = 64;
 
 /// Keeps the producer's and the consumer's counters on cache lines of their
 /// own (crossbeam pads `ArrayQueue`'s head and tail the same way).
@@ -373,6 +387,8 @@ impl<T> Chunked<T> {
             spares: Mutex::new(Spares {
                 chunks: Vec::new(),
                 peak: 0,
+                keep: 0,
+                troughs: 0,
             }),
             capacity,
             chunk_len,
@@ -482,8 +498,15 @@ impl<T> Chunked<T> {
         let backlog = self.len();
         let mut spares = lock(&self.spares);
         if backlog <= self.chunk_len {
-            // A trough: keep what the burst just ended needed, at least one.
-            let keep = core::mem::take(&mut spares.peak).max(1);
+            // A trough: keep what recent bursts needed, at least one.
+            let peak = core::mem::take(&mut spares.peak);
+            spares.troughs += 1;
+            if spares.troughs >= TROUGHS_PER_HALVING {
+                spares.troughs = 0;
+                spares.keep /= 2;
+            }
+            let keep = spares.keep.max(peak).max(1);
+            spares.keep = keep;
             spares.chunks.truncate(keep);
             if spares.chunks.len() >= keep {
                 return;
@@ -654,9 +677,15 @@ mod tests {
         // The tail chunk (now also the head) and the spares the next burst
         // of the same size needs.
         assert_eq!(q.chunks_held(), 10);
-        // A smaller burst: the spares follow it down at its trough.
+        // Smaller bursts: the spares follow them down, halving every
+        // TROUGHS_PER_HALVING troughs, not at once.
         (0..25).for_each(|i| q.push(i).unwrap());
         assert!((0..25).all(|i| q.pop() == Some(i)));
+        assert_eq!(q.chunks_held(), 10);
+        for _ in 0..4 * TROUGHS_PER_HALVING {
+            (0..25).for_each(|i| q.push(i).unwrap());
+            assert!((0..25).all(|i| q.pop() == Some(i)));
+        }
         assert_eq!(q.chunks_held(), 3);
         (0..5).for_each(|i| q.push(i).unwrap());
         assert!((0..5).all(|i| q.pop() == Some(i)));
