@@ -884,16 +884,25 @@ mod tests {
         assert_ne!(tcp.address().port().get(), 0);
     }
 
-    #[test]
-    fn large_message_lands_in_one_exact_block() {
-        const SIZE: usize = 16 << 20;
+    /// An I/O thread with a PUSH session connected over tcp to a PULL
+    /// session that receives into a `Metered` allocator, exhausted from
+    /// the start when asked.
+    fn metered_tcp_pair(exhausted: bool) -> (IoThread, StdArc<Metered>, SocketEnds, SocketEnds) {
         let io = IoThread::spawn("test-io").unwrap();
         let metered = StdArc::new(Metered::default());
+        metered.exhausted.store(exhausted, Ordering::SeqCst);
         let (mon, _) = recorder();
         let alloc: StdArc<dyn RecvAllocator> = metered.clone();
         let (bound, accepted) = listen(&io, "tcp://127.0.0.1:0", alloc, mon.clone());
-        let mut push = push_to(&io, &bound, mon);
-        let mut pull = accepted.recv_timeout(WAIT).unwrap();
+        let push = push_to(&io, &bound, mon);
+        let pull = accepted.recv_timeout(WAIT).unwrap();
+        (io, metered, push, pull)
+    }
+
+    #[test]
+    fn large_message_lands_in_one_exact_block() {
+        const SIZE: usize = 16 << 20;
+        let (io, metered, mut push, mut pull) = metered_tcp_pair(false);
         let body: Vec<u8> = (0..SIZE).map(|i| (i % 251) as u8).collect();
         let big = Multipart::from([Msg::from(body.clone())]);
         push.tx.send_timeout(big, Some(WAIT)).unwrap();
@@ -918,13 +927,7 @@ mod tests {
 
     #[test]
     fn small_frames_are_slices_of_read_blocks_from_the_allocator() {
-        let io = IoThread::spawn("test-io").unwrap();
-        let metered = StdArc::new(Metered::default());
-        let (mon, _) = recorder();
-        let alloc: StdArc<dyn RecvAllocator> = metered.clone();
-        let (bound, accepted) = listen(&io, "tcp://127.0.0.1:0", alloc, mon.clone());
-        let mut push = push_to(&io, &bound, mon);
-        let mut pull = accepted.recv_timeout(WAIT).unwrap();
+        let (io, metered, mut push, mut pull) = metered_tcp_pair(false);
         let mut held = Vec::new();
         for i in 0..1000u32 {
             let body = vec![(i % 251) as u8; 200];
@@ -951,14 +954,7 @@ mod tests {
 
     #[test]
     fn exhausted_allocator_pauses_then_resumes() {
-        let io = IoThread::spawn("test-io").unwrap();
-        let metered = StdArc::new(Metered::default());
-        metered.exhausted.store(true, Ordering::SeqCst);
-        let (mon, _) = recorder();
-        let alloc: StdArc<dyn RecvAllocator> = metered.clone();
-        let (bound, accepted) = listen(&io, "tcp://127.0.0.1:0", alloc, mon.clone());
-        let mut push = push_to(&io, &bound, mon);
-        let mut pull = accepted.recv_timeout(WAIT).unwrap();
+        let (_io, metered, mut push, mut pull) = metered_tcp_pair(true);
         let big = Multipart::from([Msg::from(vec![9u8; 100_000])]);
         push.tx.send_timeout(big, Some(WAIT)).unwrap();
         let paused = pull.rx.recv_timeout(Some(Duration::from_millis(100)));
