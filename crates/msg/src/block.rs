@@ -76,9 +76,6 @@ pub struct ReadBlock {
 // is Send) and is the only writer of the block's bytes after `filled`, which
 // no slice covers; moving it to another thread moves that exclusive access.
 unsafe impl Send for ReadBlock {}
-// SAFETY: `&ReadBlock` only reads the consumed-or-unread bytes below `filled`,
-// which nobody writes any more.
-unsafe impl Sync for ReadBlock {}
 
 impl ReadBlock {
     /// A block of `cap` bytes from `alloc`; frames taken from it are slices
