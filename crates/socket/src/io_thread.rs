@@ -57,7 +57,8 @@ const ACCEPTS_PER_TURN: usize = 64;
 /// each one found costs no sleep and no wake-up (on a virtual machine a
 /// wake-up costs 10-20 us; with this, a tcp REQ/REP round trip of 64 bytes
 /// went from ~44 to ~10 us here, and a 64-byte stream gained ~20 %). An
-/// idle thread pays it once per quiet spell, yielding throughout.
+/// idle thread pays it once per quiet spell, yielding throughout. The
+/// default; `Context::set_io_spin` changes it.
 const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(50);
 
 /// Builds a session for an accepted connection, given the session's signal
@@ -108,6 +109,10 @@ struct Shared {
     /// a lingering context gives up on a default LINGER once this stops
     /// moving. Written only by the loop's thread.
     progress: AtomicUsize,
+    /// How long the loop looks for events without sleeping before it
+    /// sleeps, in microseconds (see [`SPIN_BEFORE_SLEEP`]); read once per
+    /// wait.
+    spin_us: AtomicUsize,
 }
 
 impl Shared {
@@ -195,6 +200,7 @@ impl IoThread {
             next_token: Mutex::new(1),
             live: LiveSessions::new(),
             progress: AtomicUsize::new(0),
+            spin_us: AtomicUsize::new(SPIN_BEFORE_SLEEP.as_micros() as usize),
         });
         let loop_shared = StdArc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -288,6 +294,18 @@ impl IoThread {
     /// an established connection; the lingering context watches it.
     pub(crate) fn progress(&self) -> usize {
         self.shared.progress.load(Ordering::Relaxed)
+    }
+
+    /// Sets how long the loop looks for events without sleeping before it
+    /// sleeps (0: it sleeps at once); from its next wait on.
+    pub(crate) fn set_spin(&self, spin: Duration) {
+        let us = usize::try_from(spin.as_micros()).unwrap_or(usize::MAX);
+        self.shared.spin_us.store(us, Ordering::Relaxed);
+    }
+
+    /// See [`set_spin`](Self::set_spin).
+    pub(crate) fn spin(&self) -> Duration {
+        Duration::from_micros(self.shared.spin_us.load(Ordering::Relaxed) as u64)
     }
 
     fn command(&self, command: Command) {
@@ -458,14 +476,16 @@ impl EventLoop {
     }
 
     /// Waits for events until `timeout` (`None`: no limit), looking
-    /// without sleeping for [`SPIN_BEFORE_SLEEP`] first (never past the
-    /// timeout).
+    /// without sleeping for the spin time first ([`SPIN_BEFORE_SLEEP`]
+    /// unless set otherwise; never past the timeout).
     fn wait(&mut self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
-        if timeout == Some(Duration::ZERO) {
+        let spin = self.shared.spin_us.load(Ordering::Relaxed);
+        if timeout == Some(Duration::ZERO) || spin == 0 {
             return self.poll.poll(events, timeout);
         }
         let start = Instant::now();
-        let spin = timeout.map_or(SPIN_BEFORE_SLEEP, |t| t.min(SPIN_BEFORE_SLEEP));
+        let spin = Duration::from_micros(spin as u64);
+        let spin = timeout.map_or(spin, |t| t.min(spin));
         loop {
             self.poll.poll(events, Some(Duration::ZERO))?;
             if !events.is_empty() {

@@ -540,6 +540,29 @@ fn req_round_robins_and_rep_fair_queues() {
     }
 }
 
+/// The I/O threads' look before they sleep can be turned off and back on
+/// while traffic flows; round trips stay exact either way.
+#[test]
+fn io_spin_can_change_while_traffic_flows() {
+    let ctx = Context::with_io_threads(2).unwrap();
+    assert_eq!(ctx.io_spin(), Duration::from_micros(50));
+    let rep = socket(&ctx, SocketType::Rep);
+    let req = socket(&ctx, SocketType::Req);
+    req.connect(&bind(&rep, "tcp://127.0.0.1:0")).unwrap();
+    for (round, spin) in [0, 50, 0, 1000].into_iter().enumerate() {
+        ctx.set_io_spin(Duration::from_micros(spin));
+        assert_eq!(ctx.io_spin(), Duration::from_micros(spin));
+        for i in 0..50u32 {
+            let body = format!("{round}:{i}").into_bytes();
+            req.send(Msg::from(body.clone())).unwrap();
+            let got = rep.recv().unwrap();
+            assert_eq!(&got[..], &body[..]);
+            rep.send(got).unwrap();
+            assert_eq!(&req.recv().unwrap()[..], &body[..]);
+        }
+    }
+}
+
 /// `ZMQ_ZERO_COPY_RECV`: on (the default), small frames received over a
 /// connection share its read block; off, each has a block of its own.
 #[test]
