@@ -93,7 +93,7 @@ fn blocks(alloc: &Arc<dyn RecvAllocator>, config: DecoderConfig, chunk: usize, d
     let mut kept: Vec<(Msg, Vec<u8>)> = Vec::new();
     let mut at = 0;
     while at < data.len() {
-        if block.spare_mut().len() < BLOCK / 4 && !block.try_reset() {
+        if block.spare() < BLOCK / 4 && !block.try_reset() {
             block = ReadBlock::new_in(alloc, BLOCK).unwrap();
         }
         let n = block.fill_from(&data[at..(at + chunk.min(data.len() - at))]);

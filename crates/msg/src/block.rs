@@ -147,6 +147,11 @@ impl ReadBlock {
         }
     }
 
+    /// How many bytes are not read into yet.
+    pub fn spare(&self) -> usize {
+        self.cap - self.filled
+    }
+
     /// The part not read into yet: read into it in place, then
     /// [`commit`](Self::commit).
     pub fn spare_mut(&mut self) -> &mut [MaybeUninit<u8>] {
@@ -160,7 +165,7 @@ impl ReadBlock {
                     .as_ptr()
                     .add(self.filled)
                     .cast::<MaybeUninit<u8>>(),
-                self.cap - self.filled,
+                self.spare(),
             )
         }
     }
@@ -308,12 +313,12 @@ mod tests {
         let alloc = heap();
         let mut block = ReadBlock::new_in(&alloc, 64).unwrap();
         block.fill_from(&[9u8; 64]);
-        assert!(block.spare_mut().is_empty());
+        assert_eq!(block.spare(), 0);
         let first = block.take(64).unwrap();
         let at = first.as_ptr();
         drop(first);
         assert!(block.try_reset());
-        assert_eq!(block.spare_mut().len(), 64);
+        assert_eq!(block.spare(), 64);
         block.fill_from(&[3u8; 10]);
         let again = block.take(10).unwrap();
         assert_eq!(again.as_ptr(), at);

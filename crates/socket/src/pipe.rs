@@ -290,18 +290,9 @@ impl<T> PipeWriter<T> {
     /// As [`try_send`](Self::try_send).
     #[inline]
     pub(crate) fn try_send_unflushed(&mut self, msg: T) -> Result<(), TrySendError<T>> {
-        let shared = &*self.shared;
-        if shared.reader_gone.load(Ordering::Relaxed) {
-            return Err(TrySendError::Disconnected(msg));
-        }
-        match shared.queue.push(&mut self.tail, msg) {
-            Ok(()) => {
-                self.unflushed = true;
-                Ok(())
-            }
-            // Full: the flushed path declares the writer asleep.
-            Err(msg) => shared.try_send(&mut self.tail, msg),
-        }
+        self.shared.push(&mut self.tail, msg)?;
+        self.unflushed = true;
+        Ok(())
     }
 
     /// Notifies the reader if it answered `Empty` and a
@@ -391,15 +382,9 @@ impl<T> PipeReader<T> {
     /// As [`try_recv`](Self::try_recv).
     #[inline]
     pub(crate) fn try_recv_unflushed(&mut self) -> Result<T, TryRecvError> {
-        let shared = &*self.shared;
-        match shared.queue.pop(&mut self.head) {
-            Some(msg) => {
-                self.unflushed = true;
-                Ok(msg)
-            }
-            // Empty: the flushed path declares the reader asleep.
-            None => shared.try_recv(&mut self.head),
-        }
+        let msg = self.shared.pop(&mut self.head)?;
+        self.unflushed = true;
+        Ok(msg)
     }
 
     /// Notifies the writer if it answered `Full`, a
@@ -469,15 +454,24 @@ impl<T> PipeReader<T> {
 }
 
 impl<T> Shared<T> {
+    /// A push, then the wake-up check.
+    #[inline]
     fn try_send(&self, tail: &mut Tail<T>, msg: T) -> Result<(), TrySendError<T>> {
+        self.push(tail, msg)?;
+        self.wake_reader();
+        Ok(())
+    }
+
+    /// Queues `msg` unless the reader is gone; on a full pipe declares the
+    /// writer asleep and looks again. No wake-up check: the caller makes it
+    /// (`wake_reader`), now or once per batch.
+    #[inline]
+    fn push(&self, tail: &mut Tail<T>, msg: T) -> Result<(), TrySendError<T>> {
         if self.reader_gone.load(Ordering::Relaxed) {
             return Err(TrySendError::Disconnected(msg));
         }
         let msg = match self.queue.push(tail, msg) {
-            Ok(()) => {
-                self.wake_reader();
-                return Ok(());
-            }
+            Ok(()) => return Ok(()),
             Err(msg) => msg,
         };
         // Full: declare the writer asleep, then look again.
@@ -492,7 +486,6 @@ impl<T> Shared<T> {
         match self.queue.push(tail, msg) {
             Ok(()) => {
                 self.writer_asleep.store(false, Ordering::Relaxed);
-                self.wake_reader();
                 Ok(())
             }
             Err(msg) => Err(TrySendError::Full(msg)),
@@ -513,9 +506,20 @@ impl<T> Shared<T> {
         }
     }
 
+    /// A pop, then the wake-up check.
+    #[inline]
     fn try_recv(&self, head: &mut Head<T>) -> Result<T, TryRecvError> {
+        let msg = self.pop(head)?;
+        self.wake_writer();
+        Ok(msg)
+    }
+
+    /// Takes the oldest message; on an empty pipe declares the reader
+    /// asleep and looks again. No wake-up check: the caller makes it
+    /// (`wake_writer`), now or once per batch.
+    #[inline]
+    fn pop(&self, head: &mut Head<T>) -> Result<T, TryRecvError> {
         if let Some(msg) = self.queue.pop(head) {
-            self.wake_writer();
             return Ok(msg);
         }
         // Empty: declare the reader asleep, then look again.
@@ -529,7 +533,6 @@ impl<T> Shared<T> {
         match self.queue.pop(head) {
             Some(msg) => {
                 self.reader_asleep.store(false, Ordering::Relaxed);
-                self.wake_writer();
                 Ok(msg)
             }
             None if writer_gone => Err(TryRecvError::Disconnected),

@@ -630,12 +630,12 @@ impl Session {
                 // taken from the block is gone, else take a new block (the
                 // frames keep the old one alive; it goes back to the
                 // allocator with the last of them).
-                if e.rbuf.spare_mut().len() < e.rsize / 4
+                if e.rbuf.spare() < e.rsize / 4
                     && !(e.rbuf.capacity() >= e.rsize && e.rbuf.try_reset())
                 {
                     e.rbuf = read_block(&self.config.recv_allocator, e.rsize)?;
                 }
-                let spare = e.rbuf.spare_mut().len();
+                let spare = e.rbuf.spare();
                 let filled = sys::read_into_block(&e.stream, &mut e.rbuf);
                 if filled
                     .as_ref()

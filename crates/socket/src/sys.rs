@@ -2,7 +2,7 @@
 //! module rule): the one place `unsafe` may appear in
 //! `ferrozmq-socket`.
 //!
-//! It holds two operations:
+//! It holds three operations:
 //!
 //! - reading from a stream socket straight into the uninitialised tail of a
 //!   message body ([`read_into_body`]), so a large frame lands in its
