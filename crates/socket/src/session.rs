@@ -62,6 +62,18 @@ const READ_BUFFER: usize = 8 * 1024;
 /// small messages makes fewer system calls. Growing happens a few times in
 /// a connection's life, never per message.
 const READ_BUFFER_MAX: usize = 64 * 1024;
+/// A frame with at least this much of its body still to come is a large
+/// one: its body is read straight into the message, with the tcp
+/// socket's low-water mark (`SO_RCVLOWAT`) raised to what is missing, so
+/// the I/O thread wakes once for the rest instead of once per segment
+/// that arrives (each of those reads, as it raced the sender's writes on
+/// the other core, cost more than one read of the whole); and the read
+/// after it takes at most [`READ_AFTER_LARGE`], as the next frame is
+/// likely large too and what a read puts in the block of its body is
+/// copied.
+const LARGE_BODY: usize = 256 * 1024;
+/// See [`LARGE_BODY`]: libzmq's `in_batch_size`, its read size throughout.
+const READ_AFTER_LARGE: usize = 8 * 1024;
 /// At most this many messages are taken from the socket per write round,
 /// so the encoder's queue stays bounded. 256 as OMQ.rs drains per wake-up:
 /// at 64 a stream of small messages made a `writev` per ~30 of them.
@@ -113,8 +125,43 @@ struct Engine {
     rsize: usize,
     readable: bool,
     writable: bool,
+    /// The socket's `SO_RCVLOWAT` as last set (1, the default, unless a
+    /// large body is being read; see [`LARGE_BODY`]).
+    low_water: usize,
+    /// The last read went into a large body: the next read into the
+    /// block is short (see [`LARGE_BODY`]).
+    after_large: bool,
     /// A non-blocking connect is in flight.
     connecting: bool,
+}
+
+impl Engine {
+    /// After a read: raises the tcp socket's low-water mark to the rest of
+    /// a large body when the socket has no more of it for now, and puts
+    /// it back to 1 after any read that got bytes (see [`LARGE_BODY`]).
+    /// So the mark is never above what the peer still owes, and the
+    /// session reads on to `WouldBlock` with the mark at 1 before it
+    /// waits for anything else: no edge is missed. Linux caps the mark at
+    /// half the most the socket may buffer and reports a socket readable
+    /// below it when the window is full, so a body larger than the buffer
+    /// still arrives.
+    fn set_low_water(&mut self) -> Result<(), SessionError> {
+        let Stream::Tcp(tcp) = &self.stream else {
+            // Unix stream sockets wake their reader for any data.
+            return Ok(());
+        };
+        let missing = self.conn.body_mut().map_or(0, |b| b.remaining());
+        let want = if !self.readable && missing >= LARGE_BODY {
+            missing
+        } else {
+            1
+        };
+        if want != self.low_water {
+            sys::set_recv_low_water(tcp, want).map_err(SessionError::io)?;
+            self.low_water = want;
+        }
+        Ok(())
+    }
 }
 
 /// Where a session is in its connection's life.
@@ -340,6 +387,8 @@ impl Session {
             // Edge-triggered: assume ready until the OS says `WouldBlock`.
             readable: !connecting,
             writable: !connecting,
+            low_water: 1,
+            after_large: false,
             connecting,
         }));
         self.alloc_blocked = false;
@@ -624,6 +673,7 @@ impl Session {
         let mut fed_any = false;
         if e.rbuf.unread().is_empty() && !self.retry_input && e.readable {
             let read = if let Some(body) = e.conn.body_mut() {
+                e.after_large |= body.remaining() >= LARGE_BODY;
                 sys::read_into_body(&e.stream, body)
             } else {
                 // Little room left: start over in place when every frame
@@ -636,7 +686,13 @@ impl Session {
                     e.rbuf = read_block(&self.config.recv_allocator, e.rsize)?;
                 }
                 let spare = e.rbuf.spare();
-                let filled = sys::read_into_block(&e.stream, &mut e.rbuf);
+                let limit = if e.after_large {
+                    READ_AFTER_LARGE
+                } else {
+                    spare
+                };
+                let filled = sys::read_into_block(&e.stream, &mut e.rbuf, limit);
+                e.after_large &= !matches!(filled, Ok(n) if n > 0);
                 if filled
                     .as_ref()
                     .is_ok_and(|&n| n == spare && n >= e.rsize / 2)
@@ -658,6 +714,7 @@ impl Session {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => return Err(SessionError::io(err)),
             }
+            e.set_low_water()?;
         }
         if !e.rbuf.unread().is_empty() || self.retry_input || fed_any {
             self.retry_input = false;

@@ -2,7 +2,7 @@
 //! module rule): the one place `unsafe` may appear in
 //! `ferrozmq-socket`.
 //!
-//! It holds three operations:
+//! It holds four operations:
 //!
 //! - reading from a stream socket straight into the uninitialised tail of a
 //!   message body ([`read_into_body`]), so a large frame lands in its
@@ -19,6 +19,9 @@
 //!   a ZAP request carries as the peer's address (libzmq reads
 //!   `SO_PEERCRED` for ipc peers). Contract: `Some((uid, gid, pid))` where
 //!   the OS reports them, `None` otherwise;
+//! - a stream socket's receive low-water mark ([`set_recv_low_water`],
+//!   `SO_RCVLOWAT`), which the session raises while a large body is on its
+//!   way. Contract: `setsockopt(2)`'s result;
 //! - `poll(2)` over caller-given descriptors ([`poll_fds`]), for `poll` and
 //!   `Poller` items that are raw file descriptors. Contract: the revents
 //!   the kernel reports, in place; an interrupted wait (`EINTR`) returns
@@ -48,14 +51,20 @@ pub(crate) fn read_into_body(fd: &impl AsRawFd, body: &mut MsgMut) -> io::Result
     Ok(n)
 }
 
-/// Reads from `fd` into the uninitialised spare part of a read block, then
-/// marks what was read as unread input.
+/// Reads at most `limit` bytes from `fd` into the uninitialised spare part
+/// of a read block, then marks what was read as unread input.
 ///
 /// # Errors
 ///
 /// The OS error of `recv(2)`, `EINTR` excepted (retried).
-pub(crate) fn read_into_block(fd: &impl AsRawFd, block: &mut ReadBlock) -> io::Result<usize> {
-    let n = recv_into(fd, block.spare_mut())?;
+pub(crate) fn read_into_block(
+    fd: &impl AsRawFd,
+    block: &mut ReadBlock,
+    limit: usize,
+) -> io::Result<usize> {
+    let spare = block.spare_mut();
+    let len = spare.len().min(limit);
+    let n = recv_into(fd, &mut spare[..len])?;
     // SAFETY: the kernel initialised the first `n` spare bytes
     // (`recv_into`), and `n` is at most the spare length.
     unsafe { block.commit(n) };
@@ -86,6 +95,32 @@ fn recv_into(fd: &impl AsRawFd, spare: &mut [MaybeUninit<u8>]) -> io::Result<usi
     };
     debug_assert!(n <= spare.len());
     Ok(n)
+}
+
+/// Sets `SO_RCVLOWAT` on `fd`: the socket reports readable once `bytes`
+/// are queued (Linux caps it; see `tcp_set_rcvlowat`).
+///
+/// # Errors
+///
+/// The OS error of `setsockopt(2)`.
+pub(crate) fn set_recv_low_water(fd: &impl AsRawFd, bytes: usize) -> io::Result<()> {
+    let value = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    // SAFETY: `value` is a live `c_int` for the whole call and the length
+    // passed is its size; `setsockopt` only reads it.
+    let r = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVLOWAT,
+            (&raw const value).cast(),
+            core::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// A descriptor and what to wait for on it, as `poll(2)` takes them.

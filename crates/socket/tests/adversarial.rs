@@ -884,6 +884,93 @@ fn a_reset_mid_frame_frees_the_partial_body() {
     s.finish(100_000 + GOOD_ALLOC);
 }
 
+/// `len` bytes of a pattern that differs with `seed`.
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|k| {
+            (k as u8)
+                .wrapping_mul(7)
+                .wrapping_add(seed ^ (k >> 12) as u8)
+        })
+        .collect()
+}
+
+/// A peer that sends large frames in pieces with pauses between them (a
+/// slow link, or a sender that writes as it produces): every frame arrives
+/// whole and in order, and a small frame sent alone after a large one is
+/// not held back. The session raises the tcp socket's receive low-water
+/// mark while it waits for the rest of a large body; were it left above
+/// what the peer still owes, these reads would wait forever.
+#[test]
+fn large_frames_sent_in_pieces_arrive_whole() {
+    let ctx = Context::new().unwrap();
+    let pull = socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:0").unwrap();
+    let endpoint = pull.last_endpoint().unwrap().to_string();
+    let addr = endpoint.trim_start_matches("tcp://").parse().unwrap();
+    let mut peer = RawPeer::handshaken(addr, SocketType::Push);
+    let pause = || std::thread::sleep(Duration::from_millis(50));
+    let recv = |what: &str| -> Vec<Vec<u8>> {
+        frames(
+            &pull
+                .recv_multipart()
+                .unwrap_or_else(|e| panic!("{what}: {e}")),
+        )
+    };
+
+    // A 3 MiB body: a first piece, the rest but 10 bytes, then the last
+    // 10 bytes with a small frame right behind them.
+    let big = pattern(3 << 20, 1);
+    let bytes = frame(0, &big);
+    peer.stream.write_all(&bytes[..100 << 10]).unwrap();
+    pause();
+    peer.stream
+        .write_all(&bytes[100 << 10..bytes.len() - 10])
+        .unwrap();
+    pause();
+    let mut tail = bytes[bytes.len() - 10..].to_vec();
+    tail.extend(frame(0, b"tiny"));
+    peer.stream.write_all(&tail).unwrap();
+    assert!(recv("3 MiB") == [big], "the 3 MiB body differs");
+    assert_eq!(recv("tiny"), [b"tiny".to_vec()]);
+
+    // A 600 KiB frame, then after a pause one byte alone.
+    let mid = pattern(600 << 10, 2);
+    peer.stream.write_all(&frame(0, &mid)).unwrap();
+    assert!(recv("600 KiB") == [mid], "the 600 KiB body differs");
+    pause();
+    peer.stream.write_all(&frame(0, b"1")).unwrap();
+    assert_eq!(recv("one byte"), [b"1".to_vec()]);
+
+    // Two parts, each split with a pause inside its body.
+    let (a, b) = (pattern(400 << 10, 3), pattern(1 << 20, 4));
+    let mut bytes = frame(0x01, &a);
+    bytes.extend(frame(0, &b));
+    let cuts = [300 << 10, (400 << 10) + 9 + (500 << 10), bytes.len()];
+    let mut at = 0;
+    for cut in cuts {
+        peer.stream.write_all(&bytes[at..cut]).unwrap();
+        at = cut;
+        pause();
+    }
+    assert!(recv("two parts") == [a, b], "the two parts differ");
+
+    // 16 MiB in one write from another thread: more than the socket
+    // buffers, so the low-water mark is capped below what is missing.
+    let huge = pattern(16 << 20, 5);
+    let mut stream = peer.stream.try_clone().unwrap();
+    let writer = {
+        let bytes = frame(0, &huge);
+        std::thread::spawn(move || {
+            stream.write_all(&bytes).unwrap();
+            stream.write_all(&frame(0, b"after")).unwrap();
+        })
+    };
+    assert!(recv("16 MiB") == [huge], "the 16 MiB body differs");
+    assert_eq!(recv("after"), [b"after".to_vec()]);
+    writer.join().unwrap();
+}
+
 // ---------------------------------------------------------------------------
 // ROUTER identities (RFC 28 §The ROUTER Socket Type; RFC 37 §The Identity
 // Property)
