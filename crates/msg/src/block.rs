@@ -92,13 +92,13 @@ impl ReadBlock {
         ))
     }
 
-    /// A block of `cap` bytes from the global allocator, for when the
+    /// A block of `cap` bytes from the heap (see `raw.rs`), for when the
     /// socket's allocator refused one: nothing is sliced from it (every
     /// frame is copied into the socket's allocator, as without blocks).
     ///
     /// # Errors
     ///
-    /// `Failed` when the global allocator says no, `TooLarge` when `cap`
+    /// `Failed` when the heap says no, `TooLarge` when `cap`
     /// overflows a layout.
     pub fn unsliced(cap: usize) -> Result<Self, AllocError> {
         Ok(Self::with_body(storage::new_chunk(cap)?, cap, false))

@@ -18,6 +18,15 @@
 //! its socket is gone. A body nobody shares is freed without touching its
 //! atomic.
 //!
+//! A chunk up to 128 KiB comes from mimalloc rather than the process's
+//! `#[global_allocator]`: bodies are usually allocated on one thread and
+//! freed on another (a sender's and its I/O thread), which mimalloc serves
+//! with a push onto the block's page and glibc's allocator with its slow
+//! path on both sides. Larger chunks, and every chunk with the
+//! `global-alloc` feature (for programs that count or profile every
+//! allocation through their global allocator), come from the global
+//! allocator.
+//!
 //! This crate knows nothing about framing on the wire, sockets or threads.
 //!
 //! # Examples
@@ -47,6 +56,8 @@ pub use block::ReadBlock;
 pub use msg::{INLINE_CAPACITY, Msg, Storage};
 pub use msg_mut::MsgMut;
 pub use multipart::{INLINE_FRAMES, Multipart};
+#[cfg(feature = "count")]
+pub use raw::{BodyCounts, body_counts};
 
 /// The receive-allocator types messages are made from, re-exported for
 /// convenience.

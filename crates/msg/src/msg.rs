@@ -186,7 +186,7 @@ impl Msg {
     ///
     /// # Panics
     ///
-    /// Aborts like `Vec` when the global allocator fails.
+    /// Aborts like `Vec` when the heap fails.
     ///
     /// # Examples
     ///

@@ -19,7 +19,8 @@ use crate::sync::StdArc;
 /// without copying.
 ///
 /// Capacities up to [`INLINE_CAPACITY`] are inline and allocate nothing; larger
-/// ones take one block (header and data together) from the global allocator
+/// ones take one block (header and data together) from the heap (mimalloc
+/// up to 128 KiB, else the global allocator; see the crate docs)
 /// ([`with_capacity`](Self::with_capacity)) or from a receive allocator
 /// ([`new_in`](Self::new_in)).
 ///
@@ -59,12 +60,11 @@ pub struct MsgMut {
 }
 
 impl MsgMut {
-    /// A writable frame of `capacity` bytes in global-allocator memory (inline
-    /// when small).
+    /// A writable frame of `capacity` bytes on the heap (inline when small).
     ///
     /// # Panics
     ///
-    /// Aborts like `Vec` when the global allocator fails.
+    /// Aborts like `Vec` when the heap fails.
     pub fn with_capacity(capacity: usize) -> Self {
         match Self::try_with_capacity(capacity) {
             Ok(m) => m,

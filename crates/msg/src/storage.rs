@@ -146,7 +146,7 @@ pub(crate) unsafe fn release_many(header: NonNull<Header>, n: usize) {
 }
 
 // ---------------------------------------------------------------------------
-// chunk: one allocation from the global allocator, header then data.
+// chunk: one heap allocation (see `raw.rs`), header then data.
 
 #[repr(C)]
 struct ChunkHeader {
@@ -163,8 +163,7 @@ fn chunk_layout(cap: usize) -> Option<(Layout, usize)> {
 ///
 /// # Errors
 ///
-/// `TooLarge` when `cap` overflows a layout, `Failed` when the global allocator
-/// says no.
+/// `TooLarge` when `cap` overflows a layout, `Failed` when the heap says no.
 pub(crate) fn new_chunk(cap: usize) -> Result<Body, AllocError> {
     let too_large = || AllocError::new(AllocErrorKind::TooLarge, Layout::new::<ChunkHeader>());
     let (layout, offset) = chunk_layout(cap).ok_or_else(too_large)?;

@@ -99,17 +99,25 @@ pub struct Counts {
     pub frees: usize,
 }
 
-/// The calling thread's running totals since it started.
+/// The calling thread's running totals since it started: the global
+/// allocator's calls and the message bodies' blocks, which come from
+/// mimalloc (`ferrozmq-msg`'s `body_counts`; with `malloc-count` they come
+/// from the global allocator and are counted there).
 pub fn totals() -> Counts {
+    let bodies = if cfg!(feature = "malloc-count") {
+        ferrozmq_msg::BodyCounts::default()
+    } else {
+        ferrozmq_msg::body_counts()
+    };
     Counts {
-        allocs: ALLOCS.with(Cell::get),
-        frees: FREES.with(Cell::get),
+        allocs: ALLOCS.with(Cell::get) + bodies.allocs,
+        frees: FREES.with(Cell::get) + bodies.frees,
     }
 }
 
 /// Runs `f` and returns its result with what the calling thread allocated and
 /// freed meanwhile. Meaningful only in a binary whose `#[global_allocator]` is
-/// [`CountingAlloc`] (otherwise the counts stay 0).
+/// [`CountingAlloc`] (otherwise only message bodies are counted).
 pub fn counted<R>(f: impl FnOnce() -> R) -> (R, Counts) {
     let before = totals();
     let r = f();
