@@ -363,6 +363,10 @@ struct EventLoop {
     scheduled: HashMap<Token, Instant>,
     /// How many sessions the loop holds.
     sessions: usize,
+    /// Every session the last turn handled is waiting for the rest of a
+    /// large body (see `Session::awaits_large_body`): the next wait sleeps
+    /// at once, as the spin would only take the core from the sender.
+    awaiting_large: bool,
 }
 
 impl EventLoop {
@@ -380,22 +384,24 @@ impl EventLoop {
             timers: BinaryHeap::new(),
             scheduled: HashMap::new(),
             sessions: 0,
+            awaiting_large: false,
         }
     }
 
     /// Looks at a session handled this turn: drops it if it ended, lists
     /// it for the next turn if it has work left, and keeps one heap entry
-    /// at or before its deadline.
-    fn settle_session(&mut self, token: Token) {
+    /// at or before its deadline. True when it waits for the rest of a
+    /// large body.
+    fn settle_session(&mut self, token: Token) -> bool {
         let Some(Entry::Session(s)) = self.entries.get(&token) else {
-            return;
+            return false;
         };
         if s.is_done() {
             self.entries.remove(&token);
             self.signals.remove(&token);
             self.scheduled.remove(&token);
             self.sessions -= 1;
-            return;
+            return false;
         }
         if s.wants_again() {
             self.again.push(token);
@@ -408,6 +414,7 @@ impl EventLoop {
                 self.timers.push(Reverse((deadline, token)));
             }
         }
+        s.awaits_large_body()
     }
 
     fn run(mut self) {
@@ -468,19 +475,23 @@ impl EventLoop {
                 }
             }
             self.handle_timers(now);
+            let (mut touched, mut large) = (0, 0);
             while let Some(token) = self.touched.pop() {
-                self.settle_session(token);
+                touched += 1;
+                large += usize::from(self.settle_session(token));
             }
+            self.awaiting_large = touched > 0 && large == touched;
             self.shared.live.settle(self.sessions, arrivals);
         }
     }
 
     /// Waits for events until `timeout` (`None`: no limit), looking
     /// without sleeping for the spin time first ([`SPIN_BEFORE_SLEEP`]
-    /// unless set otherwise; never past the timeout).
+    /// unless set otherwise; never past the timeout; not at all when the
+    /// last turn's sessions all await large bodies).
     fn wait(&mut self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         let spin = self.shared.spin_us.load(Ordering::Relaxed);
-        if timeout == Some(Duration::ZERO) || spin == 0 {
+        if timeout == Some(Duration::ZERO) || spin == 0 || self.awaiting_large {
             return self.poll.poll(events, timeout);
         }
         let start = Instant::now();

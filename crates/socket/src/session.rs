@@ -292,6 +292,13 @@ impl Session {
         matches!(self.state, State::Done)
     }
 
+    /// Whether the connection waits for the rest of a large body, its
+    /// low-water mark raised (see [`LARGE_BODY`]): nothing will happen on
+    /// it for a while.
+    pub(crate) fn awaits_large_body(&self) -> bool {
+        matches!(&self.state, State::Active(e) if e.low_water > 1)
+    }
+
     /// Whether the last turn left work undone (come back without waiting).
     pub(crate) fn wants_again(&self) -> bool {
         self.again
