@@ -162,8 +162,12 @@ impl<T: Into<Msg>, const N: usize> From<[T; N]> for Multipart {
 }
 
 impl From<Msg> for Multipart {
+    /// One frame, inline: no iterator (a send of one frame makes one).
+    #[inline]
     fn from(frame: Msg) -> Self {
-        Self::from([frame])
+        let mut frames = SmallVec::new();
+        frames.push(frame);
+        Self { frames }
     }
 }
 

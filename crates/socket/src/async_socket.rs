@@ -131,7 +131,7 @@ impl AsyncSocket {
     /// `HostUnreachable` (ROUTER_MANDATORY). Never `WouldBlock` or
     /// `Timeout`: it waits.
     pub fn send(&self, msg: Msg) -> SendFuture<'_> {
-        SendFuture(Sending::new(&self.socket, Multipart::from([msg])))
+        SendFuture(Sending::new(&self.socket, Multipart::from(msg)))
     }
 
     /// Sends a whole message: completes once every part is queued for a

@@ -339,7 +339,7 @@ impl Socket {
         } else {
             base.options().sndtimeo()
         };
-        self.send_parts(base, Multipart::from([msg]), timeout)
+        self.send_parts(base, Multipart::from(msg), timeout)
             .map_err(|e| e.map(|mut mine| mine.pop().unwrap_or_default()))
     }
 
