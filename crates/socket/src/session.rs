@@ -157,8 +157,14 @@ impl Engine {
             1
         };
         if want != self.low_water {
-            sys::set_recv_low_water(tcp, want).map_err(SessionError::io)?;
-            self.low_water = want;
+            match sys::set_recv_low_water(tcp, want) {
+                Ok(()) => self.low_water = want,
+                // A system that refuses the mark reads as before (the mark
+                // stays at 1); one that will not put it back down would
+                // leave the connection waiting for bytes nobody owes.
+                Err(_) if want > 1 => {}
+                Err(e) => return Err(SessionError::io(e)),
+            }
         }
         Ok(())
     }
