@@ -76,10 +76,9 @@ pub(crate) unsafe fn release(header: NonNull<Header>) {
     // the only reference and nobody can make another one. The acquire load
     // orders every earlier release decrement (by other holders) before the free.
     if hdr.refs.load(Ordering::Acquire) != 1 {
-        if hdr.refs.fetch_sub(1, Ordering::Release) != 1 {
-            return;
-        }
-        fence(Ordering::Acquire);
+        // SAFETY: as ours; we hold one reference and give it up.
+        unsafe { release_many(header, 1) };
+        return;
     }
     let free = hdr.release;
     // SAFETY: the count reached zero (or we were the only holder), so this is
