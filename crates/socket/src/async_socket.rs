@@ -173,8 +173,8 @@ impl AsyncSocket {
 
     /// One try of receiving a whole message; `None`: would block.
     fn try_recv_whole(base: &mut Base) -> Option<Result<Multipart, RecvError>> {
-        match base.try_recv_frames(true) {
-            Ok(frames) => Some(Ok(frames.into_multipart())),
+        match base.try_recv_whole() {
+            Ok(msg) => Some(Ok(msg)),
             Err(RecvError::WouldBlock) => None,
             Err(e) => Some(Err(e)),
         }
@@ -280,8 +280,8 @@ impl Future for RecvFuture<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.get_mut()
             .0
-            .poll(cx, |base| match base.try_recv_frames(false) {
-                Ok(frames) => frames.pop_front().map(Ok),
+            .poll(cx, |base| match base.try_recv_frame() {
+                Ok(frame) => Some(Ok(frame)),
                 Err(RecvError::WouldBlock) => None,
                 Err(e) => Some(Err(e)),
             })

@@ -11,7 +11,7 @@ use ferrozmq_alloc::{Cache, RecvAllocator};
 use ferrozmq_msg::{Msg, Multipart};
 use ferrozmq_wire::{Config, SocketType};
 
-use super::{Engine, Frames, Hub, NewPeer, Origin, PeerKey, PeerWake};
+use super::{Engine, Hub, NewPeer, Origin, PeerKey, PeerWake};
 use crate::context::ContextInner;
 use crate::endpoint::Endpoint;
 use crate::error::{BindError, ConnectError, DisconnectError, RecvError, SendError, UnbindError};
@@ -234,31 +234,37 @@ impl Base {
         peers.properties(peers.delivered?)
     }
 
-    /// The next frame (the rest of its message kept for the next calls),
-    /// or with `whole` every frame left of the current message or the
-    /// next one.
-    pub(crate) fn try_recv_frames(&mut self, whole: bool) -> Result<Frames, RecvError> {
-        if !self.inbox.is_empty() {
-            return Ok(if whole {
-                Frames::All(self.inbox.drain(..).collect())
-            } else {
-                Frames::One(self.inbox.pop_front())
-            });
+    /// The next frame, the rest of its message kept for the next calls.
+    pub(crate) fn try_recv_frame(&mut self) -> Result<Msg, RecvError> {
+        if let Some(frame) = self.inbox.pop_front() {
+            return Ok(frame);
         }
-        let (mut msg, from) = self.try_recv()?;
-        self.engine.peers.delivered = from;
-        msg.mark_more();
-        if whole {
-            return Ok(Frames::All(msg));
-        }
+        let mut msg = self.take_next()?;
         if msg.len() == 1 {
             // The common case: no iterator, nothing for the inbox.
-            return Ok(Frames::One(msg.pop()));
+            return msg.pop().ok_or(RecvError::WouldBlock);
         }
         let mut frames = msg.into_iter();
         let first = frames.next();
         self.inbox.extend(frames);
-        Ok(Frames::One(first))
+        first.ok_or(RecvError::WouldBlock)
+    }
+
+    /// Every frame left of the current message, or the next whole one.
+    pub(crate) fn try_recv_whole(&mut self) -> Result<Multipart, RecvError> {
+        if !self.inbox.is_empty() {
+            return Ok(self.inbox.drain(..).collect());
+        }
+        self.take_next()
+    }
+
+    /// The next whole message, noted as delivered, its frames marked MORE
+    /// but the last.
+    fn take_next(&mut self) -> Result<Multipart, RecvError> {
+        let (mut msg, from) = self.try_recv()?;
+        self.engine.peers.delivered = from;
+        msg.mark_more();
+        Ok(msg)
     }
 
     /// Whether a whole message can be received now.

@@ -444,9 +444,7 @@ impl Socket {
     ///
     /// [`RecvError`]: `State` (EFSM), `NotSupported`, `WouldBlock`/`Timeout`.
     pub fn recv(&self) -> Result<Msg, RecvError> {
-        self.recv_timeout(None, false)?
-            .pop_front()
-            .ok_or(RecvError::WouldBlock)
+        self.recv_timeout(None, Base::try_recv_frame)
     }
 
     /// [`recv`](Self::recv) without waiting.
@@ -455,9 +453,7 @@ impl Socket {
     ///
     /// As [`recv`](Self::recv); `WouldBlock` when nothing is there now.
     pub fn try_recv(&self) -> Result<Msg, RecvError> {
-        self.recv_timeout(Some(Duration::ZERO), false)?
-            .pop_front()
-            .ok_or(RecvError::WouldBlock)
+        self.recv_timeout(Some(Duration::ZERO), Base::try_recv_frame)
     }
 
     /// Receives a whole message (or the rest of one partly taken with
@@ -467,8 +463,7 @@ impl Socket {
     ///
     /// As [`recv`](Self::recv).
     pub fn recv_multipart(&self) -> Result<Multipart, RecvError> {
-        self.recv_timeout(None, true)
-            .map(|parts| parts.into_multipart())
+        self.recv_timeout(None, Base::try_recv_whole)
     }
 
     /// [`recv_multipart`](Self::recv_multipart) without waiting.
@@ -477,8 +472,7 @@ impl Socket {
     ///
     /// As [`recv`](Self::recv).
     pub fn try_recv_multipart(&self) -> Result<Multipart, RecvError> {
-        self.recv_timeout(Some(Duration::ZERO), true)
-            .map(|parts| parts.into_multipart())
+        self.recv_timeout(Some(Duration::ZERO), Base::try_recv_whole)
     }
 
     /// [`recv_multipart`](Self::recv_multipart) with the properties of the
@@ -497,8 +491,9 @@ impl Socket {
     pub fn recv_multipart_with_properties(
         &self,
     ) -> Result<(Multipart, Option<PeerProperties>), RecvError> {
-        self.recv_timeout_then(None, true, |base, parts| {
-            (parts.into_multipart(), base.peer_properties())
+        self.recv_timeout(None, |base| {
+            let msg = base.try_recv_whole()?;
+            Ok((msg, base.peer_properties()))
         })
     }
 
@@ -514,20 +509,12 @@ impl Socket {
         self.base().peer_properties()
     }
 
-    /// The frames of the next message (or the rest of the current one):
-    /// all of them with `whole`, otherwise they stay in the socket's inbox
-    /// and the first is handed out. `timeout`: `None` for RCVTIMEO.
-    fn recv_timeout(&self, timeout: Option<Duration>, whole: bool) -> Result<Frames, RecvError> {
-        self.recv_timeout_then(timeout, whole, |_, frames| frames)
-    }
-
-    /// [`recv_timeout`](Self::recv_timeout), then `then` with the frames
-    /// under the same lock.
-    fn recv_timeout_then<T>(
+    /// `try_once` until it has something, waiting up to `timeout` (`None`
+    /// for RCVTIMEO) between tries; each try under the state lock.
+    fn recv_timeout<T>(
         &self,
         timeout: Option<Duration>,
-        whole: bool,
-        then: impl FnOnce(&Base, Frames) -> T,
+        mut try_once: impl FnMut(&mut Base) -> Result<T, RecvError>,
     ) -> Result<T, RecvError> {
         let mut base = self.base();
         let timeout = timeout.or_else(|| base.options().rcvtimeo());
@@ -535,8 +522,8 @@ impl Socket {
         loop {
             // Before the look: a change after it moves the epoch.
             let epoch = self.hub.readiness.epoch();
-            match base.try_recv_frames(whole) {
-                Ok(frames) => return Ok(then(&base, frames)),
+            match try_once(&mut base) {
+                Ok(got) => return Ok(got),
                 Err(RecvError::WouldBlock) => {}
                 Err(e) => return Err(e),
             }
@@ -598,29 +585,6 @@ impl Deadline {
             return true;
         }
         self.at().is_some_and(|d| d <= Instant::now())
-    }
-}
-
-/// What a receive hands out: one frame (the rest stays in the inbox) or a
-/// whole message.
-pub(crate) enum Frames {
-    One(Option<Msg>),
-    All(Multipart),
-}
-
-impl Frames {
-    pub(crate) fn pop_front(self) -> Option<Msg> {
-        match self {
-            Self::One(m) => m,
-            Self::All(mut m) => (!m.is_empty()).then(|| m.remove(0)),
-        }
-    }
-
-    pub(crate) fn into_multipart(self) -> Multipart {
-        match self {
-            Self::One(m) => m.into_iter().collect(),
-            Self::All(m) => m,
-        }
     }
 }
 
