@@ -15,8 +15,9 @@
 //! global allocator (the feature is for programs that count or profile
 //! every allocation through it).
 //!
-//! With the `count` feature, each thread counts the blocks it allocated
-//! and freed here ([`body_counts`]), for tests.
+//! With the `count` feature, each thread counts the blocks it took from
+//! and gave back to mimalloc ([`body_counts`]), for tests: the blocks its
+//! global allocator does not see (that one counts the rest itself).
 
 use core::alloc::Layout;
 use core::ptr::NonNull;
@@ -27,9 +28,9 @@ use core::ptr::NonNull;
 /// the data, so it always has).
 pub(crate) fn alloc(layout: Layout) -> Option<NonNull<u8>> {
     debug_assert!(layout.size() > 0);
-    #[cfg(feature = "count")]
-    count::bump(&count::ALLOCS);
     let ptr = if from_mimalloc(layout) {
+        #[cfg(feature = "count")]
+        count::bump(&count::ALLOCS);
         // SAFETY: `mi_malloc_aligned` accepts any size and any power-of-two
         // alignment (a `Layout`'s is) and returns null on failure.
         unsafe { libmimalloc_sys::mi_malloc_aligned(layout.size(), layout.align()) }.cast()
@@ -50,9 +51,9 @@ pub(crate) fn alloc(layout: Layout) -> Option<NonNull<u8>> {
 /// afterwards.
 pub(crate) unsafe fn dealloc(ptr: NonNull<u8>, layout: Layout) {
     debug_assert!(layout.size() > 0);
-    #[cfg(feature = "count")]
-    count::bump(&count::FREES);
     if from_mimalloc(layout) {
+        #[cfg(feature = "count")]
+        count::bump(&count::FREES);
         // SAFETY: the caller guarantees `ptr` came from `alloc` with this
         // layout, so from `mi_malloc_aligned`, and is not used again;
         // `mi_free` takes a block from any thread.
@@ -77,8 +78,9 @@ fn from_mimalloc(layout: Layout) -> bool {
     !cfg!(feature = "global-alloc") && layout.size() <= MIMALLOC_MAX
 }
 
-/// Heap blocks the calling thread allocated and freed for message bodies
-/// (and unsliced read blocks) since it started.
+/// Blocks the calling thread took from and gave back to mimalloc for
+/// message bodies (and unsliced read blocks) since it started; blocks from
+/// the global allocator are not counted here (see the module docs).
 #[cfg(feature = "count")]
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct BodyCounts {

@@ -39,7 +39,18 @@ fn static_makes_no_allocation() {
 
 #[test]
 fn copy_of_1kib_is_exactly_one_allocation_and_one_free() {
-    let src = vec![0x5A; 1024];
+    copy_is_exactly_one_allocation_and_one_free(1024);
+}
+
+/// Above the size whose blocks come from mimalloc: counted once, by the
+/// global allocator, not again with the bodies.
+#[test]
+fn copy_of_1mib_is_exactly_one_allocation_and_one_free() {
+    copy_is_exactly_one_allocation_and_one_free(1 << 20);
+}
+
+fn copy_is_exactly_one_allocation_and_one_free(len: usize) {
+    let src = vec![0x5A; len];
     let (m, allocs, frees) = counted(|| Msg::copy_from_slice(&src));
     assert_eq!((allocs, frees), (1, 0));
     assert_eq!(&m[..], &src[..]);

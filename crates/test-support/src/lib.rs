@@ -100,15 +100,11 @@ pub struct Counts {
 }
 
 /// The calling thread's running totals since it started: the global
-/// allocator's calls and the message bodies' blocks, which come from
-/// mimalloc (`ferrozmq-msg`'s `body_counts`; with `malloc-count` they come
-/// from the global allocator and are counted there).
+/// allocator's calls and the message bodies' blocks from mimalloc, which it
+/// does not see (`ferrozmq-msg`'s `body_counts`; none with `malloc-count`,
+/// where every body comes from the global allocator).
 pub fn totals() -> Counts {
-    let bodies = if cfg!(feature = "malloc-count") {
-        ferrozmq_msg::BodyCounts::default()
-    } else {
-        ferrozmq_msg::body_counts()
-    };
+    let bodies = ferrozmq_msg::body_counts();
     Counts {
         allocs: ALLOCS.with(Cell::get) + bodies.allocs,
         frees: FREES.with(Cell::get) + bodies.frees,
