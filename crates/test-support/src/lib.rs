@@ -153,7 +153,7 @@ pub struct Metered {
     live: AtomicUsize,
     freed: AtomicUsize,
     largest_body: AtomicUsize,
-    live_read_blocks: AtomicUsize,
+    live_bodies: AtomicUsize,
     /// While true, every request is answered `Exhausted`.
     pub exhausted: AtomicBool,
 }
@@ -183,7 +183,7 @@ impl Metered {
     /// Blocks handed out and not yet returned, read blocks left out: the
     /// bodies received (or being received) and still held.
     pub fn live_bodies(&self) -> usize {
-        self.live() - self.live_read_blocks.load(Ordering::SeqCst)
+        self.live_bodies.load(Ordering::SeqCst)
     }
 }
 
@@ -204,18 +204,17 @@ unsafe impl RecvAllocator for Metered {
         }
         let block = self.inner.allocate(layout)?;
         self.largest.fetch_max(layout.size(), Ordering::SeqCst);
-        if is_read_block(layout) {
-            self.live_read_blocks.fetch_add(1, Ordering::SeqCst);
-        } else {
+        if !is_read_block(layout) {
             self.largest_body.fetch_max(layout.size(), Ordering::SeqCst);
+            self.live_bodies.fetch_add(1, Ordering::SeqCst);
         }
         self.live.fetch_add(1, Ordering::SeqCst);
         Ok(block)
     }
 
     unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
-        if is_read_block(layout) {
-            self.live_read_blocks.fetch_sub(1, Ordering::SeqCst);
+        if !is_read_block(layout) {
+            self.live_bodies.fetch_sub(1, Ordering::SeqCst);
         }
         self.live.fetch_sub(1, Ordering::SeqCst);
         self.freed.fetch_add(1, Ordering::SeqCst);
