@@ -90,6 +90,29 @@ impl Multipart {
         self.frames.remove(index)
     }
 
+    /// Removes the frames in `range` and yields them in order, as
+    /// `Vec::drain` does; the frames after the range move up. Dropping the
+    /// iterator early drops the frames it has not yielded.
+    ///
+    /// ```
+    /// use ferrozmq_msg::Multipart;
+    ///
+    /// let mut msg = Multipart::from([&b"id"[..], b"", b"body"]);
+    /// let envelope: Vec<_> = msg.drain(..2).collect();
+    /// assert_eq!(envelope.len(), 2);
+    /// assert_eq!(&msg[0][..], b"body");
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When the range is out of bounds or its start is after its end.
+    pub fn drain<R: core::ops::RangeBounds<usize>>(
+        &mut self,
+        range: R,
+    ) -> smallvec::Drain<'_, [Msg; INLINE_FRAMES]> {
+        self.frames.drain(range)
+    }
+
     /// Removes every frame.
     pub fn clear(&mut self) {
         self.frames.clear();

@@ -625,33 +625,15 @@ impl Session {
         // socket hears of the room made once, after the batch.
         if e.conn.is_established() && !e.conn.has_transmit() {
             for _ in 0..SEND_BATCH {
-                match self.from_socket.try_recv_unflushed() {
-                    Ok(Item::Msg(mut msg)) => {
-                        progress = true;
-                        msg.mark_more();
-                        for frame in msg {
-                            // Established, so `send` cannot fail.
-                            e.conn.send(frame).map_err(|_| ConnectionError::Closed)?;
-                        }
-                    }
-                    Ok(Item::Subscribe(topic)) => {
-                        progress = true;
-                        self.subscriptions.push(topic.to_vec());
-                        e.conn
-                            .send_subscription(true, &topic)
-                            .map_err(|_| ConnectionError::Closed)?;
-                    }
-                    Ok(Item::Cancel(topic)) => {
-                        progress = true;
-                        if let Some(i) = self.subscriptions.iter().position(|t| t[..] == topic[..])
-                        {
-                            self.subscriptions.swap_remove(i);
-                        }
-                        e.conn
-                            .send_subscription(false, &topic)
-                            .map_err(|_| ConnectionError::Closed)?;
-                    }
-                    Ok(Item::Attached(_) | Item::Lost) => progress = true,
+                // Each item is taken apart where it lies in the pipe.
+                let subscriptions = &mut self.subscriptions;
+                let conn = &mut e.conn;
+                match self
+                    .from_socket
+                    .try_recv_unflushed_with(|item| encode_item(item, conn, subscriptions))
+                {
+                    Ok(true) => progress = true,
+                    Ok(false) => return Err(ConnectionError::Closed.into()),
                     Err(TryRecvError::Empty) => break,
                     // The socket is gone: write what the encoder holds
                     // first (linger); the session ends on a later round.
@@ -784,6 +766,32 @@ fn auth_status(error: &SessionError) -> Option<u16> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// Puts one item from the socket into the connection: a message's frames
+/// (read out of the pipe's slot, with MORE set on all but the last), or a
+/// subscription to send and remember for the next connection. The
+/// connection is established, so a send fails only when it is closed:
+/// `false` then. (A `bool`, not the connection's error: the answer travels
+/// back through the pipe's layers, and a word moves cheaply.)
+fn encode_item(item: &mut Item, conn: &mut Connection, subscriptions: &mut Vec<Vec<u8>>) -> bool {
+    match item {
+        Item::Msg(msg) => {
+            msg.mark_more();
+            msg.drain(..).all(|frame| conn.send(frame).is_ok())
+        }
+        Item::Subscribe(topic) => {
+            subscriptions.push(topic.to_vec());
+            conn.send_subscription(true, topic).is_ok()
+        }
+        Item::Cancel(topic) => {
+            if let Some(i) = subscriptions.iter().position(|t| t[..] == topic[..]) {
+                subscriptions.swap_remove(i);
+            }
+            conn.send_subscription(false, topic).is_ok()
+        }
+        Item::Attached(_) | Item::Lost => true,
     }
 }
 

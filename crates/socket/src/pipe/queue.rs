@@ -178,6 +178,24 @@ impl<T> Queue<T> {
         }
     }
 
+    /// Hands the oldest item, if any, to `f` where it lies, then drops what
+    /// `f` left of it (see `chunked.rs`). Consumer only, with its own
+    /// `head`.
+    #[inline]
+    pub(super) fn pop_with<R>(
+        &self,
+        head: &mut Head<T>,
+        mut f: impl FnMut(&mut T) -> R,
+    ) -> Option<R> {
+        #[cfg(not(loom))]
+        if let Inner::Chunked(q) = &self.inner {
+            return q.pop_with(head, f);
+        }
+        // The conflating slot and the stand-in: the item is taken out
+        // first, which is the same to `f`.
+        self.pop(head).map(|mut value| f(&mut value))
+    }
+
     /// How many items it holds (a snapshot).
     pub(super) fn len(&self) -> usize {
         #[cfg(not(loom))]

@@ -170,6 +170,24 @@ impl<T> RingRx<T> {
             self.0.pop(&mut Head::default())
         }
     }
+
+    /// Hands the oldest item to `f` where it lies, then drops what `f` left
+    /// of it in its slot; `None` when the ring is empty.
+    fn pop_with<R>(&mut self, f: impl FnMut(&mut T) -> R) -> Option<R> {
+        #[cfg(not(loom))]
+        {
+            let mut f = f;
+            let mut chunk = self.0.read_chunk(1).ok()?;
+            let (first, _) = chunk.as_mut_slices();
+            let out = first.first_mut().map(&mut f);
+            chunk.commit_all();
+            out
+        }
+        #[cfg(loom)]
+        {
+            self.0.pop_with(&mut Head::default(), f)
+        }
+    }
 }
 
 /// What the producer publishes when it moves to a new chunk: the new
@@ -437,8 +455,30 @@ impl<T> Chunked<T> {
 
     /// Removes the oldest item, if any. Consumer only, with its own `head`.
     pub(super) fn pop(&self, head: &mut Head<T>) -> Option<T> {
+        self.pop_by(head, RingRx::pop)
+    }
+
+    /// Hands the oldest item, if any, to `f` in its slot, then drops what
+    /// `f` left of it there: a consumer that takes its contents apart
+    /// reads them from the slot instead of from a copy of the whole item.
+    /// Consumer only, with its own `head`.
+    pub(super) fn pop_with<R>(
+        &self,
+        head: &mut Head<T>,
+        mut f: impl FnMut(&mut T) -> R,
+    ) -> Option<R> {
+        self.pop_by(head, |rx| rx.pop_with(&mut f))
+    }
+
+    /// The oldest item, through `take` from the head's ring.
+    #[inline]
+    fn pop_by<R>(
+        &self,
+        head: &mut Head<T>,
+        mut take: impl FnMut(&mut RingRx<T>) -> Option<R>,
+    ) -> Option<R> {
         loop {
-            if let Some(value) = head.chunk.as_mut().and_then(RingRx::pop) {
+            if let Some(value) = head.chunk.as_mut().and_then(&mut take) {
                 return Some(self.count_pop(value));
             }
             let next = match head.next.take() {
@@ -448,7 +488,7 @@ impl<T> Chunked<T> {
                     // The producer published `next` after its last push
                     // into the head, and popping it acquired that: one more
                     // look finds whatever is left (module docs, 2).
-                    if let Some(value) = head.chunk.as_mut().and_then(RingRx::pop) {
+                    if let Some(value) = head.chunk.as_mut().and_then(&mut take) {
                         head.next = Some(next);
                         return Some(self.count_pop(value));
                     }
@@ -474,8 +514,8 @@ impl<T> Chunked<T> {
         self.capacity
     }
 
-    /// Counts a popped `value` and returns it.
-    fn count_pop(&self, value: T) -> T {
+    /// Counts a pop and returns what it gave.
+    fn count_pop<R>(&self, value: R) -> R {
         let popped = &self.popped.0;
         popped.store(
             popped.load(Ordering::Relaxed).wrapping_add(1),
@@ -743,6 +783,33 @@ mod tests {
         assert_eq!(chunk_len::<u64>(1 << 20), (1 << 20) / MAX_CHUNKS);
         let m = chunk_len::<Multipart>(1000);
         assert!((30..=64).contains(&m), "{m} slots per chunk");
+    }
+
+    /// `pop_with` hands each item in order, across chunks, where it lies;
+    /// what the caller leaves of it is dropped as the slot is freed, and
+    /// an empty queue does not call it.
+    #[test]
+    fn pop_with_hands_items_in_place_and_drops_the_rest() {
+        let item = Arc::new(());
+        let mut q = Fifo::new(10, 3, 3);
+        for i in 0..8 {
+            q.push((i, Some(Arc::clone(&item)), Arc::clone(&item)))
+                .unwrap();
+        }
+        let mut kept = Vec::new();
+        for i in 0..8 {
+            let seen = q.q.pop_with(&mut q.head, |(n, first, _)| {
+                kept.push(first.take());
+                *n
+            });
+            assert_eq!(seen, Some(i));
+            // The one taken out lives on; the one left went with the slot.
+            assert_eq!(Arc::strong_count(&item), 1 + kept.len() + 2 * (7 - i));
+        }
+        assert_eq!(q.q.pop_with(&mut q.head, |_| unreachable!()), None::<()>);
+        assert_eq!(q.len(), 0);
+        drop(kept);
+        assert_eq!(Arc::strong_count(&item), 1);
     }
 
     #[test]
