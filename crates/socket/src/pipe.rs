@@ -384,8 +384,8 @@ impl<T> PipeReader<T> {
     /// of the whole item moved out through every layer in between: those
     /// moves, byte-tagged enums wrapped in one another, made the CPU wait
     /// on stores it could not forward to the differently shaped loads
-    /// after them (perf annotate of a tcp 64 B sender: ~15 % of its I/O
-    /// thread).
+    /// after them (perf annotate of a tcp 64 B sender: ~15 % of the
+    /// sending process).
     ///
     /// # Errors
     ///
