@@ -240,14 +240,11 @@ impl Base {
             return Ok(frame);
         }
         let mut msg = self.take_next()?;
-        if msg.len() == 1 {
-            // The common case: no iterator, nothing for the inbox.
-            return msg.pop().ok_or(RecvError::WouldBlock);
+        // One frame, the common case: nothing for the inbox.
+        if msg.len() > 1 {
+            self.inbox.extend(msg.drain(1..));
         }
-        let mut frames = msg.into_iter();
-        let first = frames.next();
-        self.inbox.extend(frames);
-        first.ok_or(RecvError::WouldBlock)
+        msg.pop().ok_or(RecvError::WouldBlock)
     }
 
     /// Every frame left of the current message, or the next whole one.
