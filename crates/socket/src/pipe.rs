@@ -369,6 +369,23 @@ impl<T> PipeReader<T> {
         self.shared.try_recv(&mut self.head)
     }
 
+    /// As [`try_recv`](Self::try_recv), handing the message to `f` where
+    /// it lies in the pipe, then dropping what `f` left of it there (see
+    /// [`try_recv_unflushed_with`](Self::try_recv_unflushed_with)).
+    ///
+    /// # Errors
+    ///
+    /// As [`try_recv`](Self::try_recv); `f` is not called.
+    #[inline]
+    pub(crate) fn try_recv_with<R>(
+        &mut self,
+        f: impl FnMut(&mut T) -> R,
+    ) -> Result<R, TryRecvError> {
+        let out = self.pop_with(f)?;
+        self.shared.wake_writer();
+        Ok(out)
+    }
+
     /// As [`try_recv`](Self::try_recv), without the wake-up check, and
     /// handing the message to `f` where it lies in the pipe, then dropping
     /// what `f` left of it there.
@@ -393,13 +410,18 @@ impl<T> PipeReader<T> {
     #[inline]
     pub(crate) fn try_recv_unflushed_with<R>(
         &mut self,
-        mut f: impl FnMut(&mut T) -> R,
+        f: impl FnMut(&mut T) -> R,
     ) -> Result<R, TryRecvError> {
-        let out = self
-            .shared
-            .pop_by(&mut self.head, |queue, head| queue.pop_with(head, &mut f))?;
+        let out = self.pop_with(f)?;
         self.unflushed = true;
         Ok(out)
+    }
+
+    /// The in-place pop of both forms above, without the wake-up check.
+    #[inline]
+    fn pop_with<R>(&mut self, mut f: impl FnMut(&mut T) -> R) -> Result<R, TryRecvError> {
+        self.shared
+            .pop_by(&mut self.head, |queue, head| queue.pop_with(head, &mut f))
     }
 
     /// Notifies the writer if it answered `Full`, a

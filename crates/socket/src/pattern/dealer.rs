@@ -5,7 +5,7 @@
 
 use ferrozmq_msg::Multipart;
 
-use super::pull::next_msg;
+use super::pull::next_msg_with;
 use super::{Pattern, SendResult};
 use crate::error::{RecvError, SendError};
 use crate::options::{Options, SocketOption};
@@ -73,10 +73,12 @@ impl Pattern for Dealer {
         self.send_to_next(msg, peers).map(drop)
     }
 
-    fn try_recv(&mut self, peers: &mut Peers) -> Result<Multipart, RecvError> {
-        next_msg(&mut self.fq, peers)
-            .map(|(_, msg)| msg)
-            .ok_or(RecvError::WouldBlock)
+    fn try_recv_with<R>(
+        &mut self,
+        peers: &mut Peers,
+        mut f: impl FnMut(&mut Multipart) -> R,
+    ) -> Result<R, RecvError> {
+        next_msg_with(&mut self.fq, peers, |_, msg| Some(f(msg))).ok_or(RecvError::WouldBlock)
     }
 
     fn has_out(&mut self, peers: &mut Peers) -> bool {

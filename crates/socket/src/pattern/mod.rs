@@ -79,8 +79,15 @@ pub(crate) trait Pattern {
     /// Sends a whole message, or hands it back.
     fn try_send(&mut self, msg: Multipart, peers: &mut Peers) -> SendResult;
 
-    /// Receives a whole message.
-    fn try_recv(&mut self, peers: &mut Peers) -> Result<Multipart, RecvError>;
+    /// Receives a whole message, handing it to `f` where it lies (in its
+    /// pipe, for the types that fair-queue) rather than moving it out
+    /// through every layer between the pipe and the caller; what `f` leaves
+    /// of it is dropped. `f` is called once, for the message received.
+    fn try_recv_with<R>(
+        &mut self,
+        peers: &mut Peers,
+        f: impl FnMut(&mut Multipart) -> R,
+    ) -> Result<R, RecvError>;
 
     /// Whether [`try_send`](Self::try_send) could take a message now; when
     /// not, the socket will be woken when that may change.
@@ -178,8 +185,12 @@ impl Pattern for AnyPattern {
         dispatch!(self, p => p.try_send(msg, peers))
     }
     #[inline]
-    fn try_recv(&mut self, peers: &mut Peers) -> Result<Multipart, RecvError> {
-        dispatch!(self, p => p.try_recv(peers))
+    fn try_recv_with<R>(
+        &mut self,
+        peers: &mut Peers,
+        f: impl FnMut(&mut Multipart) -> R,
+    ) -> Result<R, RecvError> {
+        dispatch!(self, p => p.try_recv_with(peers, f))
     }
     fn has_out(&mut self, peers: &mut Peers) -> bool {
         dispatch!(self, p => p.has_out(peers))

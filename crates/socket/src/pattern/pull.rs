@@ -15,18 +15,35 @@ pub(crate) struct Pull {
     fq: FairQueue,
 }
 
-/// The next message of `fq`, noting the control items met on the way.
+/// The next message of `fq`, noting the control items met on the way:
+/// each is handed to `take` where it lies in its pipe (see
+/// `FairQueue::recv_with`); the first it answers `Some` for is the one
+/// received, the others are dropped (REP's malformed requests, SUB's
+/// filter).
 #[inline]
-pub(super) fn next_msg(fq: &mut FairQueue, peers: &mut Peers) -> Option<(PeerKey, Multipart)> {
-    while let Some((key, item)) = fq.recv(peers) {
-        match item {
-            Item::Msg(msg) => return Some((key, msg)),
+pub(super) fn next_msg_with<R>(
+    fq: &mut FairQueue,
+    peers: &mut Peers,
+    mut take: impl FnMut(PeerKey, &mut Multipart) -> Option<R>,
+) -> Option<R> {
+    // A control item is moved out to here rather than returned beside
+    // `R`: every layer in between would then move an item-sized value.
+    let mut control = None;
+    loop {
+        let got = fq.recv_with(peers, |key, item| match item {
+            Item::Msg(msg) => take(key, msg),
             other => {
-                peers.note(key, &other);
+                control = Some((key, core::mem::replace(other, Item::Lost)));
+                None
             }
+        })?;
+        if got.is_some() {
+            return got;
+        }
+        if let Some((key, item)) = control.take() {
+            peers.note(key, &item);
         }
     }
-    None
 }
 
 impl Pattern for Pull {
@@ -51,10 +68,12 @@ impl Pattern for Pull {
         Err(SendError::NotSupported(msg))
     }
 
-    fn try_recv(&mut self, peers: &mut Peers) -> Result<Multipart, RecvError> {
-        next_msg(&mut self.fq, peers)
-            .map(|(_, msg)| msg)
-            .ok_or(RecvError::WouldBlock)
+    fn try_recv_with<R>(
+        &mut self,
+        peers: &mut Peers,
+        mut f: impl FnMut(&mut Multipart) -> R,
+    ) -> Result<R, RecvError> {
+        next_msg_with(&mut self.fq, peers, |_, msg| Some(f(msg))).ok_or(RecvError::WouldBlock)
     }
 
     fn has_out(&mut self, _peers: &mut Peers) -> bool {

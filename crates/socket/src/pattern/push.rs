@@ -47,7 +47,11 @@ impl Pattern for Push {
             .map_err(SendError::WouldBlock)
     }
 
-    fn try_recv(&mut self, _peers: &mut Peers) -> Result<Multipart, RecvError> {
+    fn try_recv_with<R>(
+        &mut self,
+        _peers: &mut Peers,
+        _f: impl FnMut(&mut Multipart) -> R,
+    ) -> Result<R, RecvError> {
         Err(RecvError::NotSupported)
     }
 

@@ -7,7 +7,7 @@
 
 use ferrozmq_msg::{Msg, Multipart};
 
-use super::pull::next_msg;
+use super::pull::next_msg_with;
 use super::{Pattern, SendResult};
 use crate::error::{RecvError, SendError};
 use crate::options::SocketOption;
@@ -49,25 +49,25 @@ impl Pattern for Rep {
         Ok(())
     }
 
-    fn try_recv(&mut self, peers: &mut Peers) -> Result<Multipart, RecvError> {
+    fn try_recv_with<R>(
+        &mut self,
+        peers: &mut Peers,
+        mut f: impl FnMut(&mut Multipart) -> R,
+    ) -> Result<R, RecvError> {
         if self.replying.is_some() {
             return Err(RecvError::State);
         }
-        while let Some((key, mut msg)) = next_msg(&mut self.fq, peers) {
-            let Some(delim) = msg.iter().position(Msg::is_empty) else {
-                continue;
-            };
+        let replying = &mut self.replying;
+        next_msg_with(&mut self.fq, peers, |key, msg| {
+            // Without a delimiter, or with nothing after it: dropped.
+            let delim = msg.iter().position(Msg::is_empty)?;
             if delim + 1 == msg.len() {
-                continue;
+                return None;
             }
-            let mut envelope = Multipart::new();
-            for _ in 0..=delim {
-                envelope.push(msg.remove(0));
-            }
-            self.replying = Some((key, envelope));
-            return Ok(msg);
-        }
-        Err(RecvError::WouldBlock)
+            *replying = Some((key, msg.drain(..=delim).collect()));
+            Some(f(msg))
+        })
+        .ok_or(RecvError::WouldBlock)
     }
 
     fn has_out(&mut self, _peers: &mut Peers) -> bool {

@@ -115,7 +115,11 @@ impl Pattern for Req {
         }
     }
 
-    fn try_recv(&mut self, peers: &mut Peers) -> Result<Multipart, RecvError> {
+    fn try_recv_with<R>(
+        &mut self,
+        peers: &mut Peers,
+        mut f: impl FnMut(&mut Multipart) -> R,
+    ) -> Result<R, RecvError> {
         let Some(key) = self.awaiting else {
             return Err(RecvError::State);
         };
@@ -124,9 +128,9 @@ impl Pattern for Req {
         while let Some(item) = self.dealer.fq.recv_from(key, peers) {
             match item {
                 Item::Msg(msg) => {
-                    if let Some(reply) = self.reply(msg) {
+                    if let Some(mut reply) = self.reply(msg) {
                         self.awaiting = None;
-                        return Ok(reply);
+                        return Ok(f(&mut reply));
                     }
                 }
                 Item::Lost => {

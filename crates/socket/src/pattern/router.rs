@@ -190,7 +190,11 @@ impl Pattern for Router {
         }
     }
 
-    fn try_recv(&mut self, peers: &mut Peers) -> Result<Multipart, RecvError> {
+    fn try_recv_with<R>(
+        &mut self,
+        peers: &mut Peers,
+        mut f: impl FnMut(&mut Multipart) -> R,
+    ) -> Result<R, RecvError> {
         while let Some((key, item)) = self.fq.recv(peers) {
             let Item::Msg(mut msg) = item else {
                 self.control(key, item, peers);
@@ -200,7 +204,7 @@ impl Pattern for Router {
                 continue;
             };
             msg.insert(0, id);
-            return Ok(msg);
+            return Ok(f(&mut msg));
         }
         Err(RecvError::WouldBlock)
     }

@@ -38,14 +38,17 @@ impl Pattern for Sub {
         Err(SendError::NotSupported(msg))
     }
 
-    fn try_recv(&mut self, peers: &mut Peers) -> Result<Multipart, RecvError> {
-        while let Some(msg) = self.xsub.next(peers) {
-            let topic = msg.first().map_or(&[][..], |m| m.as_slice());
-            if self.xsub.subs.matches(topic) {
-                return Ok(msg);
-            }
-        }
-        Err(RecvError::WouldBlock)
+    fn try_recv_with<R>(
+        &mut self,
+        peers: &mut Peers,
+        mut f: impl FnMut(&mut Multipart) -> R,
+    ) -> Result<R, RecvError> {
+        self.xsub
+            .next_with(peers, |subs, msg| {
+                let topic = msg.first().map_or(&[][..], |m| m.as_slice());
+                subs.matches(topic).then(|| f(msg))
+            })
+            .ok_or(RecvError::WouldBlock)
     }
 
     fn has_out(&mut self, _peers: &mut Peers) -> bool {

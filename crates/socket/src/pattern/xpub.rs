@@ -173,16 +173,20 @@ impl Pattern for XPub {
         Ok(())
     }
 
-    fn try_recv(&mut self, peers: &mut Peers) -> Result<Multipart, RecvError> {
+    fn try_recv_with<R>(
+        &mut self,
+        peers: &mut Peers,
+        mut f: impl FnMut(&mut Multipart) -> R,
+    ) -> Result<R, RecvError> {
         if !self.receives {
             return Err(RecvError::NotSupported);
         }
-        let (msg, from, origin) = self.pending.pop_front().ok_or(RecvError::WouldBlock)?;
+        let (mut msg, from, origin) = self.pending.pop_front().ok_or(RecvError::WouldBlock)?;
         peers.last_from = Some(origin);
         if self.manual {
             self.last_peer = from.filter(|&key| self.dist.contains(key));
         }
-        Ok(msg)
+        Ok(f(&mut msg))
     }
 
     fn has_out(&mut self, _peers: &mut Peers) -> bool {

@@ -10,7 +10,7 @@
 
 use ferrozmq_msg::{Msg, Multipart};
 
-use super::pull::next_msg;
+use super::pull::next_msg_with;
 use super::{Pattern, SendResult};
 use crate::error::RecvError;
 use crate::options::SocketOption;
@@ -48,9 +48,16 @@ impl XSub {
         );
     }
 
-    /// The next message, unfiltered.
-    pub(super) fn next(&mut self, peers: &mut Peers) -> Option<Multipart> {
-        next_msg(&mut self.fq, peers).map(|(_, msg)| msg)
+    /// The next message, handed to `take` with the subscriptions where it
+    /// lies (see `next_msg_with`): the first it answers `Some` for is
+    /// received.
+    pub(super) fn next_with<R>(
+        &mut self,
+        peers: &mut Peers,
+        mut take: impl FnMut(&Trie, &mut Multipart) -> Option<R>,
+    ) -> Option<R> {
+        let subs = &self.subs;
+        next_msg_with(&mut self.fq, peers, |_, msg| take(subs, msg))
     }
 }
 
@@ -94,8 +101,13 @@ impl Pattern for XSub {
         Ok(())
     }
 
-    fn try_recv(&mut self, peers: &mut Peers) -> Result<Multipart, RecvError> {
-        self.next(peers).ok_or(RecvError::WouldBlock)
+    fn try_recv_with<R>(
+        &mut self,
+        peers: &mut Peers,
+        mut f: impl FnMut(&mut Multipart) -> R,
+    ) -> Result<R, RecvError> {
+        self.next_with(peers, |_, msg| Some(f(msg)))
+            .ok_or(RecvError::WouldBlock)
     }
 
     fn has_out(&mut self, _peers: &mut Peers) -> bool {

@@ -215,18 +215,6 @@ impl Base {
         self.engine.try_send(msg)
     }
 
-    /// One non-blocking try of the pattern's receive: a whole message, and
-    /// the peer it came from.
-    fn try_recv(&mut self) -> Result<(Multipart, Option<PeerKey>), RecvError> {
-        match self.stash.take() {
-            Some(stashed) => Ok(stashed),
-            None => {
-                let msg = self.engine.try_recv()?;
-                Ok((msg, self.engine.peers.last_from))
-            }
-        }
-    }
-
     /// The properties of the peer the message last handed out (whole, or
     /// its first frame) came from.
     pub(crate) fn peer_properties(&self) -> Option<PeerProperties> {
@@ -239,12 +227,19 @@ impl Base {
         if let Some(frame) = self.inbox.pop_front() {
             return Ok(frame);
         }
-        let mut msg = self.take_next()?;
-        // One frame, the common case: nothing for the inbox.
-        if msg.len() > 1 {
-            self.inbox.extend(msg.drain(1..));
-        }
-        msg.pop().ok_or(RecvError::WouldBlock)
+        let inbox = &mut self.inbox;
+        // The frame is moved into here rather than returned: wrapped in
+        // the result of every layer in between, each would move it again,
+        // and each move stalls on the last one's differently shaped stores.
+        let mut first = None;
+        take_next_with(&mut self.engine, &mut self.stash, |msg| {
+            // One frame, the common case: nothing for the inbox.
+            if msg.len() > 1 {
+                inbox.extend(msg.drain(1..));
+            }
+            first = msg.pop();
+        })?;
+        first.ok_or(RecvError::WouldBlock)
     }
 
     /// Every frame left of the current message, or the next whole one.
@@ -252,16 +247,12 @@ impl Base {
         if !self.inbox.is_empty() {
             return Ok(self.inbox.drain(..).collect());
         }
-        self.take_next()
-    }
-
-    /// The next whole message, noted as delivered, its frames marked MORE
-    /// but the last.
-    fn take_next(&mut self) -> Result<Multipart, RecvError> {
-        let (mut msg, from) = self.try_recv()?;
-        self.engine.peers.delivered = from;
-        msg.mark_more();
-        Ok(msg)
+        // Into here, not returned through the layers (see `try_recv_frame`).
+        let mut whole = Multipart::new();
+        take_next_with(&mut self.engine, &mut self.stash, |msg| {
+            core::mem::swap(&mut whole, msg);
+        })?;
+        Ok(whole)
     }
 
     /// Whether a whole message can be received now.
@@ -269,9 +260,9 @@ impl Base {
         if !self.inbox.is_empty() || self.stash.is_some() {
             return true;
         }
-        match self.try_recv() {
-            Ok(stashed) => {
-                self.stash = Some(stashed);
+        match self.engine.try_recv() {
+            Ok(msg) => {
+                self.stash = Some((msg, self.engine.peers.last_from));
                 true
             }
             Err(_) => false,
@@ -551,6 +542,34 @@ impl PipeSettings {
             )
         }
     }
+}
+
+/// The next whole message (the one a readiness question stashed, or one of
+/// the pattern's), handed to `f` where it lies (see
+/// `Pattern::try_recv_with`), noted as delivered, its frames marked MORE
+/// but the last. A function of the fields it needs, so that `f` may borrow
+/// the others.
+#[inline]
+fn take_next_with<R>(
+    engine: &mut Engine,
+    stash: &mut Option<(Multipart, Option<PeerKey>)>,
+    mut f: impl FnMut(&mut Multipart) -> R,
+) -> Result<R, RecvError> {
+    let (got, from) = match stash.take() {
+        Some((mut msg, from)) => {
+            msg.mark_more();
+            (f(&mut msg), from)
+        }
+        None => {
+            let got = engine.try_recv_with(|msg| {
+                msg.mark_more();
+                f(msg)
+            })?;
+            (got, engine.peers.last_from)
+        }
+    };
+    engine.peers.delivered = from;
+    Ok(got)
 }
 
 /// A session's parts and the socket's ends of its pipes.

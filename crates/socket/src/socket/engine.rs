@@ -97,10 +97,22 @@ impl Engine {
 
     /// One non-blocking try of the pattern's receive: a whole message.
     pub(crate) fn try_recv(&mut self) -> Result<Multipart, RecvError> {
+        let mut whole = Multipart::new();
+        self.try_recv_with(|msg| core::mem::swap(&mut whole, msg))?;
+        Ok(whole)
+    }
+
+    /// As [`try_recv`](Self::try_recv), handing the message to `f` where
+    /// it lies (see `Pattern::try_recv_with`).
+    #[inline]
+    pub(crate) fn try_recv_with<R>(
+        &mut self,
+        mut f: impl FnMut(&mut Multipart) -> R,
+    ) -> Result<R, RecvError> {
         self.prepare();
-        match self.pattern.try_recv(&mut self.peers) {
+        match self.pattern.try_recv_with(&mut self.peers, &mut f) {
             Err(RecvError::WouldBlock) if self.reap() => {
-                let result = self.pattern.try_recv(&mut self.peers);
+                let result = self.pattern.try_recv_with(&mut self.peers, &mut f);
                 self.reap();
                 result
             }

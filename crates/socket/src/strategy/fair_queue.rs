@@ -45,6 +45,20 @@ impl FairQueue {
     /// The next item of the next active peer, if any has one.
     #[inline]
     pub(crate) fn recv(&mut self, peers: &mut Peers) -> Option<(PeerKey, Item)> {
+        self.recv_with(peers, |key, item| {
+            (key, core::mem::replace(item, Item::Lost))
+        })
+    }
+
+    /// As [`recv`](Self::recv), handing the item to `take` where it lies
+    /// in the pipe (see `PipeReader::try_recv_with`); what `take` leaves
+    /// of it is dropped there.
+    #[inline]
+    pub(crate) fn recv_with<R>(
+        &mut self,
+        peers: &mut Peers,
+        mut take: impl FnMut(PeerKey, &mut Item) -> R,
+    ) -> Option<R> {
         while self.set.active() > 0 {
             if self.current >= self.set.active() {
                 self.current = 0;
@@ -54,13 +68,16 @@ impl FairQueue {
                 self.set.deactivate_at(self.current);
                 continue;
             };
-            match peer.rx.try_recv() {
-                Ok(item) => {
-                    if matches!(item, Item::Msg(_)) {
+            match peer
+                .rx
+                .try_recv_with(|item| (matches!(item, Item::Msg(_)), take(key, item)))
+            {
+                Ok((is_msg, got)) => {
+                    if is_msg {
                         self.current += 1;
                         peers.last_from = Some(key);
                     }
-                    return Some((key, item));
+                    return Some(got);
                 }
                 Err(TryRecvError::Empty) => self.set.deactivate_at(self.current),
                 Err(_) => {
