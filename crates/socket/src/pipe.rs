@@ -238,6 +238,25 @@ impl<T> PipeWriter<T> {
         self.shared.try_send(&mut self.tail, msg)
     }
 
+    /// As [`try_send`](Self::try_send), with the message made by `make`
+    /// only once there is room for it: a sender whose message lies in its
+    /// own place (the socket's send) moves it once, into the pipe's slot,
+    /// and keeps it when the pipe is full or gone, instead of moving it in
+    /// and getting it back through every layer in between.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_send`](Self::try_send), with `make` back, not called.
+    #[inline]
+    pub(crate) fn try_send_with<F: FnOnce() -> T>(
+        &mut self,
+        make: F,
+    ) -> Result<(), TrySendError<F>> {
+        self.shared.push_with(&mut self.tail, make)?;
+        self.shared.wake_reader();
+        Ok(())
+    }
+
     /// Queues `msg`, waiting while the pipe is full, until `timeout` passes
     /// (`None`: no limit).
     ///
@@ -504,12 +523,24 @@ impl<T> Shared<T> {
     /// (`wake_reader`), now or once per batch.
     #[inline]
     fn push(&self, tail: &mut Tail<T>, msg: T) -> Result<(), TrySendError<T>> {
+        self.push_with(tail, || msg)
+            .map_err(|e| e.map(|make| make()))
+    }
+
+    /// As [`push`](Self::push), with the message made by `make` once there
+    /// is room for it, or `make` handed back.
+    #[inline]
+    fn push_with<F: FnOnce() -> T>(
+        &self,
+        tail: &mut Tail<T>,
+        make: F,
+    ) -> Result<(), TrySendError<F>> {
         if self.reader_gone.load(Ordering::Relaxed) {
-            return Err(TrySendError::Disconnected(msg));
+            return Err(TrySendError::Disconnected(make));
         }
-        let msg = match self.queue.push(tail, msg) {
+        let make = match self.queue.push_with(tail, make) {
             Ok(()) => return Ok(()),
-            Err(msg) => msg,
+            Err(make) => make,
         };
         // Full: declare the writer asleep, then look again.
         self.writer_asleep.store(true, Ordering::Relaxed);
@@ -518,14 +549,14 @@ impl<T> Shared<T> {
         // `writer_asleep`.
         fence(Ordering::SeqCst);
         if self.reader_gone.load(Ordering::Relaxed) {
-            return Err(TrySendError::Disconnected(msg));
+            return Err(TrySendError::Disconnected(make));
         }
-        match self.queue.push(tail, msg) {
+        match self.queue.push_with(tail, make) {
             Ok(()) => {
                 self.writer_asleep.store(false, Ordering::Relaxed);
                 Ok(())
             }
-            Err(msg) => Err(TrySendError::Full(msg)),
+            Err(make) => Err(TrySendError::Full(make)),
         }
     }
 

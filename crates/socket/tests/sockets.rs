@@ -384,6 +384,41 @@ fn a_failed_send_hands_the_message_back() {
         .unwrap_err();
     assert_eq!(err.message().len(), 2);
 
+    // Parts sent with MORE stay queued when the last part fails; only the
+    // last part comes back, and the whole message goes once a peer is there.
+    push.send_with(Msg::from_static(b"a"), SendFlags::MORE)
+        .unwrap();
+    push.send_with(Msg::from_static(b"b"), SendFlags::MORE)
+        .unwrap();
+    let err = push
+        .send_with(Msg::from_static(b"c"), SendFlags::DONTWAIT)
+        .unwrap_err();
+    assert!(err.is_again(), "{err:?}");
+    assert_eq!(&err.into_inner()[..], b"c");
+    let err = push
+        .try_send_multipart([Msg::from_static(b"c"), Msg::from_static(b"d")])
+        .unwrap_err();
+    let back: Vec<&[u8]> = err.message().iter().map(|m| &m[..]).collect();
+    assert_eq!(back, [&b"c"[..], b"d"]);
+    // REQ hands back what it was given, without the envelope it adds.
+    let req = ctx.socket(SocketType::Req).unwrap();
+    let err = req
+        .try_send_multipart([Msg::from_static(b"q1"), Msg::from_static(b"q2")])
+        .unwrap_err();
+    let back: Vec<&[u8]> = err.message().iter().map(|m| &m[..]).collect();
+    assert_eq!(back, [&b"q1"[..], b"q2"]);
+    let sink = ctx.socket(SocketType::Pull).unwrap();
+    sink.bind("inproc://failed-send-keeps-parts").unwrap();
+    push.connect("inproc://failed-send-keeps-parts").unwrap();
+    push.send(Msg::from_static(b"c")).unwrap();
+    let got: Vec<Vec<u8>> = sink
+        .recv_multipart()
+        .unwrap()
+        .iter()
+        .map(|m| m.to_vec())
+        .collect();
+    assert_eq!(got, [b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+
     let pull = ctx.socket(SocketType::Pull).unwrap();
     let err = pull.send(Msg::from_static(b"no")).unwrap_err();
     assert!(matches!(err, SendError::NotSupported(_)));

@@ -33,10 +33,10 @@ impl Dealer {
     /// The message sent, and to whom.
     pub(super) fn send_to_next(
         &mut self,
-        msg: Multipart,
+        msg: &mut Multipart,
         peers: &mut Peers,
-    ) -> Result<PeerKey, SendError<Multipart>> {
-        self.lb.send(msg, peers).map_err(SendError::WouldBlock)
+    ) -> Result<PeerKey, SendError<()>> {
+        self.lb.send(msg, peers).ok_or(SendError::WouldBlock(()))
     }
 }
 
@@ -69,7 +69,7 @@ impl Pattern for Dealer {
         self.fq.activate(key);
     }
 
-    fn try_send(&mut self, msg: Multipart, peers: &mut Peers) -> SendResult {
+    fn try_send(&mut self, msg: &mut Multipart, peers: &mut Peers) -> SendResult {
         self.send_to_next(msg, peers).map(drop)
     }
 

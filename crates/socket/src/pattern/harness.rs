@@ -149,7 +149,8 @@ impl Harness {
 
     /// The socket sends.
     pub(crate) fn send(&mut self, frames: &[&[u8]]) -> Result<(), SendError<Multipart>> {
-        self.engine.try_send(msg(frames))
+        let mut msg = msg(frames);
+        self.engine.try_send(&mut msg).map_err(|e| e.map(|()| msg))
     }
 
     /// The socket receives.

@@ -58,8 +58,9 @@ use self::sub::Sub;
 use self::xpub::XPub;
 use self::xsub::XSub;
 
-/// A failed send, with the message back.
-pub(crate) type SendResult = Result<(), SendError<Multipart>>;
+/// A send's outcome: on failure the message is still in the caller's
+/// place (see [`Pattern::try_send`]).
+pub(crate) type SendResult = Result<(), SendError<()>>;
 
 /// What every socket type does, without blocking (see the module docs).
 pub(crate) trait Pattern {
@@ -76,8 +77,11 @@ pub(crate) trait Pattern {
     /// PUB and XPUB, ROUTER for a peer not identified yet) read them here.
     fn activate(&mut self, key: PeerKey, peers: &mut Peers);
 
-    /// Sends a whole message, or hands it back.
-    fn try_send(&mut self, msg: Multipart, peers: &mut Peers) -> SendResult;
+    /// Sends the whole message in `msg`, taking it from there (what is left
+    /// there is dropped), or leaves it there on failure. The caller's place
+    /// rather than a value moved in and handed back: the message is moved
+    /// once, into its pipe's slot (see `PipeWriter::try_send_with`).
+    fn try_send(&mut self, msg: &mut Multipart, peers: &mut Peers) -> SendResult;
 
     /// Receives a whole message, handing it to `f` where it lies (in its
     /// pipe, for the types that fair-queue) rather than moving it out
@@ -181,7 +185,7 @@ impl Pattern for AnyPattern {
         dispatch!(self, p => p.activate(key, peers))
     }
     #[inline]
-    fn try_send(&mut self, msg: Multipart, peers: &mut Peers) -> SendResult {
+    fn try_send(&mut self, msg: &mut Multipart, peers: &mut Peers) -> SendResult {
         dispatch!(self, p => p.try_send(msg, peers))
     }
     #[inline]

@@ -42,11 +42,11 @@ impl Pattern for Pair {
         self.fq.activate(key);
     }
 
-    fn try_send(&mut self, msg: Multipart, peers: &mut Peers) -> SendResult {
+    fn try_send(&mut self, msg: &mut Multipart, peers: &mut Peers) -> SendResult {
         let Some(peer) = self.peer.and_then(|key| peers.get_mut(key)) else {
-            return Err(SendError::WouldBlock(msg));
+            return Err(SendError::WouldBlock(()));
         };
-        match peer.tx.try_send(Item::Msg(msg)) {
+        match peer.tx.try_send_with(|| Item::Msg(core::mem::take(msg))) {
             Ok(()) => Ok(()),
             Err(e) => {
                 if e.is_disconnected()
@@ -54,10 +54,7 @@ impl Pattern for Pair {
                 {
                     peers.mark_gone(key);
                 }
-                let Item::Msg(msg) = e.into_inner() else {
-                    unreachable!("the pipe hands back what it was given")
-                };
-                Err(SendError::WouldBlock(msg))
+                Err(SendError::WouldBlock(()))
             }
         }
     }

@@ -64,8 +64,8 @@ impl Pattern for Pull {
         false
     }
 
-    fn try_send(&mut self, msg: Multipart, _peers: &mut Peers) -> SendResult {
-        Err(SendError::NotSupported(msg))
+    fn try_send(&mut self, _msg: &mut Multipart, _peers: &mut Peers) -> SendResult {
+        Err(SendError::NotSupported(()))
     }
 
     fn try_recv_with<R>(

@@ -40,11 +40,11 @@ impl Pattern for Push {
         self.lb.activate(key);
     }
 
-    fn try_send(&mut self, msg: Multipart, peers: &mut Peers) -> SendResult {
+    fn try_send(&mut self, msg: &mut Multipart, peers: &mut Peers) -> SendResult {
         self.lb
             .send(msg, peers)
             .map(drop)
-            .map_err(SendError::WouldBlock)
+            .ok_or(SendError::WouldBlock(()))
     }
 
     fn try_recv_with<R>(

@@ -37,12 +37,12 @@ impl Pattern for Rep {
         self.fq.activate(key);
     }
 
-    fn try_send(&mut self, msg: Multipart, peers: &mut Peers) -> SendResult {
+    fn try_send(&mut self, msg: &mut Multipart, peers: &mut Peers) -> SendResult {
         let Some((key, mut whole)) = self.replying.take() else {
-            return Err(SendError::State(msg));
+            return Err(SendError::State(()));
         };
         if let Some(peer) = peers.get_mut(key) {
-            whole.extend(msg);
+            whole.extend(msg.drain(..));
             // Full or gone: the reply is dropped, as libzmq does.
             let _ = peer.tx.try_send(Item::Msg(whole));
         }

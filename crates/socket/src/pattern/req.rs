@@ -88,9 +88,9 @@ impl Pattern for Req {
         self.dealer.activate(key, peers);
     }
 
-    fn try_send(&mut self, msg: Multipart, peers: &mut Peers) -> SendResult {
+    fn try_send(&mut self, msg: &mut Multipart, peers: &mut Peers) -> SendResult {
         if self.awaiting.is_some() && !self.relaxed {
-            return Err(SendError::State(msg));
+            return Err(SendError::State(()));
         }
         self.drop_stale(peers);
         let mut whole = Multipart::new();
@@ -99,19 +99,18 @@ impl Pattern for Req {
             whole.push(Msg::copy_from_slice(&self.request_id.to_be_bytes()));
         }
         whole.push(Msg::new());
-        whole.extend(msg);
-        match self.dealer.send_to_next(whole, peers) {
+        let envelope = whole.len();
+        whole.extend(msg.drain(..));
+        match self.dealer.send_to_next(&mut whole, peers) {
             Ok(key) => {
                 self.awaiting = Some(key);
                 Ok(())
             }
-            Err(e) => Err(e.map(|mut w| {
-                let envelope = 1 + usize::from(self.correlate);
-                for _ in 0..envelope {
-                    w.remove(0);
-                }
-                w
-            })),
+            Err(e) => {
+                // The caller's parts go back to its place, without the envelope.
+                msg.extend(whole.drain(envelope..));
+                Err(e)
+            }
         }
     }
 

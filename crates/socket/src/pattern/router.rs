@@ -148,13 +148,13 @@ impl Pattern for Router {
         self.identify_waiting(key, peers);
     }
 
-    fn try_send(&mut self, mut msg: Multipart, peers: &mut Peers) -> SendResult {
+    fn try_send(&mut self, msg: &mut Multipart, peers: &mut Peers) -> SendResult {
         let Some(first) = msg.first() else {
             return Ok(());
         };
         let Some(key) = self.table.get(first) else {
             return if self.mandatory {
-                Err(SendError::HostUnreachable(msg))
+                Err(SendError::HostUnreachable(()))
             } else {
                 Ok(())
             };
@@ -167,7 +167,7 @@ impl Pattern for Router {
             return Ok(());
         };
         let id = msg.remove(0);
-        match peer.tx.try_send(Item::Msg(msg)) {
+        match peer.tx.try_send_with(|| Item::Msg(core::mem::take(msg))) {
             Ok(()) => Ok(()),
             Err(e) => {
                 let full = e.is_full();
@@ -177,14 +177,11 @@ impl Pattern for Router {
                 if !self.mandatory {
                     return Ok(());
                 }
-                let Item::Msg(mut msg) = e.into_inner() else {
-                    unreachable!("the pipe hands back what it was given")
-                };
                 msg.insert(0, id);
                 Err(if full {
-                    SendError::WouldBlock(msg)
+                    SendError::WouldBlock(())
                 } else {
-                    SendError::HostUnreachable(msg)
+                    SendError::HostUnreachable(())
                 })
             }
         }

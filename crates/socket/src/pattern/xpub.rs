@@ -161,15 +161,15 @@ impl Pattern for XPub {
         self.read(key, peers);
     }
 
-    fn try_send(&mut self, msg: Multipart, peers: &mut Peers) -> SendResult {
+    fn try_send(&mut self, msg: &mut Multipart, peers: &mut Peers) -> SendResult {
         let topic = msg.first().map_or(&[][..], |m| m.as_slice());
         self.dist.start_matching();
         let dist = &mut self.dist;
         self.subs.matches(topic, |key| dist.mark_matching(key));
         if self.nodrop && !self.dist.matching_have_room(peers) {
-            return Err(SendError::WouldBlock(msg));
+            return Err(SendError::WouldBlock(()));
         }
-        self.dist.send_to_matching(msg, peers);
+        self.dist.send_to_matching(core::mem::take(msg), peers);
         Ok(())
     }
 

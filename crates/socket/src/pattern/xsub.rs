@@ -87,7 +87,7 @@ impl Pattern for XSub {
         self.dist.activate(key);
     }
 
-    fn try_send(&mut self, msg: Multipart, peers: &mut Peers) -> SendResult {
+    fn try_send(&mut self, msg: &mut Multipart, peers: &mut Peers) -> SendResult {
         let command = msg
             .first()
             .filter(|_| msg.len() == 1)

@@ -53,6 +53,14 @@ pub enum RecvTimeoutError {
 }
 
 impl<T> TrySendError<T> {
+    /// The same error around `f` of the message.
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> TrySendError<U> {
+        match self {
+            Self::Full(msg) => TrySendError::Full(f(msg)),
+            Self::Disconnected(msg) => TrySendError::Disconnected(f(msg)),
+        }
+    }
+
     /// The message that was not sent.
     pub fn into_inner(self) -> T {
         match self {

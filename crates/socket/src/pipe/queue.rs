@@ -124,15 +124,23 @@ impl<T> Queue<T> {
     /// Appends `value`, or hands it back when the queue is full. Producer
     /// only, with its own `tail`.
     #[inline]
-    #[cfg_attr(loom, allow(unused_variables))]
+    #[cfg(any(test, loom))]
     pub(super) fn push(&self, tail: &mut Tail<T>, value: T) -> Result<(), T> {
+        self.push_with(tail, || value).map_err(|make| make())
+    }
+
+    /// As [`push`](Self::push), with the item made by `make` once there is
+    /// room for it, or `make` handed back (see `chunked.rs`).
+    #[inline]
+    #[cfg_attr(loom, allow(unused_variables))]
+    pub(super) fn push_with<F: FnOnce() -> T>(&self, tail: &mut Tail<T>, make: F) -> Result<(), F> {
         #[cfg(not(loom))]
         {
             match &self.inner {
-                Inner::Chunked(q) => q.push(tail, value),
+                Inner::Chunked(q) => q.push_with(tail, make),
                 Inner::Conflating(slot) => {
                     // The replaced item is dropped after the lock is released.
-                    let old = crate::sync::lock(slot).replace(value);
+                    let old = crate::sync::lock(slot).replace(make());
                     drop(old);
                     Ok(())
                 }
@@ -145,10 +153,10 @@ impl<T> Queue<T> {
             if let Some(capacity) = self.capacity {
                 let popped = self.popped.load(Ordering::Acquire);
                 if pushed - popped >= capacity {
-                    return Err(value);
+                    return Err(make);
                 }
             }
-            lock(&self.items).push_back(value);
+            lock(&self.items).push_back(make());
             self.pushed.store(pushed + 1, Ordering::Release);
             Ok(())
         }

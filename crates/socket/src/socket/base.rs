@@ -168,50 +168,49 @@ impl Base {
         Ok(())
     }
 
-    /// The queued parts followed by `mine`, and how many were queued.
-    pub(crate) fn take_parts(&mut self, mine: Multipart) -> (Multipart, usize) {
+    /// Puts the queued parts in front of `mine`; returns how many there were.
+    pub(crate) fn take_parts(&mut self, mine: &mut Multipart) -> usize {
         let queued = self.pending.len();
-        if queued == 0 {
-            return (mine, 0);
+        if queued > 0 {
+            let own = core::mem::replace(mine, core::mem::take(&mut self.pending));
+            mine.extend(own);
         }
-        let mut whole = core::mem::take(&mut self.pending);
-        whole.extend(mine);
-        (whole, queued)
+        queued
     }
 
-    /// Puts the first `queued` parts of `whole` back in the queue and
-    /// returns the rest (a failed send's own parts).
-    pub(crate) fn restore_parts(&mut self, whole: Multipart, queued: usize) -> Multipart {
-        if queued == 0 {
-            return whole;
+    /// Puts the first `queued` parts of `whole` back in the queue, leaving
+    /// the rest there (a failed send's own parts).
+    pub(crate) fn restore_parts(&mut self, whole: &mut Multipart, queued: usize) {
+        if queued > 0 {
+            self.pending.extend(whole.drain(..queued));
         }
-        let mut mine = Multipart::new();
-        for (i, part) in whole.into_iter().enumerate() {
-            if i < queued {
-                self.pending.push(part);
-            } else {
-                mine.push(part);
-            }
-        }
-        mine
     }
 
     /// One non-blocking send of `mine` after the parts queued with MORE;
     /// on failure the queued parts stay queued and `mine` comes back.
-    pub(crate) fn try_send_whole(&mut self, mine: Multipart) -> Result<(), SendError<Multipart>> {
+    pub(crate) fn try_send_whole(
+        &mut self,
+        mut mine: Multipart,
+    ) -> Result<(), SendError<Multipart>> {
         if let Err(e) = self.check_send() {
             return Err(e.map(|()| mine));
         }
         if mine.is_empty() {
             return Ok(());
         }
-        let (whole, queued) = self.take_parts(mine);
-        self.try_send(whole)
-            .map_err(|e| e.map(|whole| self.restore_parts(whole, queued)))
+        let queued = self.take_parts(&mut mine);
+        match self.try_send(&mut mine) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.restore_parts(&mut mine, queued);
+                Err(e.map(|()| mine))
+            }
+        }
     }
 
-    /// One non-blocking try of the pattern's send.
-    pub(crate) fn try_send(&mut self, msg: Multipart) -> Result<(), SendError<Multipart>> {
+    /// One non-blocking try of the pattern's send (see
+    /// `Pattern::try_send`: on failure the message is still in `msg`).
+    pub(crate) fn try_send(&mut self, msg: &mut Multipart) -> Result<(), SendError<()>> {
         self.engine.try_send(msg)
     }
 

@@ -79,12 +79,13 @@ impl Engine {
         any
     }
 
-    /// One non-blocking try of the pattern's send.
-    pub(crate) fn try_send(&mut self, msg: Multipart) -> Result<(), SendError<Multipart>> {
+    /// One non-blocking try of the pattern's send (see
+    /// `Pattern::try_send`: on failure the message is still in `msg`).
+    pub(crate) fn try_send(&mut self, msg: &mut Multipart) -> Result<(), SendError<()>> {
         self.prepare();
         match self.pattern.try_send(msg, &mut self.peers) {
-            Err(SendError::WouldBlock(back)) if self.reap() => {
-                let result = self.pattern.try_send(back, &mut self.peers);
+            Err(SendError::WouldBlock(())) if self.reap() => {
+                let result = self.pattern.try_send(msg, &mut self.peers);
                 self.reap();
                 result
             }

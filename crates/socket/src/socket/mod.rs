@@ -397,38 +397,31 @@ impl Socket {
     fn send_parts<'a>(
         &'a self,
         mut base: MutexGuard<'a, Base>,
-        mine: Multipart,
+        mut mine: Multipart,
         timeout: Option<Duration>,
     ) -> Result<(), SendError<Multipart>> {
         // Read from the clock only once a wait is in sight.
         let mut deadline = Deadline::new(timeout);
-        let (whole, queued) = base.take_parts(mine);
-        let mut whole = Some(whole);
+        // The whole message stays here between tries; a send moves it
+        // once, into the pipe (see `Pattern::try_send`).
+        let queued = base.take_parts(&mut mine);
         loop {
             // Before the look: a change after it moves the epoch.
             let epoch = self.hub.readiness.epoch();
-            let Some(msg) = whole.take() else {
-                unreachable!("a message is in hand at every try")
-            };
-            let error = match base.try_send(msg) {
+            let error = match base.try_send(&mut mine) {
                 Ok(()) => return Ok(()),
-                Err(SendError::WouldBlock(back)) => {
-                    if deadline.passed() {
-                        let e = if timeout == Some(Duration::ZERO) {
-                            SendError::WouldBlock(back)
-                        } else {
-                            SendError::Timeout(back)
-                        };
-                        Some(e)
+                Err(SendError::WouldBlock(())) => deadline.passed().then(|| {
+                    if timeout == Some(Duration::ZERO) {
+                        SendError::WouldBlock(())
                     } else {
-                        whole = Some(back);
-                        None
+                        SendError::Timeout(())
                     }
-                }
+                }),
                 Err(e) => Some(e),
             };
             if let Some(e) = error {
-                return Err(e.map(|whole| base.restore_parts(whole, queued)));
+                base.restore_parts(&mut mine, queued);
+                return Err(e.map(|()| mine));
             }
             drop(base);
             self.hub.readiness.wait(epoch, deadline.at());

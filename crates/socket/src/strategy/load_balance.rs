@@ -56,13 +56,9 @@ impl LoadBalance {
         self.set.activate(key);
     }
 
-    /// Sends `msg` to the next peer that takes it; hands it back when none
-    /// can now.
-    pub(crate) fn send(
-        &mut self,
-        mut msg: Multipart,
-        peers: &mut Peers,
-    ) -> Result<PeerKey, Multipart> {
+    /// Sends the message in `msg` to the next peer that takes it, taking it
+    /// from there; leaves it there when none can now.
+    pub(crate) fn send(&mut self, msg: &mut Multipart, peers: &mut Peers) -> Option<PeerKey> {
         while self.set.active() > 0 {
             if self.current >= self.set.active() {
                 self.current = 0;
@@ -77,26 +73,19 @@ impl LoadBalance {
                 self.set.deactivate_at(self.current);
                 continue;
             }
-            match peer.tx.try_send(Item::Msg(msg)) {
+            match peer.tx.try_send_with(|| Item::Msg(core::mem::take(msg))) {
                 Ok(()) => {
                     self.current += 1;
-                    return Ok(key);
+                    return Some(key);
                 }
-                Err(TrySendError::Full(Item::Msg(m))) => {
-                    msg = m;
-                    self.set.deactivate_at(self.current);
-                }
-                Err(e) => {
-                    let Item::Msg(m) = e.into_inner() else {
-                        unreachable!("the pipe hands back what it was given")
-                    };
-                    msg = m;
+                Err(TrySendError::Full(_)) => self.set.deactivate_at(self.current),
+                Err(TrySendError::Disconnected(_)) => {
                     self.set.deactivate_at(self.current);
                     peers.mark_gone(key);
                 }
             }
         }
-        Err(msg)
+        None
     }
 
     /// Whether some peer can take a message now; when none can, each

@@ -416,14 +416,24 @@ impl<T> Chunked<T> {
 
     /// Appends `value`, or hands it back when the queue holds `capacity`
     /// items. Producer only, with its own `tail`.
+    #[cfg(test)]
     pub(super) fn push(&self, tail: &mut Tail<T>, value: T) -> Result<(), T> {
+        self.push_with(tail, || value).map_err(|make| make())
+    }
+
+    /// As [`push`](Self::push), with the item made by `make` once there is
+    /// room for it, or `make` handed back: a producer that builds the item
+    /// from its parts builds it here rather than moving it in.
+    #[inline]
+    pub(super) fn push_with<F: FnOnce() -> T>(&self, tail: &mut Tail<T>, make: F) -> Result<(), F> {
         let pushed = self.pushed.0.load(Ordering::Relaxed);
         if pushed.wrapping_sub(tail.popped_seen) >= self.capacity {
             tail.popped_seen = self.popped.0.load(Ordering::Acquire);
             if pushed.wrapping_sub(tail.popped_seen) >= self.capacity {
-                return Err(value);
+                return Err(make);
             }
         }
+        let value = make();
         // Counted before it can be popped (module docs, 4).
         self.pushed
             .0
