@@ -309,7 +309,23 @@ impl<T> PipeWriter<T> {
     /// As [`try_send`](Self::try_send).
     #[inline]
     pub(crate) fn try_send_unflushed(&mut self, msg: T) -> Result<(), TrySendError<T>> {
-        self.shared.push(&mut self.tail, msg)?;
+        self.try_send_unflushed_with(|| msg)
+            .map_err(|e| e.map(|make| make()))
+    }
+
+    /// As [`try_send_unflushed`](Self::try_send_unflushed), with the
+    /// message made by `make` only once there is room for it (see
+    /// [`try_send_with`](Self::try_send_with)).
+    ///
+    /// # Errors
+    ///
+    /// As [`try_send`](Self::try_send), with `make` back, not called.
+    #[inline]
+    pub(crate) fn try_send_unflushed_with<F: FnOnce() -> T>(
+        &mut self,
+        make: F,
+    ) -> Result<(), TrySendError<F>> {
+        self.shared.push_with(&mut self.tail, make)?;
         self.unflushed = true;
         Ok(())
     }

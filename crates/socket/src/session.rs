@@ -551,6 +551,21 @@ impl Session {
         }
         // Events into whole messages.
         while self.pending.is_none() {
+            // Data frames, the common event, go from the connection's queue
+            // straight into the message they belong to.
+            let inbound = &mut self.inbound;
+            let frame_more = e.conn.poll_message_with(|frame| {
+                let more = frame.more();
+                inbound.push(core::mem::take(frame));
+                more
+            });
+            if let Some(more) = frame_more {
+                progress = true;
+                if !more {
+                    deliver(&mut self.to_socket, &mut self.pending, &mut self.inbound);
+                }
+                continue;
+            }
             let Some(event) = e.conn.poll_event() else {
                 break;
             };
@@ -613,8 +628,7 @@ impl Session {
                     let more = frame.more();
                     self.inbound.push(frame);
                     if !more {
-                        let msg = core::mem::take(&mut self.inbound);
-                        to_socket(&mut self.to_socket, &mut self.pending, Item::Msg(msg))?;
+                        deliver(&mut self.to_socket, &mut self.pending, &mut self.inbound);
                     }
                 }
                 _ => {}
@@ -810,6 +824,17 @@ fn to_socket(
         *pending = Some(item);
     }
     Ok(())
+}
+
+/// As [`to_socket`], for the whole message in `inbound`: moved from there
+/// into the pipe's slot (see `PipeWriter::try_send_with`), not through a
+/// value handed down and back; `inbound` is left empty.
+fn deliver(to_socket: &mut PipeWriter<Item>, pending: &mut Option<Item>, inbound: &mut Multipart) {
+    match to_socket.try_send_unflushed_with(|| Item::Msg(core::mem::take(inbound))) {
+        Ok(()) => {}
+        Err(TrySendError::Full(_)) => *pending = Some(Item::Msg(core::mem::take(inbound))),
+        Err(TrySendError::Disconnected(_)) => inbound.clear(),
+    }
 }
 
 /// A read block of `size` bytes from the socket's receive allocator, or

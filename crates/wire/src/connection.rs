@@ -593,6 +593,23 @@ impl Connection {
         self.events.pop_front()
     }
 
+    /// When the next event is a data frame ([`Event::Message`]), hands the
+    /// frame to `f` where it lies and removes the event (with what `f`
+    /// left of the frame); otherwise `None`, the event left for
+    /// [`poll_event`](Self::poll_event). A receiver gathering frames into
+    /// messages takes them from here (`core::mem::take`) rather than from
+    /// the `Option<Event>` that `poll_event` returns by value: each move of
+    /// that tagged value, read back right after it was written, waits on
+    /// the store it cannot be forwarded from.
+    pub fn poll_message_with<R>(&mut self, f: impl FnOnce(&mut Msg) -> R) -> Option<R> {
+        let Some(Event::Message(frame)) = self.events.front_mut() else {
+            return None;
+        };
+        let out = f(frame);
+        self.events.pop_front();
+        Some(out)
+    }
+
     fn process(
         &mut self,
         rest: &mut impl Input,

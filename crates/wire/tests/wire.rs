@@ -350,6 +350,31 @@ fn a_30_peer_against_a_31_peer_uses_legacy_subscriptions() {
 }
 
 #[test]
+fn poll_message_with_takes_data_frames_in_order_and_leaves_other_events() {
+    let now = Instant::now();
+    let mut xpub = scripted(SocketType::XPub, "XSUB", 1, now);
+    // SUBSCRIBE A, a two-frame message, SUBSCRIBE B (the legacy form).
+    let wire = hex("00 02 01 41 01 01 01 00 01 02 00 02 01 42");
+    let p = xpub.handle_input(&wire, now).unwrap();
+    assert_eq!(p.consumed, wire.len());
+    let take = |conn: &mut Connection| {
+        conn.poll_message_with(|frame| {
+            let more = frame.more();
+            (core::mem::take(frame).to_vec(), more)
+        })
+    };
+    // Not a data frame: left where it is, for `poll_event`.
+    assert_eq!(take(&mut xpub), None);
+    assert!(matches!(xpub.poll_event(), Some(Event::Subscribe(t)) if t == b"A"));
+    assert_eq!(take(&mut xpub), Some((vec![1], true)));
+    assert_eq!(take(&mut xpub), Some((vec![2], false)));
+    assert_eq!(take(&mut xpub), None);
+    assert!(matches!(xpub.poll_event(), Some(Event::Subscribe(t)) if t == b"B"));
+    assert_eq!(take(&mut xpub), None);
+    assert!(xpub.poll_event().is_none());
+}
+
+#[test]
 fn publisher_accepts_both_forms_from_any_peer_and_only_single_frames() {
     let now = Instant::now();
     // A 3.1 connection receiving the legacy form (libzmq XSUB forwards it).
