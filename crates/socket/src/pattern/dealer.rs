@@ -5,7 +5,7 @@
 
 use ferrozmq_msg::Multipart;
 
-use super::pull::next_msg_with;
+use super::pull::recv_any;
 use super::{Pattern, SendResult};
 use crate::error::{RecvError, SendError};
 use crate::options::{Options, SocketOption};
@@ -76,9 +76,9 @@ impl Pattern for Dealer {
     fn try_recv_with<R>(
         &mut self,
         peers: &mut Peers,
-        mut f: impl FnMut(&mut Multipart) -> R,
+        f: impl FnMut(&mut Multipart) -> R,
     ) -> Result<R, RecvError> {
-        next_msg_with(&mut self.fq, peers, |_, msg| Some(f(msg))).ok_or(RecvError::WouldBlock)
+        recv_any(&mut self.fq, peers, f)
     }
 
     fn has_out(&mut self, peers: &mut Peers) -> bool {

@@ -15,6 +15,17 @@ pub(crate) struct Pull {
     fq: FairQueue,
 }
 
+/// The next message of `fq`, whichever it is, handed to `f` where it lies
+/// (the receive of PULL, DEALER and PAIR).
+#[inline]
+pub(super) fn recv_any<R>(
+    fq: &mut FairQueue,
+    peers: &mut Peers,
+    mut f: impl FnMut(&mut Multipart) -> R,
+) -> Result<R, RecvError> {
+    next_msg_with(fq, peers, |_, msg| Some(f(msg))).ok_or(RecvError::WouldBlock)
+}
+
 /// The next message of `fq`, noting the control items met on the way:
 /// each is handed to `take` where it lies in its pipe (see
 /// `FairQueue::recv_with`); the first it answers `Some` for is the one
@@ -71,9 +82,9 @@ impl Pattern for Pull {
     fn try_recv_with<R>(
         &mut self,
         peers: &mut Peers,
-        mut f: impl FnMut(&mut Multipart) -> R,
+        f: impl FnMut(&mut Multipart) -> R,
     ) -> Result<R, RecvError> {
-        next_msg_with(&mut self.fq, peers, |_, msg| Some(f(msg))).ok_or(RecvError::WouldBlock)
+        recv_any(&mut self.fq, peers, f)
     }
 
     fn has_out(&mut self, _peers: &mut Peers) -> bool {
