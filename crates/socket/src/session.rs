@@ -592,11 +592,9 @@ impl Session {
                         routing_id: peer.identity.clone(),
                         properties: PeerProperties::from_handshake(&peer, e.stream.peer_address()),
                     };
-                    to_socket(
-                        &mut self.to_socket,
-                        &mut self.pending,
-                        Item::Attached(Box::new(meta)),
-                    )?;
+                    to_socket(&mut self.to_socket, &mut self.pending, || {
+                        Item::Attached(Box::new(meta))
+                    });
                     if let Some(peer) = &self.peer {
                         peer.set_connected(true);
                     }
@@ -615,14 +613,14 @@ impl Session {
                     }
                 }
                 Event::Subscribe(topic) => {
-                    to_socket(
-                        &mut self.to_socket,
-                        &mut self.pending,
-                        Item::Subscribe(topic),
-                    )?;
+                    to_socket(&mut self.to_socket, &mut self.pending, || {
+                        Item::Subscribe(topic)
+                    });
                 }
                 Event::Cancel(topic) => {
-                    to_socket(&mut self.to_socket, &mut self.pending, Item::Cancel(topic))?;
+                    to_socket(&mut self.to_socket, &mut self.pending, || {
+                        Item::Cancel(topic)
+                    });
                 }
                 Event::Message(frame) => {
                     let more = frame.more();
@@ -809,8 +807,9 @@ fn encode_item(item: &mut Item, conn: &mut Connection, subscriptions: &mut Vec<V
     }
 }
 
-/// Hands `item` to the socket (unflushed: `round` flushes once per round);
-/// a full pipe keeps it in `pending`, which
+/// Hands the item `make` makes to the socket (unflushed: `round` flushes
+/// once per round), made in the pipe's slot once there is room (see
+/// `PipeWriter::try_send_with`); a full pipe keeps it in `pending`, which
 /// holds reading back until the socket takes it (the pipe's writer signal,
 /// ours, fires then). A socket that is gone drops it: what it had queued
 /// is still written (linger), and the session ends once that is done
@@ -818,23 +817,19 @@ fn encode_item(item: &mut Item, conn: &mut Connection, subscriptions: &mut Vec<V
 fn to_socket(
     to_socket: &mut PipeWriter<Item>,
     pending: &mut Option<Item>,
-    item: Item,
-) -> Result<(), SessionError> {
-    if let Err(TrySendError::Full(item)) = to_socket.try_send_unflushed(item) {
-        *pending = Some(item);
+    make: impl FnOnce() -> Item,
+) {
+    if let Err(TrySendError::Full(make)) = to_socket.try_send_unflushed_with(make) {
+        *pending = Some(make());
     }
-    Ok(())
 }
 
-/// As [`to_socket`], for the whole message in `inbound`: moved from there
-/// into the pipe's slot (see `PipeWriter::try_send_with`), not through a
-/// value handed down and back; `inbound` is left empty.
-fn deliver(to_socket: &mut PipeWriter<Item>, pending: &mut Option<Item>, inbound: &mut Multipart) {
-    match to_socket.try_send_unflushed_with(|| Item::Msg(core::mem::take(inbound))) {
-        Ok(()) => {}
-        Err(TrySendError::Full(_)) => *pending = Some(Item::Msg(core::mem::take(inbound))),
-        Err(TrySendError::Disconnected(_)) => inbound.clear(),
-    }
+/// [`to_socket`] for the whole message gathered in `inbound`, moved from
+/// there into the pipe's slot; `inbound` is left empty.
+fn deliver(pipe: &mut PipeWriter<Item>, pending: &mut Option<Item>, inbound: &mut Multipart) {
+    to_socket(pipe, pending, || Item::Msg(core::mem::take(inbound)));
+    // Dropped with the socket gone (`make` was not called).
+    inbound.clear();
 }
 
 /// A read block of `size` bytes from the socket's receive allocator, or
