@@ -898,9 +898,11 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
 /// A peer that sends large frames in pieces with pauses between them (a
 /// slow link, or a sender that writes as it produces): every frame arrives
 /// whole and in order, and a small frame sent alone after a large one is
-/// not held back. The session raises the tcp socket's receive low-water
-/// mark while it waits for the rest of a large body; were it left above
-/// what the peer still owes, these reads would wait forever.
+/// not held back. Once the peer has shown it streams (bytes right behind
+/// a large body: the small frame after the first one here), the session
+/// raises the tcp socket's receive low-water mark while it waits for the
+/// rest of a large body; were it left above what the peer still owes,
+/// these reads would wait forever.
 #[test]
 fn large_frames_sent_in_pieces_arrive_whole() {
     let ctx = Context::new().unwrap();
