@@ -87,12 +87,14 @@ pub fn secure(
 }
 
 /// The throughput tools' receiving socket (`local_thr`): a PULL, or with
-/// `pubsub` a SUB subscribed to everything with no RCVHWM, the server of
+/// `pubsub` a SUB subscribed to everything with no RCVHWM (with
+/// [`perf::PubSubHwm::Default`], libzmq's default), the server of
 /// `mechanism` (see [`zap_handler`] for PLAIN), bound to `endpoint`.
 /// Exits as libzmq's tools do when a call fails.
 pub fn thr_receiver(
     ctx: &ferrozmq::Context,
     pubsub: bool,
+    hwm: perf::PubSubHwm,
     mechanism: perf::Mechanism,
     endpoint: &str,
 ) -> ferrozmq::Socket {
@@ -105,9 +107,11 @@ pub fn thr_receiver(
     let s = ctx
         .socket(kind)
         .unwrap_or_else(|e| perf::fail("zmq_socket", &e));
-    if pubsub {
+    if pubsub && hwm == perf::PubSubHwm::None {
         s.set_option(SocketOption::RcvHwm(0))
             .unwrap_or_else(|e| perf::fail("zmq_setsockopt", &e));
+    }
+    if pubsub {
         s.subscribe(b"")
             .unwrap_or_else(|e| perf::fail("zmq_setsockopt", &e));
     }
@@ -118,12 +122,14 @@ pub fn thr_receiver(
 }
 
 /// The throughput tools' sending socket (`remote_thr`): a PUSH, or with
-/// `pubsub` a PUB with no SNDHWM, the client of `mechanism`, connected to
+/// `pubsub` a PUB with no SNDHWM (with [`perf::PubSubHwm::Default`],
+/// libzmq's default and `XPUB_NODROP`), the client of `mechanism`, connected to
 /// `endpoint`; with `pubsub` it waits a second for the subscription (the
 /// slow joiner). Exits as libzmq's tools do when a call fails.
 pub fn thr_sender(
     ctx: &ferrozmq::Context,
     pubsub: bool,
+    hwm: perf::PubSubHwm,
     mechanism: perf::Mechanism,
     endpoint: &str,
 ) -> ferrozmq::Socket {
@@ -137,7 +143,11 @@ pub fn thr_sender(
         .socket(kind)
         .unwrap_or_else(|e| perf::fail("zmq_socket", &e));
     if pubsub {
-        s.set_option(SocketOption::SndHwm(0))
+        let option = match hwm {
+            perf::PubSubHwm::None => SocketOption::SndHwm(0),
+            perf::PubSubHwm::Default => SocketOption::XpubNodrop(true),
+        };
+        s.set_option(option)
             .unwrap_or_else(|e| perf::fail("zmq_setsockopt", &e));
     }
     secure(&s, mechanism, false, None);

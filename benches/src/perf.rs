@@ -72,26 +72,77 @@ pub enum Body {
     Shared,
 }
 
+/// How a `pubsub` pair of ferrozmq's tools bounds its queues (`--hwm
+/// none|default`, ours only; PUSH/PULL keeps libzmq's default HWMs either
+/// way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PubSubHwm {
+    /// SNDHWM and RCVHWM 0, no limit (the default): libzmq's tool can only
+    /// keep its PUB from dropping this way, as the `zmq` crate has no
+    /// `ZMQ_XPUB_NODROP` setter; a PUB faster than its subscriber queues
+    /// without bound and pays for the fresh memory.
+    None,
+    /// libzmq's default HWMs (1000), with `ZMQ_XPUB_NODROP` on the PUB, so
+    /// that it waits for a full subscriber instead of dropping: OMQ.rs's
+    /// tool's contract (`xpub_nodrop`, its default HWMs).
+    Default,
+}
+
+/// The usage of `local_thr`'s flags, after its own arguments.
+pub const RECEIVER_USAGE: &str =
+    "[--mechanism null|plain|curve] [--key-seed N] [--hwm none|default]";
+
 /// The usage of `remote_thr`'s flags, after its own arguments.
 pub const SENDER_USAGE: &str =
-    "[--mechanism null|plain|curve] [--key-seed N] [--body fresh|shared]";
+    "[--mechanism null|plain|curve] [--key-seed N] [--body fresh|shared] [--hwm none|default]";
 
-/// `remote_thr`'s arguments: [`secure_thr_args`]' and `--body fresh|shared`
-/// (see [`Body`]). Exits with 1 and a message on a wrong value.
-pub fn sender_thr_args(tool: &str, endpoint: &str) -> (ThrArgs, Mechanism, Body) {
-    let (args, mechanism, found) = split_security(tool, std::env::args().collect(), &["--body"]);
-    let body = match found[0].as_deref() {
-        None | Some("fresh") => Body::Fresh,
-        Some("shared") => Body::Shared,
-        Some(other) => {
-            eprintln!("{tool}: --body must be fresh or shared, not {other:?}");
-            process::exit(1);
-        }
+/// Reads flag `name`'s `value` as one of `choices`, `None` standing for
+/// the first; exits with 1 and a message on any other.
+fn choose<T: Copy>(tool: &str, name: &str, value: Option<&str>, choices: &[(&str, T)]) -> T {
+    let Some(value) = value else {
+        return choices[0].1;
     };
+    if let Some(&(_, v)) = choices.iter().find(|(word, _)| *word == value) {
+        return v;
+    }
+    let words: Vec<&str> = choices.iter().map(|(word, _)| *word).collect();
+    eprintln!(
+        "{tool}: {name} must be {}, not {value:?}",
+        words.join(" or ")
+    );
+    process::exit(1);
+}
+
+/// `--hwm none|default` (see [`PubSubHwm`]).
+fn pubsub_hwm(tool: &str, value: Option<&str>) -> PubSubHwm {
+    let choices = [("none", PubSubHwm::None), ("default", PubSubHwm::Default)];
+    choose(tool, "--hwm", value, &choices)
+}
+
+/// `local_thr`'s arguments: [`secure_thr_args`]' and `--hwm none|default`
+/// (see [`PubSubHwm`]). Exits with 1 and a message on a wrong value.
+pub fn receiver_thr_args(tool: &str, endpoint: &str) -> (ThrArgs, Mechanism, PubSubHwm) {
+    let (args, mechanism, found) = split_security(tool, std::env::args().collect(), &["--hwm"]);
+    (
+        thr_args_from(tool, endpoint, args, RECEIVER_USAGE),
+        mechanism,
+        pubsub_hwm(tool, found[0].as_deref()),
+    )
+}
+
+/// `remote_thr`'s arguments: [`secure_thr_args`]', `--body fresh|shared`
+/// (see [`Body`]) and `--hwm none|default` (see [`PubSubHwm`]). Exits with
+/// 1 and a message on a wrong value.
+pub fn sender_thr_args(tool: &str, endpoint: &str) -> (ThrArgs, Mechanism, Body, PubSubHwm) {
+    let (args, mechanism, found) =
+        split_security(tool, std::env::args().collect(), &["--body", "--hwm"]);
+    let bodies = [("fresh", Body::Fresh), ("shared", Body::Shared)];
+    let body = choose(tool, "--body", found[0].as_deref(), &bodies);
     (
         thr_args_from(tool, endpoint, args, SENDER_USAGE),
         mechanism,
         body,
+        pubsub_hwm(tool, found[1].as_deref()),
     )
 }
 

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! local_thr <bind-to> <message-size> <message-count> [pubsub]
-//!     [--mechanism null|plain|curve] [--key-seed N]
+//!     [--mechanism null|plain|curve] [--key-seed N] [--hwm none|default]
 //! ```
 //!
 //! A PULL socket binds to `<bind-to>` and receives `<message-count>` messages
@@ -26,7 +26,10 @@
 //! With the trailing `pubsub` argument (ours; libzmq's tool has no such mode)
 //! a SUB socket binds instead, subscribes to everything and sets RCVHWM to 0
 //! (no limit) so that, with `remote_thr … pubsub` setting SNDHWM to 0 too,
-//! nothing is dropped and the count is reached.
+//! nothing is dropped and the count is reached. With `--hwm default` (ours,
+//! with `remote_thr … pubsub --hwm default`) it keeps libzmq's default
+//! RCVHWM and the PUB waits for it instead (`ZMQ_XPUB_NODROP`): OMQ.rs's
+//! tool's contract (see `perf::PubSubHwm`).
 //!
 //! With `--mechanism plain` or `--mechanism curve --key-seed N` (ours,
 //! anywhere after the tool's name; `cargo xtask secbench`) both tools of
@@ -43,7 +46,7 @@
 use std::time::Instant;
 
 use ferrozmq::Context;
-use ferrozmq_benches::perf::{ThrArgs, check_size, elapsed_us, fail, print_thr, secure_thr_args};
+use ferrozmq_benches::perf::{ThrArgs, check_size, elapsed_us, fail, print_thr, receiver_thr_args};
 use ferrozmq_benches::{thr_receiver, zap_handler};
 
 fn main() {
@@ -55,11 +58,12 @@ fn main() {
             pubsub,
         },
         mechanism,
-    ) = secure_thr_args("local_thr", "bind-to");
+        hwm,
+    ) = receiver_thr_args("local_thr", "bind-to");
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
     let _zap = zap_handler(&ctx, mechanism);
-    let s = thr_receiver(&ctx, pubsub, mechanism, &bind_to);
+    let s = thr_receiver(&ctx, pubsub, hwm, mechanism, &bind_to);
 
     let msg = s.recv().unwrap_or_else(|e| fail("zmq_recvmsg", &e));
     check_size(msg.len(), message_size);

@@ -4,6 +4,7 @@
 //! ```text
 //! remote_thr <connect-to> <message-size> <message-count> [pubsub]
 //!     [--mechanism null|plain|curve] [--key-seed N] [--body fresh|shared]
+//!     [--hwm none|default]
 //! ```
 //!
 //! A PUSH socket connects to `<connect-to>` and sends `<message-count>`
@@ -28,7 +29,10 @@
 //!
 //! With the trailing `pubsub` argument (ours; libzmq's tool has no such mode)
 //! a PUB socket connects instead, with SNDHWM 0 (no limit) so that nothing is
-//! dropped, and waits one second after connecting before it sends, for the
+//! dropped (with `--hwm default`, ours: libzmq's default SNDHWM and
+//! `ZMQ_XPUB_NODROP`, so that it waits for a full subscriber instead, as
+//! OMQ.rs's tool; see `perf::PubSubHwm`), and waits one second after
+//! connecting before it sends, for the
 //! connection and the SUB's subscription to arrive (the slow-joiner problem:
 //! a PUB drops what it sends before then, and `local_thr` would never reach
 //! its count).
@@ -62,10 +66,11 @@ fn main() {
         },
         mechanism,
         body,
+        hwm,
     ) = sender_thr_args("remote_thr", "connect-to");
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
-    let s = thr_sender(&ctx, pubsub, mechanism, &connect_to);
+    let s = thr_sender(&ctx, pubsub, hwm, mechanism, &connect_to);
 
     let template = vec![0u8; message_size];
     let shared = Msg::copy_from_slice(&template);

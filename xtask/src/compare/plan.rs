@@ -41,6 +41,21 @@ pub(super) const SHARED_CASES: [(Transport, Pattern, usize); 4] = [
     (Transport::Ipc, Pattern::PubSub, 1 << 20),
 ];
 
+/// Where ferrozmq's PUB/SUB pair also runs bounded as OMQ.rs's is
+/// (`*_thr … pubsub --hwm default`: libzmq's default HWMs, the PUB waiting
+/// for a full subscriber with `ZMQ_XPUB_NODROP`), in the same groups: the
+/// sizes of the OMQ.rs targets. The main table's PUB/SUB runs have no
+/// HWM, the one way libzmq's tool can keep its PUB from dropping (the
+/// `zmq` crate has no `ZMQ_XPUB_NODROP` setter), and OMQ.rs cannot run
+/// unbounded (an HWM of 0 is a queue of one); so each reference is read
+/// against ferrozmq under its own contract.
+pub(super) const BOUNDED_CASES: [(Transport, Pattern, usize); 4] = [
+    (Transport::Tcp, Pattern::PubSub, 64),
+    (Transport::Tcp, Pattern::PubSub, 1 << 10),
+    (Transport::Ipc, Pattern::PubSub, 64),
+    (Transport::Ipc, Pattern::PubSub, 1 << 10),
+];
+
 /// The large inproc message: 256 MiB in two parts.
 pub(super) const BIG: usize = 256 << 20;
 
@@ -61,6 +76,9 @@ pub enum Impl {
     /// ferrozmq's tools with the sender's body shared (`remote_thr --body
     /// shared`), in the [`SHARED_CASES`] only.
     SharedBody,
+    /// ferrozmq's PUB/SUB tools bounded as OMQ.rs's (`--hwm default`), in
+    /// the [`BOUNDED_CASES`] only.
+    Bounded,
 }
 
 impl Impl {
@@ -72,7 +90,7 @@ impl Impl {
             Impl::Omq => "omq_",
             Impl::Async => "async_",
             Impl::Raw => "raw_",
-            Impl::SharedBody => "",
+            Impl::SharedBody | Impl::Bounded => "",
         }
     }
 
@@ -84,6 +102,7 @@ impl Impl {
             Impl::Async => "ferrozmq async",
             Impl::Raw => "raw",
             Impl::SharedBody => "ferrozmq, shared body",
+            Impl::Bounded => "ferrozmq, bounded",
         }
     }
 }
@@ -284,6 +303,9 @@ pub fn plan() -> Vec<Vec<Setup>> {
                 }
                 if SHARED_CASES.contains(&(transport, pattern, size)) {
                     group.push(Setup::same(transport, pattern, size, Impl::SharedBody));
+                }
+                if BOUNDED_CASES.contains(&(transport, pattern, size)) {
+                    group.push(Setup::same(transport, pattern, size, Impl::Bounded));
                 }
                 groups.push(group);
             }

@@ -6,8 +6,8 @@
 use std::fmt::Write as _;
 
 use super::plan::{
-    ASYNC_CASES, BIG, CROSS_PEERS, CROSS_SIZES, Impl, Metric, Pattern, Results, SHARED_CASES,
-    Sample, Setup, Transport, plan,
+    ASYNC_CASES, BIG, BOUNDED_CASES, CROSS_PEERS, CROSS_SIZES, Impl, Metric, Pattern, Results,
+    SHARED_CASES, Sample, Setup, Transport, plan,
 };
 
 /// The line after which the README's generated section starts.
@@ -230,7 +230,9 @@ pub fn render(results: &Results, report: &Report) -> String {
          64 KiB batches), all in one run, alternating; {}. \
          Ratios are ferrozmq ÷ reference: above 1 is better for throughput, below 1 \
          is better for latency (one way, libzmq's figure). PUB/SUB is read against \
-         the same stream limit as PUSH/PULL.",
+         the same stream limit as PUSH/PULL; its runs have no HWM, as libzmq's must, \
+         and its OMQ.rs ratios marked bounded are read on ferrozmq bounded as \
+         OMQ.rs's tool is (see below).",
         report.command,
         report.date,
         report.machine,
@@ -272,7 +274,16 @@ pub fn render(results: &Results, report: &Report) -> String {
             ..ours
         };
         let vs_libzmq = ratio(med(ours), med(theirs));
-        let vs_omq = ratio(med(ours), med(omq));
+        // Against OMQ.rs, ferrozmq under OMQ.rs's contract where it ran so.
+        let bounded = Setup {
+            local: Impl::Bounded,
+            remote: Impl::Bounded,
+            ..ours
+        };
+        let (vs_omq, omq_mark) = match med(bounded) {
+            Some(b) => (ratio(Some(b), med(omq)), " (bounded)"),
+            None => (ratio(med(ours), med(omq)), ""),
+        };
         if let Some((what, bound, at_least)) = row_vs_omq(&ours) {
             vs_omq_rows.push(Target {
                 what: format!("{}: {what}", ours.case()),
@@ -307,7 +318,7 @@ pub fn render(results: &Results, report: &Report) -> String {
             cell(metric, ours.size, get(theirs)),
             ratio_cell(vs_libzmq),
             cell(metric, ours.size, get(omq)),
-            ratio_cell(vs_omq),
+            format!("{}{omq_mark}", ratio_cell(vs_omq)),
             raw.map_or_else(|| "-".into(), |raw| cell(metric, ours.size, get(raw))),
             ratio_cell(vs_raw),
             target.unwrap_or_default(),
@@ -401,6 +412,36 @@ pub fn render(results: &Results, report: &Report) -> String {
             cell(metric, size, get(raw)),
             ratio_cell(ratio(med(fresh), med(raw))),
             ratio_cell(ratio(med(shared), med(raw))),
+        );
+    }
+
+    out.push_str(
+        "\nPUB/SUB with both queues bounded as OMQ.rs's tool bounds them (`*_thr … \
+         pubsub --hwm default`: libzmq's default HWMs, the PUB waiting for a full \
+         subscriber with `ZMQ_XPUB_NODROP`, OMQ.rs's `xpub_nodrop`) beside the \
+         main table's runs without HWMs, the one way libzmq's tool can keep its PUB \
+         from dropping (the `zmq` crate has no `ZMQ_XPUB_NODROP` setter; OMQ.rs \
+         cannot run unbounded). Each reference is read against ferrozmq under its \
+         own contract: these rows' OMQ.rs ratios and bounds in the main table are \
+         the bounded ones (marked):\n\n\
+         | case | no HWM | bounded | libzmq, no HWM | OMQ.rs, bounded | no HWM/libzmq | bounded/OMQ.rs |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for (transport, pattern, size) in BOUNDED_CASES {
+        let at = |who| Setup::same(transport, pattern, size, who);
+        let metric = pattern.metric();
+        let (unbounded, bounded) = (at(Impl::Ferrozmq), at(Impl::Bounded));
+        let (libzmq, omq) = (at(Impl::Libzmq), at(Impl::Omq));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            unbounded.case(),
+            cell(metric, size, get(unbounded)),
+            cell(metric, size, get(bounded)),
+            cell(metric, size, get(libzmq)),
+            cell(metric, size, get(omq)),
+            ratio_cell(ratio(med(unbounded), med(libzmq))),
+            ratio_cell(ratio(med(bounded), med(omq))),
         );
     }
 

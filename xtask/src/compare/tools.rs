@@ -92,6 +92,9 @@ pub(super) fn run_once(
         if setup.pattern == Pattern::PubSub {
             args.push("pubsub".into());
         }
+        if setup.local == Impl::Bounded {
+            args.extend(["--hwm".into(), "default".into()]);
+        }
         let local = Proc {
             exe: exe(setup.local, &format!("local_{kind}"))?,
             args: args.clone(),

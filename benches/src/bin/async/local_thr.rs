@@ -6,7 +6,9 @@
 use std::time::Instant;
 
 use ferrozmq::{AsyncSocket, Context};
-use ferrozmq_benches::perf::{ThrArgs, check_size, elapsed_us, fail, print_thr, secure_thr_args};
+use ferrozmq_benches::perf::{
+    PubSubHwm, ThrArgs, check_size, elapsed_us, fail, print_thr, secure_thr_args,
+};
 use ferrozmq_benches::{runtime, thr_receiver, zap_handler};
 
 fn main() {
@@ -21,7 +23,13 @@ fn main() {
     ) = secure_thr_args("async_local_thr", "bind-to");
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
     let _zap = zap_handler(&ctx, mechanism);
-    let s = AsyncSocket::new(thr_receiver(&ctx, pubsub, mechanism, &endpoint));
+    let s = AsyncSocket::new(thr_receiver(
+        &ctx,
+        pubsub,
+        PubSubHwm::None,
+        mechanism,
+        &endpoint,
+    ));
     let elapsed = runtime().block_on(async {
         let msg = s.recv().await.unwrap_or_else(|e| fail("zmq_recvmsg", &e));
         check_size(msg.len(), message_size);

@@ -2,7 +2,7 @@
 //! `AsyncSocket` in one task on a tokio current-thread runtime.
 
 use ferrozmq::{AsyncSocket, Context, Msg};
-use ferrozmq_benches::perf::{ThrArgs, fail, secure_thr_args};
+use ferrozmq_benches::perf::{PubSubHwm, ThrArgs, fail, secure_thr_args};
 use ferrozmq_benches::{runtime, thr_sender};
 
 fn main() {
@@ -16,7 +16,13 @@ fn main() {
         mechanism,
     ) = secure_thr_args("async_remote_thr", "connect-to");
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_ctx_new", &e));
-    let s = AsyncSocket::new(thr_sender(&ctx, pubsub, mechanism, &endpoint));
+    let s = AsyncSocket::new(thr_sender(
+        &ctx,
+        pubsub,
+        PubSubHwm::None,
+        mechanism,
+        &endpoint,
+    ));
     let template = vec![0u8; message_size];
     runtime().block_on(async {
         for _ in 0..message_count {
