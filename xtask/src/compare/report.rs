@@ -312,13 +312,14 @@ pub fn render(results: &Results, report: &Report) -> String {
             });
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {}{} | {} | {} | {} |",
             ours.case(),
             cell(metric, ours.size, get(ours)),
             cell(metric, ours.size, get(theirs)),
             ratio_cell(vs_libzmq),
             cell(metric, ours.size, get(omq)),
-            format!("{}{omq_mark}", ratio_cell(vs_omq)),
+            ratio_cell(vs_omq),
+            omq_mark,
             raw.map_or_else(|| "-".into(), |raw| cell(metric, ours.size, get(raw))),
             ratio_cell(vs_raw),
             target.unwrap_or_default(),
