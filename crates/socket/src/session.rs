@@ -84,10 +84,10 @@ const READ_AFTER_LARGE: usize = 8 * 1024;
 /// still copies the rest. libzmq's first write of a large message is the
 /// same: its 8 KiB batch buffer, the header and the body's start, then the
 /// body from the message itself. Measured over tcp, 1 MiB REQ/REP round
-/// trips: 159 -> 108 us with 64 KiB (alternating rounds, medians of 5;
-/// 8 KiB: 127, 32 KiB: 103, 128 KiB: 118, a cap on every write: 138);
-/// ipc unchanged. Only a message sent alone is cut (see
-/// [`begins_large_body`]).
+/// trips: 170 -> 120 us with 64 KiB (libzmq 156 in the same alternating
+/// rounds, medians of 5; as a first try, 8 KiB: 127, 32 KiB: 103,
+/// 128 KiB: 118 against 159 without, and a cap on every write: 138); ipc
+/// unchanged. Only a message sent alone is cut (see [`begins_large_body`]).
 const FIRST_WRITE_INTO_LARGE: usize = 64 * 1024;
 /// At most this many messages are taken from the socket per write round,
 /// so the encoder's queue stays bounded. 256 as OMQ.rs drains per wake-up:
