@@ -107,11 +107,11 @@ pub fn thr_receiver(
     let s = ctx
         .socket(kind)
         .unwrap_or_else(|e| perf::fail("zmq_socket", &e));
-    if pubsub && hwm == perf::PubSubHwm::None {
-        s.set_option(SocketOption::RcvHwm(0))
-            .unwrap_or_else(|e| perf::fail("zmq_setsockopt", &e));
-    }
     if pubsub {
+        if hwm == perf::PubSubHwm::None {
+            s.set_option(SocketOption::RcvHwm(0))
+                .unwrap_or_else(|e| perf::fail("zmq_setsockopt", &e));
+        }
         s.subscribe(b"")
             .unwrap_or_else(|e| perf::fail("zmq_setsockopt", &e));
     }
