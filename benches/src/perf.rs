@@ -51,11 +51,21 @@ pub fn thr_args(tool: &str, endpoint: &str) -> ThrArgs {
 /// [`thr_args`] with the security flags ([`split_security`]) anywhere
 /// after the program name, for ferrozmq's and OMQ.rs's tools.
 pub fn secure_thr_args(tool: &str, endpoint: &str) -> (ThrArgs, Mechanism) {
-    let (args, mechanism, _) = split_security(tool, std::env::args().collect(), &[]);
-    (
-        thr_args_from(tool, endpoint, args, SECURITY_USAGE),
-        mechanism,
-    )
+    let (args, mechanism, _) = thr_args_with(tool, endpoint, &[], SECURITY_USAGE);
+    (args, mechanism)
+}
+
+/// [`secure_thr_args`] with the tool's own flags `extra`, each taking a
+/// value (returned in `extra`'s order, `None` where absent); `usage` lists
+/// every flag for the usage line.
+pub fn thr_args_with(
+    tool: &str,
+    endpoint: &str,
+    extra: &[&str],
+    usage: &str,
+) -> (ThrArgs, Mechanism, Vec<Option<String>>) {
+    let (args, mechanism, found) = split_security(tool, std::env::args().collect(), extra);
+    (thr_args_from(tool, endpoint, args, usage), mechanism, found)
 }
 
 /// What `remote_thr` sends: a body built afresh per message (libzmq's
@@ -98,7 +108,7 @@ pub const SENDER_USAGE: &str =
 
 /// Reads flag `name`'s `value` as one of `choices`, `None` standing for
 /// the first; exits with 1 and a message on any other.
-fn choose<T: Copy>(tool: &str, name: &str, value: Option<&str>, choices: &[(&str, T)]) -> T {
+pub fn choose<T: Copy>(tool: &str, name: &str, value: Option<&str>, choices: &[(&str, T)]) -> T {
     let Some(value) = value else {
         return choices[0].1;
     };
@@ -122,12 +132,8 @@ fn pubsub_hwm(tool: &str, value: Option<&str>) -> PubSubHwm {
 /// `local_thr`'s arguments: [`secure_thr_args`]' and `--hwm none|default`
 /// (see [`PubSubHwm`]). Exits with 1 and a message on a wrong value.
 pub fn receiver_thr_args(tool: &str, endpoint: &str) -> (ThrArgs, Mechanism, PubSubHwm) {
-    let (args, mechanism, found) = split_security(tool, std::env::args().collect(), &["--hwm"]);
-    (
-        thr_args_from(tool, endpoint, args, RECEIVER_USAGE),
-        mechanism,
-        pubsub_hwm(tool, found[0].as_deref()),
-    )
+    let (args, mechanism, found) = thr_args_with(tool, endpoint, &["--hwm"], RECEIVER_USAGE);
+    (args, mechanism, pubsub_hwm(tool, found[0].as_deref()))
 }
 
 /// `remote_thr`'s arguments: [`secure_thr_args`]', `--body fresh|shared`
@@ -135,15 +141,10 @@ pub fn receiver_thr_args(tool: &str, endpoint: &str) -> (ThrArgs, Mechanism, Pub
 /// 1 and a message on a wrong value.
 pub fn sender_thr_args(tool: &str, endpoint: &str) -> (ThrArgs, Mechanism, Body, PubSubHwm) {
     let (args, mechanism, found) =
-        split_security(tool, std::env::args().collect(), &["--body", "--hwm"]);
+        thr_args_with(tool, endpoint, &["--body", "--hwm"], SENDER_USAGE);
     let bodies = [("fresh", Body::Fresh), ("shared", Body::Shared)];
     let body = choose(tool, "--body", found[0].as_deref(), &bodies);
-    (
-        thr_args_from(tool, endpoint, args, SENDER_USAGE),
-        mechanism,
-        body,
-        pubsub_hwm(tool, found[1].as_deref()),
-    )
+    (args, mechanism, body, pubsub_hwm(tool, found[1].as_deref()))
 }
 
 /// Parses `args` (the program name first) as [`thr_args`] does; `flags`

@@ -13,7 +13,9 @@
 //! - one `current_thread` tokio runtime per process (per thread in the
 //!   inproc tools), with the sockets' drivers on it
 //!   ([`Socket::new`](omq_tokio::Socket::new), the caller's runtime; no
-//!   OMQ-owned I/O thread), see [`runtime`];
+//!   OMQ-owned I/O thread), see [`runtime`]; the throughput tools can put
+//!   the drivers on a worker thread instead (`--runtime worker`, see
+//!   [`Drivers`]), the threads of libzmq's and ferrozmq's tools;
 //! - default [`Options`] (its batching "throughput" profile for PUSH, PULL,
 //!   PUB and SUB, the "latency" profile for REQ and REP), kernel buffers
 //!   raised only for messages of 2 MiB and more (see [`options`]);
@@ -65,10 +67,52 @@ use perf::{Mechanism, fail};
 /// The runtime every tool runs on: one `current_thread` tokio runtime, as
 /// OMQ.rs's benchmark peer builds by default.
 pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
+    runtime_of(Drivers::Caller)
+}
+
+/// Where a tool's socket drivers (OMQ.rs's per-connection tasks, which do
+/// the reads, writes and ZMTP) run: the throughput tools'
+/// `--runtime current|worker`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drivers {
+    /// On the tool's own thread, beside its loop: one `current_thread`
+    /// runtime (`current`, the default; OMQ.rs's benchmark peer).
+    Caller,
+    /// On one worker thread of a multi-thread runtime, the tool's loop on
+    /// the main thread (`worker`): the shape of libzmq's and ferrozmq's
+    /// tools, an application thread and one I/O thread per process, so
+    /// that every message crosses between two threads.
+    Worker,
+}
+
+/// The runtime for `drivers` (see [`Drivers`]).
+pub fn runtime_of(drivers: Drivers) -> tokio::runtime::Runtime {
+    let mut builder = match drivers {
+        Drivers::Caller => tokio::runtime::Builder::new_current_thread(),
+        Drivers::Worker => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(1);
+            builder
+        }
+    };
+    builder
         .enable_all()
         .build()
         .unwrap_or_else(|e| fail("tokio runtime", &e))
+}
+
+/// The usage of the throughput tools' flags, after their own arguments.
+pub const THR_USAGE: &str =
+    "[--mechanism null|plain|curve] [--key-seed N] [--runtime current|worker]";
+
+/// The throughput tools' arguments: [`perf::secure_thr_args`]' and
+/// `--runtime current|worker` (see [`Drivers`]). Exits with 1 and a
+/// message on a wrong value.
+pub fn thr_args(tool: &str, endpoint: &str) -> (perf::ThrArgs, Mechanism, Drivers) {
+    let (args, mechanism, found) = perf::thr_args_with(tool, endpoint, &["--runtime"], THR_USAGE);
+    let choices = [("current", Drivers::Caller), ("worker", Drivers::Worker)];
+    let drivers = perf::choose(tool, "--runtime", found[0].as_deref(), &choices);
+    (args, mechanism, drivers)
 }
 
 /// The options of OMQ.rs's benchmark peer for messages of `size` bytes:

@@ -29,6 +29,36 @@ fn throughput_pairs_push_pull_and_pubsub_over_tcp_and_ipc() {
 }
 
 #[test]
+fn throughput_pairs_with_the_drivers_on_a_worker_thread() {
+    for extra in [&[][..], &["pubsub"]] {
+        let mut args = vec!["1000", "1000"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--runtime", "worker"]);
+        let out = pair(
+            env!("CARGO_BIN_EXE_omq_local_thr"),
+            env!("CARGO_BIN_EXE_omq_remote_thr"),
+            &tcp(),
+            &args,
+            "local",
+        );
+        check(&out, 1000, "message count: 1000", &[" [msg/s]", " [Mb/s]"]);
+    }
+    for exe in [
+        env!("CARGO_BIN_EXE_omq_local_thr"),
+        env!("CARGO_BIN_EXE_omq_remote_thr"),
+    ] {
+        let args = ["tcp://127.0.0.1:1", "64", "10", "--runtime", "pool"];
+        let out = ferrozmq_test_support::process::finish(spawn(exe, &args), DEADLINE, exe);
+        assert_eq!(out.status.code(), Some(1), "{exe}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("--runtime must be current or worker, not \"pool\""),
+            "{exe}: {stderr:?}"
+        );
+    }
+}
+
+#[test]
 fn throughput_and_latency_pairs_with_plain_and_curve() {
     let curve = ["--mechanism", "curve", "--key-seed", "5"];
     for flags in [&["--mechanism", "plain"][..], &curve] {

@@ -56,6 +56,24 @@ pub(super) const BOUNDED_CASES: [(Transport, Pattern, usize); 4] = [
     (Transport::Ipc, Pattern::PubSub, 1 << 10),
 ];
 
+/// Where OMQ.rs's pair also runs with its socket drivers on a worker
+/// thread (`omq_*_thr --runtime worker`), in the same groups: the streams
+/// of the OMQ.rs targets. OMQ.rs's own benchmark (the main table) runs
+/// each process's drivers on the thread of its loop, so no message crosses
+/// between threads; ferrozmq's and libzmq's tools have an application
+/// thread and an I/O thread per process, and these runs give OMQ.rs the
+/// same two, so that the hand-off between them is priced on both sides.
+pub(super) const WORKER_CASES: [(Transport, Pattern, usize); 8] = [
+    (Transport::Tcp, Pattern::PushPull, 64),
+    (Transport::Tcp, Pattern::PushPull, 1 << 10),
+    (Transport::Tcp, Pattern::PubSub, 64),
+    (Transport::Tcp, Pattern::PubSub, 1 << 10),
+    (Transport::Ipc, Pattern::PushPull, 64),
+    (Transport::Ipc, Pattern::PushPull, 1 << 10),
+    (Transport::Ipc, Pattern::PubSub, 64),
+    (Transport::Ipc, Pattern::PubSub, 1 << 10),
+];
+
 /// The large inproc message: 256 MiB in two parts.
 pub(super) const BIG: usize = 256 << 20;
 
@@ -79,6 +97,9 @@ pub enum Impl {
     /// ferrozmq's PUB/SUB tools bounded as OMQ.rs's (`--hwm default`), in
     /// the [`BOUNDED_CASES`] only.
     Bounded,
+    /// OMQ.rs's tools with their socket drivers on a worker thread
+    /// (`--runtime worker`), in the [`WORKER_CASES`] only.
+    OmqWorker,
 }
 
 impl Impl {
@@ -87,7 +108,7 @@ impl Impl {
         match self {
             Impl::Ferrozmq => "",
             Impl::Libzmq => "libzmq_",
-            Impl::Omq => "omq_",
+            Impl::Omq | Impl::OmqWorker => "omq_",
             Impl::Async => "async_",
             Impl::Raw => "raw_",
             Impl::SharedBody | Impl::Bounded => "",
@@ -103,6 +124,7 @@ impl Impl {
             Impl::Raw => "raw",
             Impl::SharedBody => "ferrozmq, shared body",
             Impl::Bounded => "ferrozmq, bounded",
+            Impl::OmqWorker => "OMQ.rs, I/O thread",
         }
     }
 }
@@ -306,6 +328,9 @@ pub fn plan() -> Vec<Vec<Setup>> {
                 }
                 if BOUNDED_CASES.contains(&(transport, pattern, size)) {
                     group.push(Setup::same(transport, pattern, size, Impl::Bounded));
+                }
+                if WORKER_CASES.contains(&(transport, pattern, size)) {
+                    group.push(Setup::same(transport, pattern, size, Impl::OmqWorker));
                 }
                 groups.push(group);
             }

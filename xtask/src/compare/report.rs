@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::plan::{
     ASYNC_CASES, BIG, BOUNDED_CASES, CROSS_PEERS, CROSS_SIZES, Impl, Metric, Pattern, Results,
-    SHARED_CASES, Sample, Setup, Transport, plan,
+    SHARED_CASES, Sample, Setup, Transport, WORKER_CASES, plan,
 };
 
 /// The line after which the README's generated section starts.
@@ -274,16 +274,8 @@ pub fn render(results: &Results, report: &Report) -> String {
             ..ours
         };
         let vs_libzmq = ratio(med(ours), med(theirs));
-        // Against OMQ.rs, ferrozmq under OMQ.rs's contract where it ran so.
-        let bounded = Setup {
-            local: Impl::Bounded,
-            remote: Impl::Bounded,
-            ..ours
-        };
-        let (vs_omq, omq_mark) = match med(bounded) {
-            Some(b) => (ratio(Some(b), med(omq)), " (bounded)"),
-            None => (ratio(med(ours), med(omq)), ""),
-        };
+        let (against_omq, omq_mark) = against_omq(results, ours);
+        let vs_omq = ratio(med(against_omq), med(omq));
         if let Some((what, bound, at_least)) = row_vs_omq(&ours) {
             vs_omq_rows.push(Target {
                 what: format!("{}: {what}", ours.case()),
@@ -447,6 +439,35 @@ pub fn render(results: &Results, report: &Report) -> String {
     }
 
     out.push_str(
+        "\nOMQ.rs with its socket drivers on a worker thread (`omq_*_thr … --runtime \
+         worker`: a tokio runtime with one worker, the tool's loop on the main \
+         thread) beside its own benchmark's shape, the main table's (the drivers on \
+         the loop's thread: one thread per process, no message crosses between \
+         threads). ferrozmq's and libzmq's tools have an application thread and an \
+         I/O thread per process, and these runs give OMQ.rs the same two; the \
+         targets stay read on the main table's. PUB/SUB rows read ferrozmq \
+         bounded, as OMQ.rs is:\n\n\
+         | case | ferrozmq | OMQ.rs, one thread | OMQ.rs, I/O thread | ferrozmq/one thread | ferrozmq/I/O thread |\n\
+         | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for (transport, pattern, size) in WORKER_CASES {
+        let at = |who| Setup::same(transport, pattern, size, who);
+        let metric = pattern.metric();
+        let (ours, mark) = against_omq(results, at(Impl::Ferrozmq));
+        let (one, worker) = (at(Impl::Omq), at(Impl::OmqWorker));
+        let _ = writeln!(
+            out,
+            "| {} | {}{mark} | {} | {} | {} | {} |",
+            ours.case(),
+            cell(metric, size, get(ours)),
+            cell(metric, size, get(one)),
+            cell(metric, size, get(worker)),
+            ratio_cell(ratio(med(ours), med(one))),
+            ratio_cell(ratio(med(ours), med(worker))),
+        );
+    }
+
+    out.push_str(
         "\ninproc REQ/REP round trip of a 256 MiB message in two parts of 128 MiB \
          against a 1-byte one, both in the tools' multi-part mode (`inproc_lat SIZE \
          COUNT PARTS`: the whole message moved at once, one untimed round trip \
@@ -500,6 +521,21 @@ pub fn render(results: &Results, report: &Report) -> String {
     );
     list_unmet(&mut out, &vs_omq_rows);
     out
+}
+
+/// ferrozmq's run that OMQ.rs is read against in `ours`'s case, with the
+/// mark for its ratio: the bounded one where it ran (OMQ.rs's tool bounds
+/// its PUB/SUB, see [`BOUNDED_CASES`]), else `ours`.
+fn against_omq(results: &Results, ours: Setup) -> (Setup, &'static str) {
+    let bounded = Setup {
+        local: Impl::Bounded,
+        remote: Impl::Bounded,
+        ..ours
+    };
+    match results.get(&bounded).and_then(Sample::median) {
+        Some(_) => (bounded, " (bounded)"),
+        None => (ours, ""),
+    }
 }
 
 /// One line per target in `targets` not met: what, verdict, ratio.

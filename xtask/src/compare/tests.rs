@@ -526,3 +526,57 @@ fn the_bounded_pub_sub_runs_beside_the_small_ones_and_carry_the_omq_ratios() {
         .unwrap_or_else(|| panic!("no bounded row in {text}"));
     assert_eq!(row.matches("msg/s").count(), 4, "{row}");
 }
+
+#[test]
+fn omq_with_an_io_thread_runs_beside_its_one_thread_runs_and_is_read_apart() {
+    let groups = plan();
+    let with_worker: Vec<&Vec<Setup>> = groups
+        .iter()
+        .filter(|g| g.iter().any(|s| s.local == Impl::OmqWorker))
+        .collect();
+    assert_eq!(with_worker.len(), WORKER_CASES.len());
+    for (g, (transport, pattern, size)) in with_worker.iter().zip(WORKER_CASES) {
+        assert_eq!(
+            (g[0].transport, g[0].pattern, g[0].size),
+            (transport, pattern, size)
+        );
+        assert!(g.iter().any(|s| s.local == Impl::Omq));
+    }
+    assert_eq!(Impl::OmqWorker.prefix(), "omq_");
+
+    let mut results = Results::new();
+    let push = |who| Setup::same(Transport::Tcp, Pattern::PushPull, 64, who);
+    let sub = |who| Setup::same(Transport::Tcp, Pattern::PubSub, 64, who);
+    results.insert(push(Impl::Ferrozmq), one(8e6));
+    results.insert(push(Impl::Omq), one(10e6));
+    results.insert(push(Impl::OmqWorker), one(5e6));
+    results.insert(sub(Impl::Ferrozmq), one(3e6));
+    results.insert(sub(Impl::Bounded), one(6e6));
+    results.insert(sub(Impl::Omq), one(4e6));
+    results.insert(sub(Impl::OmqWorker), one(2e6));
+    let text = render(&results, &report());
+    assert!(
+        text.contains(
+            "| case | ferrozmq | OMQ.rs, one thread | OMQ.rs, I/O thread | ferrozmq/one thread | ferrozmq/I/O thread |"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "| tcp PUSH/PULL 64 B | 8.00 M msg/s | 10.0 M msg/s | 5.00 M msg/s | 0.80 | 1.60 |"
+        ),
+        "{text}"
+    );
+    // PUB/SUB: ferrozmq bounded, as OMQ.rs is.
+    assert!(
+        text.contains(
+            "| tcp PUB/SUB 64 B | 6.00 M msg/s (bounded) | 4.00 M msg/s | 2.00 M msg/s | 1.50 | 3.00 |"
+        ),
+        "{text}"
+    );
+    // The bound against OMQ.rs stays read on its one-thread run.
+    assert!(
+        text.contains("- tcp PUSH/PULL 64 B: msg/s ≥ OMQ.rs — **not met** (ratio 0.80)"),
+        "{text}"
+    );
+}

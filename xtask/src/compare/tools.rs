@@ -92,8 +92,10 @@ pub(super) fn run_once(
         if setup.pattern == Pattern::PubSub {
             args.push("pubsub".into());
         }
-        if setup.local == Impl::Bounded {
-            args.extend(["--hwm".into(), "default".into()]);
+        match setup.local {
+            Impl::Bounded => args.extend(["--hwm".into(), "default".into()]),
+            Impl::OmqWorker => args.extend(["--runtime".into(), "worker".into()]),
+            _ => {}
         }
         let local = Proc {
             exe: exe(setup.local, &format!("local_{kind}"))?,

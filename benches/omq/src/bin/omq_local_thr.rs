@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! omq_local_thr <bind-to> <message-size> <message-count> [pubsub]
-//!     [--mechanism null|plain|curve] [--key-seed N]
+//!     [--mechanism null|plain|curve] [--key-seed N] [--runtime current|worker]
 //! ```
 //!
 //! A PULL socket binds to `<bind-to>` and receives `<message-count>`
@@ -15,8 +15,8 @@
 
 use std::time::Instant;
 
-use ferrozmq_omq_perf::perf::{ThrArgs, check_size, elapsed_us, fail, secure_thr_args};
-use ferrozmq_omq_perf::{Receiver, options, report, runtime, secured};
+use ferrozmq_omq_perf::perf::{ThrArgs, check_size, elapsed_us, fail};
+use ferrozmq_omq_perf::{Receiver, options, report, runtime_of, secured, thr_args};
 use omq_tokio::{Socket, SocketType};
 
 fn main() {
@@ -28,9 +28,10 @@ fn main() {
             pubsub,
         },
         mechanism,
-    ) = secure_thr_args("omq_local_thr", "bind-to");
+        drivers,
+    ) = thr_args("omq_local_thr", "bind-to");
 
-    runtime().block_on(async {
+    runtime_of(drivers).block_on(async {
         let socket_type = if pubsub {
             SocketType::Sub
         } else {

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! omq_remote_thr <connect-to> <message-size> <message-count> [pubsub]
-//!     [--mechanism null|plain|curve] [--key-seed N]
+//!     [--mechanism null|plain|curve] [--key-seed N] [--runtime current|worker]
 //! ```
 //!
 //! A PUSH socket connects to `<connect-to>` and sends `<message-count>`
@@ -16,8 +16,8 @@
 //! the SUB's subscription before it sends (the other tools wait one second
 //! for it; OMQ.rs can tell when it has arrived). It prints nothing.
 
-use ferrozmq_omq_perf::perf::{ThrArgs, fail, secure_thr_args};
-use ferrozmq_omq_perf::{SUBSCRIBER_WAIT, lingering, options, runtime, secured, send};
+use ferrozmq_omq_perf::perf::{ThrArgs, fail};
+use ferrozmq_omq_perf::{SUBSCRIBER_WAIT, lingering, options, runtime_of, secured, send, thr_args};
 use omq_tokio::{Message, Socket, SocketType};
 
 fn main() {
@@ -29,9 +29,10 @@ fn main() {
             pubsub,
         },
         mechanism,
-    ) = secure_thr_args("omq_remote_thr", "connect-to");
+        drivers,
+    ) = thr_args("omq_remote_thr", "connect-to");
 
-    runtime().block_on(async {
+    runtime_of(drivers).block_on(async {
         let (socket_type, mut opts) = if pubsub {
             (SocketType::Pub, options(message_size))
         } else {
