@@ -2,7 +2,8 @@
 //!
 //! The small-message cases (tcp and ipc PUSH/PULL at 64 B and 1 KiB, REQ/REP
 //! at 64 B, inproc PUSH/PULL at 64 B) run with ferrozmq's, libzmq's and
-//! OMQ.rs's tools, alternating round by round as the main comparison does,
+//! OMQ.rs's tools (the streams also with OMQ.rs's socket drivers on a
+//! worker thread, as in the main comparison), alternating round by round,
 //! each process under `perf stat` ([`PERF_EVENTS`](super::tools::PERF_EVENTS)): CPU time of all its
 //! threads (its I/O threads included), context switches and system calls,
 //! divided by the messages (round trips for REQ/REP) the run moved. Figures
@@ -16,7 +17,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::plan::{ASYNC_CASES, Impl, Metric, Pattern, Setup, Transport, size_label};
+use super::plan::{ASYNC_CASES, Impl, Metric, Pattern, Setup, Transport, WORKER_CASES, size_label};
 use super::report::{median, ratio};
 use super::tools::{perf_file, run_once};
 
@@ -28,8 +29,16 @@ fn cases() -> impl Iterator<Item = (Transport, Pattern, usize)> {
         .chain([(Transport::Inproc, Pattern::PushPull, 64)])
 }
 
-/// Whose tools run.
-const IMPLS: [Impl; 3] = [Impl::Ferrozmq, Impl::Libzmq, Impl::Omq];
+/// Whose tools run in a case: ferrozmq's, libzmq's and OMQ.rs's, and
+/// OMQ.rs's with its drivers on a worker thread where the main comparison
+/// runs that ([`WORKER_CASES`]).
+fn impls(case: (Transport, Pattern, usize)) -> Vec<Impl> {
+    let mut impls = vec![Impl::Ferrozmq, Impl::Libzmq, Impl::Omq];
+    if WORKER_CASES.contains(&case) {
+        impls.push(Impl::OmqWorker);
+    }
+    impls
+}
 
 /// Between [`BEGIN`] and [`END`] in the README: the CPU table.
 pub const BEGIN: &str = "<!-- compare-cpu:begin -->";
@@ -95,9 +104,10 @@ pub(super) fn measure(
     let mut results: BTreeMap<Setup, Rounds> = BTreeMap::new();
     let mut serial = 0;
     for (transport, pattern, size) in cases() {
+        let impls = impls((transport, pattern, size));
         for round in 0..runs {
-            let mut order = IMPLS.to_vec();
-            order.rotate_left(round % IMPLS.len());
+            let mut order = impls.clone();
+            order.rotate_left(round % impls.len());
             for who in order {
                 let setup = Setup::same(transport, pattern, size, who);
                 serial += 1;
@@ -105,7 +115,7 @@ pub(super) fn measure(
                 match run_counted(&setup, bins, quick, deadline, serial, &dir) {
                     Ok((figure, sides)) => {
                         println!(
-                            "{:<24} {:<10} round {}/{runs}: {}",
+                            "{:<24} {:<18} round {}/{runs}: {}",
                             setup.case(),
                             who.name(),
                             round + 1,
@@ -117,7 +127,7 @@ pub(super) fn measure(
                         }
                     }
                     Err(e) => {
-                        println!("{:<24} {:<10} FAILED: {e}", setup.case(), who.name());
+                        println!("{:<24} {:<18} FAILED: {e}", setup.case(), who.name());
                         rounds.failures.push(e);
                     }
                 }
@@ -193,14 +203,18 @@ fn render(results: &BTreeMap<Setup, Rounds>, header: &str) -> String {
         "\n\nPer message (per round trip for REQ/REP), medians: CPU time of the \
          whole process (all its threads) · context switches · system calls. \
          The receiving side binds (PULL, REP), the sending side connects; an \
-         inproc row is one process with both.\n\n",
+         inproc row is one process with both. OMQ.rs, I/O thread: its \
+         throughput tools with their socket drivers on a worker thread \
+         (`--runtime worker`), the application thread and I/O thread of \
+         libzmq's and ferrozmq's.\n\n",
     );
     out.push_str(
-        "| case | side | ferrozmq | libzmq | OMQ.rs | CPU ferrozmq / libzmq | CPU ferrozmq / OMQ.rs |\n",
+        "| case | side | ferrozmq | libzmq | OMQ.rs | OMQ.rs, I/O thread | CPU ferrozmq / libzmq | CPU ferrozmq / OMQ.rs | CPU ferrozmq / OMQ.rs, I/O thread |\n",
     );
-    out.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
+    out.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     for (transport, pattern, size) in cases() {
         let get = |who: Impl| results.get(&Setup::same(transport, pattern, size, who));
+        let ran = impls((transport, pattern, size));
         let sides: &[&str] = match (transport, pattern.metric()) {
             (Transport::Inproc, _) => &["both"],
             (_, Metric::Throughput) => &["receiver", "sender"],
@@ -208,22 +222,25 @@ fn render(results: &BTreeMap<Setup, Rounds>, header: &str) -> String {
         };
         for (i, side) in sides.iter().enumerate() {
             let cell = |who: Impl| get(who).and_then(|r| medians(&r.sides[i]));
-            let shown = |c: Option<Counters>| match c {
+            let shown = |who: Impl| match cell(who) {
                 Some(c) => format!("{:.0} ns · {:.3} · {:.3}", c.cpu_ns, c.switches, c.syscalls),
-                None => "failed".into(),
+                None if ran.contains(&who) => "failed".into(),
+                None => "-".into(),
             };
             let cpu = |who: Impl| cell(who).map(|c| c.cpu_ns);
             let r = |x: Option<f64>| x.map_or_else(|| "-".into(), |x| format!("{x:.2}"));
             out.push_str(&format!(
-                "| {} {} {} | {side} | {} | {} | {} | {} | {} |\n",
+                "| {} {} {} | {side} | {} | {} | {} | {} | {} | {} | {} |\n",
                 transport.name(),
                 pattern.name(),
                 size_label(size),
-                shown(cell(Impl::Ferrozmq)),
-                shown(cell(Impl::Libzmq)),
-                shown(cell(Impl::Omq)),
+                shown(Impl::Ferrozmq),
+                shown(Impl::Libzmq),
+                shown(Impl::Omq),
+                shown(Impl::OmqWorker),
                 r(ratio(cpu(Impl::Ferrozmq), cpu(Impl::Libzmq))),
                 r(ratio(cpu(Impl::Ferrozmq), cpu(Impl::Omq))),
+                r(ratio(cpu(Impl::Ferrozmq), cpu(Impl::OmqWorker))),
             ));
         }
     }
@@ -235,14 +252,16 @@ fn render(results: &BTreeMap<Setup, Rounds>, header: &str) -> String {
                 .and_then(|r| median(&r.figures))
                 .map_or_else(|| "failed".into(), |v| format!("{v:.0}"))
         };
+        let figures: Vec<String> = impls((transport, pattern, size))
+            .into_iter()
+            .map(|who| format!("{} {}", who.name(), fig(who)))
+            .collect();
         out.push_str(&format!(
-            "\n{} {} {}: ferrozmq {}, libzmq {}, OMQ.rs {};",
+            "\n{} {} {}: {};",
             transport.name(),
             pattern.name(),
             size_label(size),
-            fig(Impl::Ferrozmq),
-            fig(Impl::Libzmq),
-            fig(Impl::Omq)
+            figures.join(", ")
         ));
     }
     let failures: usize = results.values().map(|r| r.failures.len()).sum();
@@ -281,5 +300,60 @@ mod tests {
             1
         );
         assert!(text.contains("| tcp REQ/REP 64 B | requester | failed |"));
+    }
+
+    #[test]
+    fn omq_with_an_io_thread_is_counted_where_the_comparison_runs_it() {
+        let stream = (Transport::Ipc, Pattern::PushPull, 1 << 10);
+        let round_trip = (Transport::Ipc, Pattern::ReqRep, 64);
+        assert_eq!(impls(stream).last(), Some(&Impl::OmqWorker));
+        assert!(!impls(round_trip).contains(&Impl::OmqWorker));
+
+        let (transport, pattern, size) = stream;
+        let counted = |cpu_ns, figure| Rounds {
+            figures: vec![figure],
+            sides: [
+                vec![Counters {
+                    cpu_ns,
+                    switches: 0.5,
+                    syscalls: 0.25,
+                }],
+                vec![Counters {
+                    cpu_ns: cpu_ns / 2.0,
+                    switches: 0.0,
+                    syscalls: 0.0,
+                }],
+            ],
+            failures: Vec::new(),
+        };
+        let mut results = BTreeMap::new();
+        for (who, cpu_ns, figure) in [
+            (Impl::Ferrozmq, 200.0, 3e6),
+            (Impl::Omq, 250.0, 2e6),
+            (Impl::OmqWorker, 400.0, 1e6),
+        ] {
+            results.insert(
+                Setup::same(transport, pattern, size, who),
+                counted(cpu_ns, figure),
+            );
+        }
+        let text = render(&results, "header");
+        assert!(
+            text.contains(
+                "| ipc PUSH/PULL 1 KiB | receiver | 200 ns · 0.500 · 0.250 | failed | 250 ns · 0.500 · 0.250 | 400 ns · 0.500 · 0.250 | - | 0.80 | 0.50 |"
+            ),
+            "{text}"
+        );
+        // Not run for a round trip: `-`, not `failed`.
+        assert!(
+            text.contains("| ipc REQ/REP 64 B | replier | failed | failed | failed | - |"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "ipc PUSH/PULL 1 KiB: ferrozmq 3000000, libzmq failed, OMQ.rs 2000000, OMQ.rs, I/O thread 1000000;"
+            ),
+            "{text}"
+        );
     }
 }
