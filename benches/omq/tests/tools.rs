@@ -4,6 +4,20 @@
 
 use ferrozmq_test_support::perf_tools::{DEADLINE, check, ipc, lines, pair, spawn, tcp};
 
+/// Runs the throughput pair over `endpoint` (`args`: the message size,
+/// a count of 1000, and any more) and checks libzmq's lines for messages
+/// of `size` bytes.
+fn thr_pair(endpoint: &str, size: u64, args: &[&str]) {
+    let out = pair(
+        env!("CARGO_BIN_EXE_omq_local_thr"),
+        env!("CARGO_BIN_EXE_omq_remote_thr"),
+        endpoint,
+        args,
+        "local",
+    );
+    check(&out, size, "message count: 1000", &[" [msg/s]", " [Mb/s]"]);
+}
+
 #[test]
 fn throughput_pairs_push_pull_and_pubsub_over_tcp_and_ipc() {
     for extra in [&[][..], &["pubsub"]] {
@@ -14,15 +28,7 @@ fn throughput_pairs_push_pull_and_pubsub_over_tcp_and_ipc() {
             for size in ["64", "100000"] {
                 let mut args = vec![size, "1000"];
                 args.extend_from_slice(extra);
-                let out = pair(
-                    env!("CARGO_BIN_EXE_omq_local_thr"),
-                    env!("CARGO_BIN_EXE_omq_remote_thr"),
-                    &endpoint,
-                    &args,
-                    "local",
-                );
-                let size = size.parse().unwrap();
-                check(&out, size, "message count: 1000", &[" [msg/s]", " [Mb/s]"]);
+                thr_pair(&endpoint, size.parse().unwrap(), &args);
             }
         }
     }
@@ -34,14 +40,7 @@ fn throughput_pairs_with_the_drivers_on_a_worker_thread() {
         let mut args = vec!["1000", "1000"];
         args.extend_from_slice(extra);
         args.extend_from_slice(&["--runtime", "worker"]);
-        let out = pair(
-            env!("CARGO_BIN_EXE_omq_local_thr"),
-            env!("CARGO_BIN_EXE_omq_remote_thr"),
-            &tcp(),
-            &args,
-            "local",
-        );
-        check(&out, 1000, "message count: 1000", &[" [msg/s]", " [Mb/s]"]);
+        thr_pair(&tcp(), 1000, &args);
     }
     for exe in [
         env!("CARGO_BIN_EXE_omq_local_thr"),
@@ -64,14 +63,7 @@ fn throughput_and_latency_pairs_with_plain_and_curve() {
     for flags in [&["--mechanism", "plain"][..], &curve] {
         let mut args = vec!["1000", "1000"];
         args.extend_from_slice(flags);
-        let out = pair(
-            env!("CARGO_BIN_EXE_omq_local_thr"),
-            env!("CARGO_BIN_EXE_omq_remote_thr"),
-            &tcp(),
-            &args,
-            "local",
-        );
-        check(&out, 1000, "message count: 1000", &[" [msg/s]", " [Mb/s]"]);
+        thr_pair(&tcp(), 1000, &args);
     }
     let mut args = vec!["64", "100"];
     args.extend_from_slice(&curve);

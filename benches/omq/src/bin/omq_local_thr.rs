@@ -12,6 +12,9 @@
 //! stops after the last. With `pubsub`, a SUB socket subscribed to
 //! everything binds instead (its receive HWM stays OMQ.rs's default: the
 //! PUB waits instead of dropping, see `omq_remote_thr`).
+//!
+//! With `--runtime worker` the socket's driver runs on a worker thread
+//! and the loop on the main one (see `ferrozmq_omq_perf::Drivers`).
 
 use std::time::Instant;
 

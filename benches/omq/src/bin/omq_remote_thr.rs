@@ -15,6 +15,9 @@
 //! `pubsub`, a PUB socket with `xpub_nodrop` connects instead and waits for
 //! the SUB's subscription before it sends (the other tools wait one second
 //! for it; OMQ.rs can tell when it has arrived). It prints nothing.
+//!
+//! With `--runtime worker` the socket's driver runs on a worker thread
+//! and the loop on the main one (see `ferrozmq_omq_perf::Drivers`).
 
 use ferrozmq_omq_perf::perf::{ThrArgs, fail};
 use ferrozmq_omq_perf::{SUBSCRIBER_WAIT, lingering, options, runtime_of, secured, send, thr_args};
