@@ -21,7 +21,7 @@ use super::plan::{ASYNC_CASES, Impl, Metric, Pattern, Setup, Transport, WORKER_C
 use super::report::{median, ratio};
 use super::tools::{perf_file, run_once};
 
-/// The setups measured, each run by every implementation of [`IMPLS`]:
+/// The setups measured, each run by every implementation of [`impls`]:
 /// the small-message cases of the async rows, and inproc at 64 B.
 fn cases() -> impl Iterator<Item = (Transport, Pattern, usize)> {
     ASYNC_CASES
