@@ -15,8 +15,9 @@
 //! Each run (see `run.rs`): one context per run with one I/O thread; the
 //! receiving socket (PULL, SUB, REP) binds and runs on a thread of its own,
 //! the sending socket (PUSH, PUB, REQ) connects from the main thread. After
-//! a join and a warm-up the counters are read at two quiet edges around the
-//! counted window. What each row does:
+//! a join and a warm-up (ending with the most the window can have in
+//! flight, so every cache on the path has met its peak) the counters are
+//! read at two quiet edges around the counted window. What each row does:
 //!
 //! - sender, "fresh" bodies: a new message per send. ferrozmq:
 //!   `Msg::copy_from_slice(&payload)` (one allocation: every measured size is

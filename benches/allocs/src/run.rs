@@ -10,8 +10,15 @@
 //! each edge of the window the sender waits until the receiver has every
 //! message, then lets the I/O threads settle for [`QUIET`], then reads the
 //! process-wide counters.
+//!
+//! The warm-up ends with the most the window can have in flight: the
+//! receiver holds off while the sender puts a whole credit's worth on the
+//! way, so every cache on the path (the receive allocator's blocks, the
+//! pipes' chunks) has met its peak before counting starts, however the
+//! threads happened to be scheduled during the rest of the warm-up. What
+//! the window then counts is the steady state, not first use.
 
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -27,6 +34,11 @@ pub const END_LEN: usize = 1;
 /// so frees the I/O threads make after handing a message over (a written
 /// batch, a drained pipe) land on the right side of the edge.
 const QUIET: Duration = Duration::from_millis(10);
+
+/// How long a held receiver waits, once a credit's worth is on its way,
+/// before it takes any: long enough for its I/O thread to read all of it
+/// (64 MiB at most) into the pipe.
+const FILL: Duration = Duration::from_millis(100);
 
 /// How long the join waits after the first message gets through, so probes
 /// still in flight (PUB/SUB before the subscription arrived) land before
@@ -74,18 +86,21 @@ pub fn run(
     recv_counts: &dyn Fn() -> Option<(u64, u64)>,
 ) -> Window {
     let received = AtomicU64::new(0);
+    let held = AtomicBool::new(false);
     let echo = case.pattern == Pattern::ReqRep;
     thread::scope(|scope| {
-        let receiver = scope.spawn(|| receive(rx, echo, &received));
+        let receiver = scope.spawn(|| receive(rx, echo, &received, &held));
         let mut driver = Driver {
             case,
             tx,
             received: &received,
+            held: &held,
             sent: 0,
         };
         driver.join();
         driver.steps(case.warmup);
         driver.quiesce();
+        driver.fill();
         let (heap_before, recv_before) = (malloc_counts(), recv_counts());
         window_open();
         driver.steps(case.steps);
@@ -129,9 +144,14 @@ pub fn window_close() {
     std::hint::black_box(&IN_WINDOW).store(0, Ordering::SeqCst);
 }
 
-/// The receiving thread: counts every message until the end marker.
-fn receive(mut rx: Box<dyn Receiver>, echo: bool, received: &AtomicU64) {
+/// The receiving thread: counts every message until the end marker, and
+/// takes none while `held` (see [`Driver::fill`]).
+fn receive(mut rx: Box<dyn Receiver>, echo: bool, received: &AtomicU64, held: &AtomicBool) {
     loop {
+        let mut spins = 0;
+        while held.load(Ordering::Acquire) {
+            pause(&mut spins);
+        }
         if rx.recv(echo) == END_LEN {
             return;
         }
@@ -156,6 +176,8 @@ struct Driver<'a> {
     case: &'a Case,
     tx: &'a mut dyn Sender,
     received: &'a AtomicU64,
+    /// Set while the receiver must not take messages.
+    held: &'a AtomicBool,
     /// Messages the receiver should have once all in flight arrive.
     sent: u64,
 }
@@ -230,6 +252,21 @@ impl Driver<'_> {
         for _ in 0..n {
             self.step();
         }
+    }
+
+    /// Puts the most the window can have in flight on the way while the
+    /// receiver holds off, lets its I/O thread read it all ([`FILL`]), then
+    /// lets it take them and waits until it has (see the module docs).
+    /// REQ/REP has one message in flight at a time: nothing to do.
+    fn fill(&mut self) {
+        if self.case.pattern == Pattern::ReqRep {
+            return;
+        }
+        self.held.store(true, Ordering::Release);
+        self.steps(self.case.credit);
+        thread::sleep(FILL);
+        self.held.store(false, Ordering::Release);
+        self.quiesce();
     }
 
     /// Waits until the receiver has every message sent, then for [`QUIET`].

@@ -3,4 +3,4 @@
 //! modelled by loom, so these are std's types as they are.
 
 pub use std::sync::Arc;
-pub use std::sync::atomic::{AtomicU64, Ordering};
+pub use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
