@@ -476,21 +476,27 @@ fn the_shared_body_runs_beside_the_1_mib_streams_and_carries_their_targets() {
     );
 }
 
-#[test]
-fn the_bounded_pub_sub_runs_beside_the_small_ones_and_carry_the_omq_ratios() {
+/// Asserts that `who` runs in exactly the groups of `cases`, in order, each
+/// beside OMQ.rs's run.
+fn runs_in_the_groups_of(who: Impl, cases: &[(Transport, Pattern, usize)]) {
     let groups = plan();
-    let with_bounded: Vec<&Vec<Setup>> = groups
+    let with: Vec<&Vec<Setup>> = groups
         .iter()
-        .filter(|g| g.iter().any(|s| s.local == Impl::Bounded))
+        .filter(|g| g.iter().any(|s| s.local == who))
         .collect();
-    assert_eq!(with_bounded.len(), BOUNDED_CASES.len());
-    for (g, (transport, pattern, size)) in with_bounded.iter().zip(BOUNDED_CASES) {
+    assert_eq!(with.len(), cases.len());
+    for (g, &(transport, pattern, size)) in with.iter().zip(cases) {
         assert_eq!(
             (g[0].transport, g[0].pattern, g[0].size),
             (transport, pattern, size)
         );
         assert!(g.iter().any(|s| s.local == Impl::Omq));
     }
+}
+
+#[test]
+fn the_bounded_pub_sub_runs_beside_the_small_ones_and_carry_the_omq_ratios() {
+    runs_in_the_groups_of(Impl::Bounded, &BOUNDED_CASES);
     assert_eq!(Impl::Bounded.prefix(), "");
 
     let mut results = Results::new();
@@ -529,19 +535,7 @@ fn the_bounded_pub_sub_runs_beside_the_small_ones_and_carry_the_omq_ratios() {
 
 #[test]
 fn omq_with_an_io_thread_runs_beside_its_one_thread_runs_and_is_read_apart() {
-    let groups = plan();
-    let with_worker: Vec<&Vec<Setup>> = groups
-        .iter()
-        .filter(|g| g.iter().any(|s| s.local == Impl::OmqWorker))
-        .collect();
-    assert_eq!(with_worker.len(), WORKER_CASES.len());
-    for (g, (transport, pattern, size)) in with_worker.iter().zip(WORKER_CASES) {
-        assert_eq!(
-            (g[0].transport, g[0].pattern, g[0].size),
-            (transport, pattern, size)
-        );
-        assert!(g.iter().any(|s| s.local == Impl::Omq));
-    }
+    runs_in_the_groups_of(Impl::OmqWorker, &WORKER_CASES);
     assert_eq!(Impl::OmqWorker.prefix(), "omq_");
 
     let mut results = Results::new();
