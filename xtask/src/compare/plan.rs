@@ -74,6 +74,18 @@ pub(super) const WORKER_CASES: [(Transport, Pattern, usize); 8] = [
     (Transport::Ipc, Pattern::PubSub, 1 << 10),
 ];
 
+/// A case of the plan: transport, pattern, message size.
+type Case = (Transport, Pattern, usize);
+
+/// The runs beside ferrozmq's, libzmq's and OMQ.rs's in some cases only,
+/// in the order they join a case's group.
+const EXTRA_RUNS: [(Impl, &[Case]); 4] = [
+    (Impl::Async, &ASYNC_CASES),
+    (Impl::SharedBody, &SHARED_CASES),
+    (Impl::Bounded, &BOUNDED_CASES),
+    (Impl::OmqWorker, &WORKER_CASES),
+];
+
 /// The large inproc message: 256 MiB in two parts.
 pub(super) const BIG: usize = 256 << 20;
 
@@ -320,18 +332,13 @@ pub fn plan() -> Vec<Vec<Setup>> {
                 if transport != Transport::Inproc && pattern != Pattern::PubSub {
                     group.push(Setup::same(transport, pattern, size, Impl::Raw));
                 }
-                if ASYNC_CASES.contains(&(transport, pattern, size)) {
-                    group.push(Setup::same(transport, pattern, size, Impl::Async));
-                }
-                if SHARED_CASES.contains(&(transport, pattern, size)) {
-                    group.push(Setup::same(transport, pattern, size, Impl::SharedBody));
-                }
-                if BOUNDED_CASES.contains(&(transport, pattern, size)) {
-                    group.push(Setup::same(transport, pattern, size, Impl::Bounded));
-                }
-                if WORKER_CASES.contains(&(transport, pattern, size)) {
-                    group.push(Setup::same(transport, pattern, size, Impl::OmqWorker));
-                }
+                let case = (transport, pattern, size);
+                group.extend(
+                    EXTRA_RUNS
+                        .iter()
+                        .filter(|(_, cases)| cases.contains(&case))
+                        .map(|&(who, _)| Setup::same(transport, pattern, size, who)),
+                );
                 groups.push(group);
             }
         }

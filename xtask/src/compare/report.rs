@@ -368,17 +368,17 @@ pub fn render(results: &Results, report: &Report) -> String {
     );
     for (transport, pattern, size) in ASYNC_CASES {
         let at = |who| Setup::same(transport, pattern, size, who);
-        let metric = pattern.metric();
         let (blocking, asynchronous, omq) = (at(Impl::Ferrozmq), at(Impl::Async), at(Impl::Omq));
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            blocking.case(),
-            cell(metric, size, get(blocking)),
-            cell(metric, size, get(asynchronous)),
-            ratio_cell(ratio(med(asynchronous), med(blocking))),
-            cell(metric, size, get(omq)),
-            ratio_cell(ratio(med(asynchronous), med(omq))),
+        side_row(
+            &mut out,
+            results,
+            &[
+                Col::Cell(blocking, ""),
+                Col::Cell(asynchronous, ""),
+                Col::Ratio(asynchronous, blocking),
+                Col::Cell(omq, ""),
+                Col::Ratio(asynchronous, omq),
+            ],
         );
     }
 
@@ -393,18 +393,18 @@ pub fn render(results: &Results, report: &Report) -> String {
     );
     for (transport, pattern, size) in SHARED_CASES {
         let at = |who| Setup::same(transport, pattern, size, who);
-        let metric = pattern.metric();
         let raw = Setup::same(transport, Pattern::PushPull, size, Impl::Raw);
         let (fresh, shared) = (at(Impl::Ferrozmq), at(Impl::SharedBody));
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            fresh.case(),
-            cell(metric, size, get(fresh)),
-            cell(metric, size, get(shared)),
-            cell(metric, size, get(raw)),
-            ratio_cell(ratio(med(fresh), med(raw))),
-            ratio_cell(ratio(med(shared), med(raw))),
+        side_row(
+            &mut out,
+            results,
+            &[
+                Col::Cell(fresh, ""),
+                Col::Cell(shared, ""),
+                Col::Cell(raw, ""),
+                Col::Ratio(fresh, raw),
+                Col::Ratio(shared, raw),
+            ],
         );
     }
 
@@ -422,19 +422,19 @@ pub fn render(results: &Results, report: &Report) -> String {
     );
     for (transport, pattern, size) in BOUNDED_CASES {
         let at = |who| Setup::same(transport, pattern, size, who);
-        let metric = pattern.metric();
         let (unbounded, bounded) = (at(Impl::Ferrozmq), at(Impl::Bounded));
         let (libzmq, omq) = (at(Impl::Libzmq), at(Impl::Omq));
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            unbounded.case(),
-            cell(metric, size, get(unbounded)),
-            cell(metric, size, get(bounded)),
-            cell(metric, size, get(libzmq)),
-            cell(metric, size, get(omq)),
-            ratio_cell(ratio(med(unbounded), med(libzmq))),
-            ratio_cell(ratio(med(bounded), med(omq))),
+        side_row(
+            &mut out,
+            results,
+            &[
+                Col::Cell(unbounded, ""),
+                Col::Cell(bounded, ""),
+                Col::Cell(libzmq, ""),
+                Col::Cell(omq, ""),
+                Col::Ratio(unbounded, libzmq),
+                Col::Ratio(bounded, omq),
+            ],
         );
     }
 
@@ -452,18 +452,18 @@ pub fn render(results: &Results, report: &Report) -> String {
     );
     for (transport, pattern, size) in WORKER_CASES {
         let at = |who| Setup::same(transport, pattern, size, who);
-        let metric = pattern.metric();
         let (ours, mark) = against_omq(results, at(Impl::Ferrozmq));
         let (one, worker) = (at(Impl::Omq), at(Impl::OmqWorker));
-        let _ = writeln!(
-            out,
-            "| {} | {}{mark} | {} | {} | {} | {} |",
-            ours.case(),
-            cell(metric, size, get(ours)),
-            cell(metric, size, get(one)),
-            cell(metric, size, get(worker)),
-            ratio_cell(ratio(med(ours), med(one))),
-            ratio_cell(ratio(med(ours), med(worker))),
+        side_row(
+            &mut out,
+            results,
+            &[
+                Col::Cell(ours, mark),
+                Col::Cell(one, ""),
+                Col::Cell(worker, ""),
+                Col::Ratio(ours, one),
+                Col::Ratio(ours, worker),
+            ],
         );
     }
 
@@ -521,6 +521,29 @@ pub fn render(results: &Results, report: &Report) -> String {
     );
     list_unmet(&mut out, &vs_omq_rows);
     out
+}
+
+/// A column of a side table's row (see [`side_row`]).
+enum Col {
+    /// A setup's median, with a mark after it.
+    Cell(Setup, &'static str),
+    /// The first setup's median over the second's.
+    Ratio(Setup, Setup),
+}
+
+/// A row of a side table: the case (the first cell's), then `cols`.
+fn side_row(out: &mut String, results: &Results, cols: &[Col]) {
+    let med = |s: &Setup| results.get(s).and_then(Sample::median);
+    let case = cols.iter().find_map(|c| match c {
+        Col::Cell(s, _) => Some(s.case()),
+        Col::Ratio(..) => None,
+    });
+    let mut cells = vec![case.unwrap_or_default()];
+    cells.extend(cols.iter().map(|c| match c {
+        Col::Cell(s, mark) => format!("{}{mark}", cell(s.pattern.metric(), s.size, results.get(s))),
+        Col::Ratio(a, b) => ratio_cell(ratio(med(a), med(b))),
+    }));
+    let _ = writeln!(out, "| {} |", cells.join(" | "));
 }
 
 /// ferrozmq's run that OMQ.rs is read against in `ours`'s case, with the
